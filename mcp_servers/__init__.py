@@ -1,0 +1,1 @@
+"""MCP servers that Heroku Managed Inference and Agents can register and call."""

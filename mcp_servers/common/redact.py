@@ -1,0 +1,50 @@
+"""Redaction at the result boundary: nothing secret leaves a server in a result, a log or an error."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = ["redact_url", "redact_text", "truncate", "MASK"]
+
+MASK = "********"
+
+# scheme://user:password@host  -> scheme://user:********@host
+_URL_PASSWORD = re.compile(r"(?P<pre>[a-z][a-z0-9+.\-]*://[^/\s:@]*:)(?P<pw>[^@\s/]+)(?P<post>@)", re.I)
+# key=value style secrets in DSNs, connection errors and command lines
+_KV_SECRET = re.compile(
+    r"(?P<key>\b(?:password|passwd|pwd|sslpassword|api[_-]?key|token|secret|authorization)\s*[=:]\s*)"
+    r"(?P<q>['\"]?)(?P<val>[^'\"\s&;]+)(?P=q)",
+    re.I,
+)
+_BEARER = re.compile(r"(?P<pre>\bBearer\s+)[A-Za-z0-9._~+/=\-]{6,}", re.I)
+
+
+def redact_url(url: str) -> str:
+    """Mask the password of a URL (`postgres://u:secret@h/db` -> `postgres://u:********@h/db`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_text(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", f":{MASK}@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def redact_text(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
+    """Mask URL passwords, `password=...`-style pairs, bearer tokens and any of `secrets` in `text`."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m['pre']}{MASK}{m['post']}", text)
+    text = _KV_SECRET.sub(lambda m: f"{m['key']}{m['q']}{MASK}{m['q']}", text)
+    text = _BEARER.sub(lambda m: f"{m['pre']}{MASK}", text)
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def truncate(text: str | None, limit: int = 300) -> str | None:
+    """Shorten long text (SQL, log lines) to `limit` characters, marking the cut."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"

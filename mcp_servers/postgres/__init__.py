@@ -1,0 +1,1 @@
+"""mcp-postgres: PostgreSQL checks for Heroku agents (`python -m mcp_servers.postgres`)."""

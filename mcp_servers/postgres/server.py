@@ -1,0 +1,45 @@
+"""The PostgreSQL checks MCP server: health checks, statistics and safe reads for a Heroku agent."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from mcp.server import MCPServer
+
+from mcp_servers.postgres.db import Database
+from mcp_servers.postgres.settings import PostgresSettings
+
+__all__ = ["build_server", "PgState", "SERVER_NAME"]
+
+SERVER_NAME = "mcp-postgres"
+VERSION = "0.1.0"
+INSTRUCTIONS = (
+    "Read-only diagnostics for one PostgreSQL database (DATABASE_URL). Start with pg_diagnose for a "
+    "health report; drill down with the stats tools. Nothing here writes to the database."
+)
+
+
+@dataclass
+class PgState:
+    db: Database
+
+
+def build_server(settings: PostgresSettings | None = None) -> MCPServer:
+    """Build the server; nothing connects until a tool needs the database."""
+    settings = settings or PostgresSettings.from_env()
+    db = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer) -> AsyncIterator[PgState]:
+        try:
+            yield PgState(db=db)
+        finally:
+            await db.close()
+
+    server = MCPServer(SERVER_NAME, version=VERSION, instructions=INSTRUCTIONS, lifespan=lifespan)
+    from mcp_servers.postgres.tools import register_all
+
+    register_all(server, db, settings)
+    return server

@@ -1,0 +1,71 @@
+"""Settings of the PostgreSQL checks server, read from the environment when the server is built."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["PostgresSettings", "DEFAULT_STATEMENT_TIMEOUT_MS", "PROJECT_DATA_DIR"]
+
+DEFAULT_STATEMENT_TIMEOUT_MS = 15_000  # long enough for catalog scans of 10k tables, short enough for an agent
+DEFAULT_LOCK_TIMEOUT_MS = 1_000  # our reads must never queue behind a DDL lock for long
+DEFAULT_IDLE_IN_TX_TIMEOUT_MS = 30_000
+DEFAULT_CONNECT_TIMEOUT_S = 5
+DEFAULT_POOL_MAX = 4
+APPLICATION_NAME = "heroku-mcp-toolkit/mcp-postgres"
+PROJECT_DATA_DIR = Path(__file__).resolve().parents[2] / ".data" / "postgres"
+
+
+class PostgresSettings(BaseModel):
+    """Where the database is and how our own sessions behave.
+
+    `database_url=None` means "the embedded default": a local PostgreSQL under `.data/postgres`,
+    started on first use.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    database_url: str | None = None
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS
+    idle_in_transaction_timeout_ms: int = DEFAULT_IDLE_IN_TX_TIMEOUT_MS
+    connect_timeout_s: int = DEFAULT_CONNECT_TIMEOUT_S
+    pool_max: int = DEFAULT_POOL_MAX
+    allow_explain_analyze: bool = False
+    embedded_data_dir: Path = PROJECT_DATA_DIR
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "PostgresSettings":
+        env = os.environ if env is None else env
+
+        def _int(name: str, default: int) -> int:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return int(raw)
+            except ValueError:
+                raise ValueError(f"{name} must be an integer number, got {raw!r}") from None
+
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            statement_timeout_ms=_int("PG_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS),
+            lock_timeout_ms=_int("PG_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS),
+            connect_timeout_s=_int("PG_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S),
+            pool_max=_int("PG_POOL_MAX", DEFAULT_POOL_MAX),
+            allow_explain_analyze=env.get("PG_ALLOW_EXPLAIN_ANALYZE", "").lower() in ("1", "true", "yes"),
+            embedded_data_dir=Path(env.get("EMBEDDED_PG_DATA_DIR") or PROJECT_DATA_DIR),
+        )
+
+    @property
+    def host_label(self) -> str:
+        """The host (and port) to name in error messages: never the password."""
+        if not self.database_url:
+            return "embedded PostgreSQL"
+        parts = urlsplit(self.database_url)
+        host = parts.hostname or "localhost"
+        return f"{host}:{parts.port}" if parts.port else host

@@ -1,0 +1,88 @@
+"""Shared fixtures: real PostgreSQL servers (embedded 18, and the machine's 15 when present)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+
+from mcp_servers.common.embedded_pg import EmbeddedPostgres
+
+SYSTEM_PG_URL = os.environ.get("SYSTEM_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+_names = itertools.count()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@dataclass(frozen=True)
+class PgCluster:
+    """A running PostgreSQL server that tests can create throwaway databases on."""
+
+    admin_url: str
+    version: int
+
+    def url(self, dbname: str, user: str | None = None) -> str:
+        base = self.admin_url.rsplit("/", 1)[0]
+        if user:
+            scheme, rest = base.split("://", 1)
+            rest = rest.split("@", 1)[-1]
+            base = f"{scheme}://{user}@{rest}"
+        return f"{base}/{dbname}"
+
+    def create_database(self, prefix: str = "t") -> str:
+        name = f"{prefix}_{os.getpid()}_{next(_names)}"
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def embedded_pg() -> Iterator[PgCluster]:
+    """The embedded PostgreSQL 18 that `make demo` and a fresh machine rely on."""
+    server = EmbeddedPostgres.temporary().start()
+    url = server.url("postgres")
+    with psycopg.connect(url) as conn:
+        version = conn.info.server_version
+    try:
+        yield PgCluster(url, version)
+    finally:
+        server.destroy()
+
+
+@pytest.fixture(scope="session")
+def system_pg() -> PgCluster:
+    """The machine's PostgreSQL 15 (a second server version); CI machines run it."""
+    try:
+        with psycopg.connect(SYSTEM_PG_URL, connect_timeout=3) as conn:
+            version = conn.info.server_version
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"the system PostgreSQL at {SYSTEM_PG_URL} is not reachable: {exc}")
+    return PgCluster(SYSTEM_PG_URL, version)
+
+
+@pytest.fixture(params=["embedded", "system"])
+def any_pg(request: pytest.FixtureRequest) -> PgCluster:
+    """Each PostgreSQL version the machine has: the test runs once per server."""
+    return request.getfixturevalue(f"{request.param}_pg")
+
+
+@pytest.fixture
+def fresh_db(embedded_pg: PgCluster) -> Iterator[str]:
+    """An empty database on the embedded server, dropped afterwards."""
+    url = embedded_pg.create_database()
+    try:
+        yield url
+    finally:
+        embedded_pg.drop_database(url)
