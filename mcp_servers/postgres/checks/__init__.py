@@ -1,0 +1,1 @@
+"""Health checks, one module per area (connections, activity, indexes, tables, maintenance, ...)."""
