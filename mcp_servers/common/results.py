@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-__all__ = ["Finding", "Status", "cap_rows", "MAX_ROWS", "worst"]
+if TYPE_CHECKING:
+    from mcp.types import CallToolResult
+
+__all__ = ["Finding", "Status", "cap_rows", "MAX_ROWS", "worst", "tool_result", "render_findings"]
 
 Status = Literal["red", "yellow", "green", "skipped"]
 MAX_ROWS = 10
@@ -44,3 +47,38 @@ class Finding(BaseModel):
             self.rows_omitted += len(self.rows) - MAX_ROWS
             self.rows = self.rows[:MAX_ROWS]
         return self
+
+
+def tool_result(model: BaseModel, text: str) -> "CallToolResult":
+    """A tool result with `model` as structured content and `text` as the compact rendering the model reads.
+
+    Annotate the tool's return as `Annotated[CallToolResult, YourModel]` so MCP still publishes the output schema.
+    """
+    from mcp.types import CallToolResult, TextContent
+
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)],
+        structured_content=model.model_dump(mode="json", by_alias=True),
+    )
+
+
+_ICON = {"red": "RED", "yellow": "YELLOW", "green": "ok", "skipped": "skipped"}
+
+
+def render_findings(findings: list[Finding], *, show_green: bool = False) -> str:
+    """Compact text: one line per finding, problems first, with the remediation beneath."""
+    order = sorted(findings, key=lambda f: -_RANK[f.status])
+    lines: list[str] = []
+    for f in order:
+        if f.status == "green" and not show_green:
+            continue
+        line = f"[{_ICON[f.status]}] {f.check}: {f.summary}"
+        if f.status == "skipped" and f.reason:
+            line += f" ({f.reason})"
+        lines.append(line)
+        if f.status in ("red", "yellow") and f.remediation:
+            lines.append(f"    fix: {f.remediation}")
+    greens = sum(1 for f in findings if f.status == "green")
+    if greens and not show_green:
+        lines.append(f"{greens} checks passed.")
+    return "\n".join(lines)

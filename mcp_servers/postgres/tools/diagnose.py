@@ -1,0 +1,95 @@
+"""`pg_diagnose`: every health check in one report, problems first."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, Field, ValidationError
+
+from mcp_servers.common.results import Finding, render_findings, tool_result
+from mcp_servers.postgres.checks.base import gather_facts, run_check
+from mcp_servers.postgres.checks.registry import select_checks
+from mcp_servers.postgres.db import Database
+from mcp_servers.postgres.settings import PostgresSettings
+
+__all__ = ["register", "DiagnoseReport", "diagnose"]
+
+
+class DiagnoseReport(BaseModel):
+    database: str
+    server_version: int = Field(description="server_version_num, e.g. 180001")
+    stats_age_hours: float | None = Field(description="Hours since this database's statistics were reset.")
+    counts: dict[str, int] = Field(description="Findings per status.")
+    findings: list[Finding]
+    elapsed_ms: float
+
+
+async def diagnose(
+    db: Database,
+    checks: list[str] | None = None,
+    limits: dict[str, dict[str, float | int | str]] | None = None,
+    ctx: Context | None = None,
+) -> DiagnoseReport:
+    started = time.perf_counter()
+    try:
+        selected = list(select_checks(checks))
+        for name, overrides in (limits or {}).items():
+            index = next((i for i, c in enumerate(selected) if c.name == name), None)
+            if index is None:
+                raise ValueError(f"limits given for {name!r}, which is not among the checks run")
+            selected[index] = selected[index].with_limits(**overrides)
+    except (ValueError, ValidationError) as exc:
+        raise ToolError(str(exc).splitlines()[0] if isinstance(exc, ValidationError) else str(exc)) from None
+    facts = await gather_facts(db)
+    findings: list[Finding] = []
+    for done, check in enumerate(selected, start=1):
+        findings.append(await run_check(db, check, facts))
+        if ctx is not None:
+            await ctx.report_progress(done, total=len(selected), message=check.name)
+    counts = {s: sum(1 for f in findings if f.status == s) for s in ("red", "yellow", "green", "skipped")}
+    return DiagnoseReport(
+        database=facts.database,
+        server_version=facts.server_version_num,
+        stats_age_hours=round(facts.stats_age_hours, 2) if facts.stats_age_hours is not None else None,
+        counts=counts,
+        findings=findings,
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
+def render(report: DiagnoseReport) -> str:
+    c = report.counts
+    head = (
+        f"Database {report.database} (PostgreSQL {report.server_version // 10000}): "
+        f"{c['red']} red, {c['yellow']} yellow, {c['green']} green, {c['skipped']} skipped."
+    )
+    return head + "\n" + render_findings(report.findings)
+
+
+def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
+    @server.tool(
+        title="Diagnose database health",
+        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True),
+    )
+    async def pg_diagnose(
+        ctx: Context,
+        checks: Annotated[
+            list[str] | None,
+            Field(description="Check names or areas (activity, queries, indexes, tables, server); omit for all."),
+        ] = None,
+        limits: Annotated[
+            dict[str, dict[str, float | int | str]] | None,
+            Field(description="Per-check threshold overrides, e.g. {\"long_running_queries\": {\"min_seconds\": 30}}."),
+        ] = None,
+    ) -> Annotated[CallToolResult, DiagnoseReport]:
+        """Run the database health checks (connections, long and blocking queries, idle transactions,
+        slow queries, unused/duplicate/invalid indexes, bloat, cache hit, vacuum, sequences, wraparound,
+        constraints, replication, settings, ssl). Start here when asked what is wrong with a database.
+        Returns one finding per check: red/yellow/green/skipped, value, threshold, rows and remediation."""
+        report = await diagnose(db, checks, limits, ctx)
+        return tool_result(report, render(report))
