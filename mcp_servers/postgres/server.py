@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from mcp.server import MCPServer
 
+from mcp_servers.common.schemas import compact_tool_schemas
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
@@ -42,4 +43,5 @@ def build_server(settings: PostgresSettings | None = None) -> MCPServer:
     from mcp_servers.postgres.tools import register_all
 
     register_all(server, db, settings)
+    compact_tool_schemas(server)
     return server

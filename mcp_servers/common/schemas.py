@@ -1,0 +1,59 @@
+"""Smaller tool schemas: `tools/list` is sent to the model on every agent step, so every byte costs.
+
+pydantic writes a `title` into every schema node ("Limit", "Schema", ...) that only repeats the property
+name. We drop those annotation-only titles after the tools are registered; validation is unaffected.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mcp.server import MCPServer
+
+__all__ = ["compact_schema", "compact_tool_schemas"]
+
+_SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SCHEMA_VALUES = ("items", "additionalProperties", "not", "contains")
+
+
+def compact_schema(schema: Any) -> Any:
+    """Return `schema` without annotation-only `title` keys (property names called "title" survive)."""
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "title":
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: compact_schema(sub) for name, sub in value.items()}
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [compact_schema(sub) for sub in value]
+            simple = _simple_types(out[key]) if key == "anyOf" else None
+            if simple is not None:  # {"anyOf":[{"type":"string"},{"type":"null"}]} -> {"type":["string","null"]}
+                del out[key]
+                out["type"] = simple
+        elif key in _SCHEMA_VALUES:
+            out[key] = compact_schema(value)
+        else:
+            out[key] = value
+    return out
+
+
+def _simple_types(options: list[Any]) -> list[str] | None:
+    types = []
+    for option in options:
+        if not isinstance(option, dict) or set(option) != {"type"} or not isinstance(option["type"], str):
+            return None
+        types.append(option["type"])
+    return types
+
+
+def compact_tool_schemas(server: "MCPServer") -> None:
+    """Compact the input and output schemas of every tool registered on `server`, in place."""
+    # The SDK has no public hook for this; the tool manager holds the schemas it publishes.
+    for tool in server._tool_manager.list_tools():  # noqa: SLF001
+        tool.parameters = compact_schema(tool.parameters)
+        if tool.fn_metadata.output_schema is not None:
+            tool.fn_metadata.output_schema = compact_schema(tool.fn_metadata.output_schema)
