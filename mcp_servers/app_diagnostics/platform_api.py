@@ -1,0 +1,337 @@
+"""Async client of the Heroku Platform API (v3): auth, Range pagination, rate-limit pacing, retries.
+
+Every failure a tool should explain is a `PlatformAPIError`, a `ToolError` the model reads:
+
+    ToolError (mcp SDK)
+     └── PlatformAPIError      .status (HTTP status or None), .error_id (Heroku's `id`), .request_id
+           missing_api_key     HEROKU_API_KEY unset (only tools that call the API raise it)
+           not_found           "app X not found or not visible to this API key"
+           unauthorized        names HEROKU_API_KEY and how to get a fresh token
+           rate_limit          429 after bounded, jittered back-off
+           unavailable         5xx / connection errors / timeouts after bounded retries
+
+The API key is sent only to `heroku_api_url`; it never appears in a message, and log-stream URLs
+(which carry their own token) are fetched without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+import anyio
+from mcp.server.mcpserver.exceptions import ToolError
+
+from mcp_servers.common.redact import redact_text
+from mcp_servers.app_diagnostics.settings import AppDiagSettings
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["PlatformAPI", "PlatformAPIError", "resolve_app", "app_path", "ACCEPT"]
+
+logger = logging.getLogger(__name__)
+
+ACCEPT = "application/vnd.heroku+json; version=3"
+USER_AGENT = "heroku-mcp-toolkit/mcp-appdiag"
+DEFAULT_PAGE_SIZE = 200  # Heroku's default page; the maximum is 1000
+MAX_PAGE_SIZE = 1000
+MAX_PAGES = 20  # a bound on one listing: 20 pages of up to 1000 items
+MAX_BACKOFF_S = 10.0
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+MISSING_KEY = (
+    "HEROKU_API_KEY is not set, so the Heroku Platform API cannot be called; create a token with "
+    "`heroku authorizations:create --short` and set HEROKU_API_KEY (analyze_logs on pasted log text "
+    "and http_probe work without it)"
+)
+_APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+class PlatformAPIError(ToolError):
+    """A Platform API call failed in a way the caller (and the model) can act on."""
+
+    def __init__(self, message: str, *, status: int | None = None, error_id: str | None = None,
+                 request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_id = error_id
+        self.request_id = request_id
+
+
+def resolve_app(app: str | None, settings: AppDiagSettings) -> str:
+    """The app a tool works on: its argument, else HEROKU_APP_NAME; checked to be a name or an id.
+
+    Raises:
+        ToolError: neither is given, or the value cannot be an app name or id.
+    """
+    name = (app or "").strip() or settings.heroku_app_name
+    if not name:
+        raise ToolError("no app given: pass `app` (the Heroku app name) or set HEROKU_APP_NAME")
+    if not (_APP_NAME.match(name) or _UUID.match(name)):
+        raise ToolError(
+            f"{name[:60]!r} is not a Heroku app name (3-30 lowercase letters, digits and dashes, "
+            "starting with a letter) or an app id"
+        )
+    return name
+
+
+def app_path(app: str, *parts: str | int) -> str:
+    """`/apps/{app}/...` with every segment URL-quoted."""
+    return "/".join(["/apps", quote(app, safe=""), *(quote(str(p), safe="") for p in parts)])
+
+
+class PlatformAPI:
+    """One client per server process. Tests pass `http=httpx.AsyncClient(transport=ASGITransport(fake))`
+    and `sleep=` to record back-off delays instead of waiting them out."""
+
+    def __init__(
+        self,
+        settings: AppDiagSettings,
+        *,
+        http: "httpx.AsyncClient | None" = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self._http = http
+        self._owns_http = http is None
+        self._sleep = sleep or anyio.sleep
+        self._jitter = jitter
+        self.rate_limit_remaining: int | None = None
+        self.requests_sent = 0
+        self.retries = 0
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _client(self) -> "httpx.AsyncClient":
+        if self._http is None:
+            import httpx  # imported on first use: the server's cold start does not pay for it
+
+            self._http = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.settings.request_timeout_s), follow_redirects=False
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._owns_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def _auth_headers(self) -> dict[str, str]:
+        key = self.settings.heroku_api_key
+        if key is None:
+            raise PlatformAPIError(MISSING_KEY, error_id="missing_api_key")
+        return {"Accept": ACCEPT, "Authorization": f"Bearer {key.get_secret_value()}", "User-Agent": USER_AGENT}
+
+    def _backoff(self, attempt: int, retry_after: str | None = None) -> float:
+        """Exponential back-off with equal jitter, capped; a server's Retry-After wins when given."""
+        if retry_after and retry_after.strip().isdigit():
+            return min(MAX_BACKOFF_S, float(retry_after))
+        step = min(MAX_BACKOFF_S, self.settings.retry_base_s * 2**attempt)
+        return step / 2 + self._jitter() * step / 2
+
+    async def _pace(self) -> None:
+        """Slow down while the account's rate-limit pool runs low (Heroku refills ~75 tokens/min)."""
+        floor = self.settings.rate_limit_floor
+        remaining = self.rate_limit_remaining
+        if remaining is not None and remaining < floor:
+            delay = self.settings.retry_base_s * (floor - remaining) / floor
+            logger.info("RateLimit-Remaining is %s; pausing %.2fs before the next call", remaining, delay)
+            await self._sleep(delay)
+
+    def _note_rate_limit(self, response: "httpx.Response") -> None:
+        raw = response.headers.get("RateLimit-Remaining")
+        if raw is not None and raw.strip().lstrip("-").isdigit():
+            self.rate_limit_remaining = int(raw)
+
+    def _clean(self, text: str) -> str:
+        return redact_text(text, self.settings.secrets)
+
+    # -- requests -------------------------------------------------------------------------------
+
+    async def request(
+        self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None,
+        app: str | None = None,
+    ) -> "httpx.Response":
+        """Send one call, pacing on a low rate limit and retrying 429, 5xx and connection errors.
+
+        Raises:
+            PlatformAPIError: on any error answer, or when the retries are used up.
+        """
+        import httpx
+
+        send_headers = {**self._auth_headers(), **(headers or {})}
+        url = self.settings.heroku_api_url + path
+        attempt = 0
+        while True:
+            await self._pace()
+            retry_after: str | None = None
+            self.requests_sent += 1
+            try:
+                response = await self._client().request(method, url, json=json, headers=send_headers)
+            except httpx.TimeoutException:
+                failure = PlatformAPIError(
+                    f"the Heroku Platform API did not answer {method} {path} within "
+                    f"{self.settings.request_timeout_s:g}s (tried {attempt + 1} times); try again shortly",
+                    error_id="timeout",
+                )
+            except httpx.TransportError as exc:
+                failure = PlatformAPIError(
+                    f"cannot reach the Heroku Platform API at {self.settings.heroku_api_url} "
+                    f"({type(exc).__name__}, tried {attempt + 1} times); check HEROKU_API_URL and the network",
+                    error_id="unavailable",
+                )
+            else:
+                self._note_rate_limit(response)
+                status = response.status_code
+                if status < 400:
+                    return response
+                if status != 429 and status not in RETRYABLE_STATUS:
+                    raise self._error(response, method, path, app)
+                failure = self._error(response, method, path, app, attempts=attempt + 1)
+                retry_after = response.headers.get("Retry-After")
+            if attempt >= self.settings.max_retries:
+                raise failure
+            delay = self._backoff(attempt, retry_after)
+            logger.info("%s %s failed (%s); retry %d in %.2fs", method, path, failure.error_id, attempt + 1, delay)
+            await self._sleep(delay)
+            attempt += 1
+            self.retries += 1
+
+    def _error(self, response: "httpx.Response", method: str, path: str, app: str | None,
+               attempts: int | None = None) -> PlatformAPIError:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        error_id = str(body.get("id") or f"http_{status}")
+        message = self._clean(str(body.get("message") or response.reason_phrase or "no message")).strip()
+        request_id = response.headers.get("Request-Id")
+        if status == 401 or error_id == "unauthorized":
+            text = (f"the Heroku Platform API rejected HEROKU_API_KEY ({message}); create a fresh token "
+                    "with `heroku authorizations:create --short` and set HEROKU_API_KEY")
+        elif status == 404 and app and (path == app_path(app) or "app" in message.lower()):
+            text = f"app {app} not found or not visible to this API key (check the name with `heroku apps`)"
+        elif status == 404:
+            text = f"not found: {message} ({method} {path})"
+        elif status == 403:
+            text = f"this API key may not read {path} ({message}); ask the app's owner for access"
+        elif status == 429:
+            text = (f"the Heroku API rate limit is used up ({message.splitlines()[0]}) after "
+                    f"{attempts} attempts; wait a minute and retry, fewer calls help")
+        elif status >= 500:
+            text = (f"the Heroku Platform API failed {method} {path} with HTTP {status} ({message}) "
+                    f"after {attempts} attempts; check https://status.heroku.com and retry")
+        else:
+            text = f"the Heroku Platform API refused {method} {path}: {message} ({error_id}, HTTP {status})"
+        if request_id:
+            text += f" [Request-Id {request_id}]"
+        return PlatformAPIError(text, status=status, error_id=error_id, request_id=request_id)
+
+    def _json(self, response: "httpx.Response", path: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise PlatformAPIError(
+                f"the Heroku Platform API answered {path} with something that is not JSON "
+                f"(HTTP {response.status_code}); is HEROKU_API_URL right?", status=response.status_code,
+            ) from None
+
+    async def get(self, path: str, *, app: str | None = None) -> Any:
+        """GET one resource and return its JSON."""
+        return self._json(await self.request("GET", path, app=app), path)
+
+    async def post(self, path: str, body: dict[str, Any], *, app: str | None = None) -> Any:
+        """POST a JSON body and return the JSON answer."""
+        return self._json(await self.request("POST", path, json=body, app=app), path)
+
+    async def list(
+        self, path: str, *, range_field: str = "id", order: str | None = None,
+        max_items: int | None = None, app: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """GET a collection, following `Next-Range` on 206 answers until done or `max_items` are in.
+
+        The first `Range` asks for `max_items` (capped at 1000) or Heroku's default page of 200.
+        """
+        page = min(MAX_PAGE_SIZE, max_items or DEFAULT_PAGE_SIZE)
+        range_header = f"{range_field} ..; max={page}" + (f", order={order}" if order else "")
+        items: list[dict[str, Any]] = []
+        for _ in range(MAX_PAGES):
+            response = await self.request("GET", path, headers={"Range": range_header}, app=app)
+            data = self._json(response, path)
+            if not isinstance(data, list):
+                raise PlatformAPIError(f"expected a list from {path}, got {type(data).__name__}")
+            items.extend(data)
+            if max_items is not None and len(items) >= max_items:
+                return items[:max_items]
+            next_range = response.headers.get("Next-Range")
+            if response.status_code != 206 or not next_range:
+                return items
+            range_header = next_range
+        logger.warning("stopped listing %s after %d pages", path, MAX_PAGES)
+        return items
+
+    # -- logs (used by analyze_logs) --------------------------------------------------------------
+
+    async def create_log_session(
+        self, app: str, *, lines: int, source: str | None = None, dyno: str | None = None,
+        process_type: str | None = None,
+    ) -> str:
+        """Open a non-tailing log session (`POST /apps/{app}/log-sessions`) and return its `logplex_url`.
+
+        `lines` is capped by Heroku's 1500-line buffer; `source` is `app` or `heroku`; `dyno` a dyno
+        name (`web.1`), `process_type` a process type (`web`).
+        """
+        body: dict[str, Any] = {"lines": lines, "tail": False}
+        if source:
+            body["source"] = source
+        if dyno:
+            body["dyno_name"] = dyno
+        if process_type:
+            body["type"] = process_type
+        data = await self.post(app_path(app, "log-sessions"), body, app=app)
+        url = data.get("logplex_url") if isinstance(data, dict) else None
+        if not url:
+            raise PlatformAPIError(f"the log session for app {app} came back without a logplex_url")
+        return str(url)
+
+    async def read_log_stream(self, url: str, *, max_lines: int, timeout: float) -> list[str]:
+        """Read up to `max_lines` lines from a log-session URL within `timeout` seconds.
+
+        The URL carries its own token, so the API key is not sent. A stream that is still open at the
+        deadline returns the lines read so far.
+
+        Raises:
+            PlatformAPIError: the stream cannot be reached or answers an error status.
+        """
+        import httpx
+
+        host = urlsplit(url).hostname or "the log stream"
+        lines: list[str] = []
+        try:
+            with anyio.move_on_after(timeout):
+                async with self._client().stream(
+                    "GET", url, headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(timeout)
+                ) as response:
+                    if response.status_code >= 400:
+                        raise PlatformAPIError(
+                            f"the log stream at {host} answered HTTP {response.status_code}; log sessions "
+                            "expire after a few minutes, so fetch the logs again", status=response.status_code,
+                        )
+                    async for line in response.aiter_lines():
+                        if line.strip():
+                            lines.append(line.rstrip("\r\n"))
+                            if len(lines) >= max_lines:
+                                break
+        except httpx.TimeoutException:
+            return lines
+        except httpx.TransportError as exc:
+            raise PlatformAPIError(f"cannot read the log stream at {host} ({type(exc).__name__})") from None
+        return lines

@@ -1,0 +1,50 @@
+"""The Heroku app diagnostics MCP server: what is wrong with my app, read from the Platform API and logs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from mcp.server import MCPServer
+
+from mcp_servers.app_diagnostics.platform_api import PlatformAPI
+from mcp_servers.app_diagnostics.settings import AppDiagSettings
+
+__all__ = ["build_server", "AppDiagState", "SERVER_NAME"]
+
+SERVER_NAME = "mcp-appdiag"
+VERSION = "0.1.0"
+INSTRUCTIONS = (
+    "Read-only diagnostics for a Heroku app (argument `app`, default HEROKU_APP_NAME). Start with "
+    "app_overview (dynos vs formation, releases, add-ons, features, flags); use recent_releases to "
+    "see what changed (config-var names only, never values). Nothing here changes the app."
+)
+
+
+@dataclass
+class AppDiagState:
+    api: PlatformAPI
+
+
+def build_server(settings: AppDiagSettings | None = None, *, api: PlatformAPI | None = None) -> MCPServer:
+    """Build the server; nothing touches the network until a tool needs the Platform API.
+
+    `api` is a seam for tests (a `PlatformAPI` over an in-process fake); by default one is made from
+    `settings` and closed when the server stops.
+    """
+    settings = settings or AppDiagSettings.from_env()
+    api = api or PlatformAPI(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer) -> AsyncIterator[AppDiagState]:
+        try:
+            yield AppDiagState(api=api)
+        finally:
+            await api.aclose()
+
+    server = MCPServer(SERVER_NAME, version=VERSION, instructions=INSTRUCTIONS, lifespan=lifespan)
+    from mcp_servers.app_diagnostics.tools import register_all
+
+    register_all(server, api, settings)
+    return server
