@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,6 +38,7 @@ class PostgresSettings(BaseModel):
     pool_max: int = DEFAULT_POOL_MAX
     allow_explain_analyze: bool = False
     embedded_data_dir: Path = PROJECT_DATA_DIR
+    check_limits: dict[str, dict[str, float | int | str]] = {}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "PostgresSettings":
@@ -51,7 +53,15 @@ class PostgresSettings(BaseModel):
             except ValueError:
                 raise ValueError(f"{name} must be an integer number, got {raw!r}") from None
 
+        raw_limits = env.get("PG_CHECK_LIMITS") or "{}"
+        try:
+            check_limits = json.loads(raw_limits)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"PG_CHECK_LIMITS must be a JSON object of check name -> limits: {exc}") from None
+        if not isinstance(check_limits, dict) or not all(isinstance(v, dict) for v in check_limits.values()):
+            raise ValueError('PG_CHECK_LIMITS must look like {"long_running_queries": {"min_seconds": 30}}')
         return cls(
+            check_limits=check_limits,
             database_url=env.get("DATABASE_URL") or None,
             statement_timeout_ms=_int("PG_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS),
             lock_timeout_ms=_int("PG_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS),

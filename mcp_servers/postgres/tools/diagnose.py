@@ -31,6 +31,7 @@ class DiagnoseReport(BaseModel):
 
 async def diagnose(
     db: Database,
+    settings: PostgresSettings,
     checks: list[str] | None = None,
     limits: dict[str, dict[str, float | int | str]] | None = None,
     ctx: Context | None = None,
@@ -38,11 +39,14 @@ async def diagnose(
     started = time.perf_counter()
     try:
         selected = list(select_checks(checks))
-        for name, overrides in (limits or {}).items():
-            index = next((i for i, c in enumerate(selected) if c.name == name), None)
-            if index is None:
-                raise ValueError(f"limits given for {name!r}, which is not among the checks run")
-            selected[index] = selected[index].with_limits(**overrides)
+        known = {c.name for c in select_checks(None)}
+        for source, given in (("PG_CHECK_LIMITS", settings.check_limits), ("limits", limits or {})):
+            for name, overrides in given.items():
+                if name not in known:
+                    raise ValueError(f"{source} names {name!r}, which is not a check; known: {', '.join(sorted(known))}")
+                index = next((i for i, c in enumerate(selected) if c.name == name), None)
+                if index is not None:
+                    selected[index] = selected[index].with_limits(**overrides)
     except (ValueError, ValidationError) as exc:
         raise ToolError(str(exc).splitlines()[0] if isinstance(exc, ValidationError) else str(exc)) from None
     facts = await gather_facts(db)
@@ -91,5 +95,5 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
         slow queries, unused/duplicate/invalid indexes, bloat, cache hit, vacuum, sequences, wraparound,
         constraints, replication, settings, ssl). Start here when asked what is wrong with a database.
         Returns one finding per check: red/yellow/green/skipped, value, threshold, rows and remediation."""
-        report = await diagnose(db, checks, limits, ctx)
+        report = await diagnose(db, settings, checks, limits, ctx)
         return tool_result(report, render(report))
