@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -121,6 +121,20 @@ class Check:
 
     def params(self) -> dict[str, Any]:
         return self.limits.model_dump()
+
+    def with_limits(self, **overrides: Any) -> "Check":
+        """This check with some thresholds replaced (validated by the limits model).
+
+        Raises:
+            ValueError: a name is not one of this check's limits, or a value has the wrong type.
+        """
+        fields = type(self.limits).model_fields
+        unknown = sorted(set(overrides) - set(fields))
+        if unknown:
+            known = ", ".join(fields) or "none"
+            raise ValueError(f"check {self.name!r} has no limit {', '.join(unknown)}; its limits: {known}")
+        limits = type(self.limits).model_validate({**self.limits.model_dump(), **overrides})
+        return replace(self, limits=limits)
 
     def unmet(self, facts: DbFacts) -> Finding | None:
         """A `skipped` finding when a precondition fails, else None."""
