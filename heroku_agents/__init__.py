@@ -1,0 +1,41 @@
+"""The client side of Heroku's Agents API, and its local stand-in (`heroku_agents.local`).
+
+Public names are re-exported lazily, so `import heroku_agents` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> module that defines it
+_EXPORTS = {
+    **dict.fromkeys(
+        [
+            "AgentEvent", "AgentRequest", "AssistantMessage", "ChatCompletionChunk", "ChatCompletionEvent",
+            "ChatCompletionRequest", "ChatCompletionResponse", "HEROKU_TOOLS", "HerokuToolSpec", "MCPServerRecord",
+            "MCPServerTool", "Message", "RuntimeParams", "Tool", "ToolCall", "ToolCompletionEvent", "ToolMessage",
+            "ToolParams", "Usage", "parse_event", "to_json", "to_wire", "tool_result_content",
+        ],
+        "heroku_agents.models",
+    ),
+    **dict.fromkeys(["SSEDecoder", "SSEEvent", "aiter_events", "encode_event", "encode_done", "iter_events"],
+                    "heroku_agents.sse"),
+    **dict.fromkeys(["Procfile", "ProcfileError", "ProcessType", "load_procfile", "parse_procfile"],
+                    "heroku_agents.procfile"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'heroku_agents' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
