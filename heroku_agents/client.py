@@ -1,0 +1,387 @@
+"""AgentsClient: agent runs (streamed), chat completions and the MCP server listing of Heroku's inference API.
+
+The same client talks to Heroku (`INFERENCE_URL`) and to the local endpoint (`heroku_agents.local`).
+Failures become the typed errors of `heroku_agents.errors`; 429 and 5xx answers are retried a
+bounded number of times (honouring `Retry-After`) before the request fails.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from heroku_agents.errors import (
+    AgentsConnectionError,
+    AgentsHTTPError,
+    AuthenticationError,
+    RateLimitedError,
+    RequestRejectedError,
+    ServerError,
+    StreamInterruptedError,
+    redact,
+)
+from heroku_agents.models import (
+    AgentRequest,
+    ChatCompletionChunk,
+    ChatCompletionEvent,
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    MCPServerRecord,
+    ToolCompletionEvent,
+    parse_event,
+)
+from heroku_agents.sse import SSEDecoder, SSEEvent
+
+__all__ = [
+    "AgentsClient",
+    "ToolOutcome",
+    "tool_outcome",
+    "describe_event",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_RETRIES",
+    "DEFAULT_BACKOFF",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, read=300.0)  # tool calls may run minutes (spec 6.6: 300 s cap)
+DEFAULT_RETRIES = 3  # attempts after the first, for 429 and 5xx only
+DEFAULT_BACKOFF = 0.5  # seconds before the first retry; doubled each time
+MAX_BACKOFF = 10.0  # cap for both our backoff and a server's Retry-After
+USER_AGENT = "heroku-mcp-toolkit/0.1 (heroku_agents.client)"
+IGNORED_EVENTS = frozenset({"heartbeat", "ping", "keep-alive"})
+
+_RESULT = re.compile(r"^Tool '(?P<name>.*?)' returned result: (?P<rest>.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """A `tool.completion` read back: the MCP CallToolResult when the content carried one."""
+
+    name: str
+    tool_call_id: str
+    text: str
+    result: dict[str, Any] | None
+    is_error: bool
+
+    @property
+    def structured(self) -> Any:
+        """`structuredContent`, else the JSON of the joined text parts when they are JSON, else None."""
+        if self.result and self.result.get("structuredContent") is not None:
+            return self.result["structuredContent"]
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+
+def tool_outcome(event: ToolCompletionEvent) -> ToolOutcome:
+    """Parse `Tool '<name>' returned result: <CallToolResult JSON>` back into its parts.
+
+    Built-in tools may return plain text after the prefix; then `result` is None and `text` is it.
+    """
+    message = event.choices[0].message
+    match = _RESULT.match(message.content)
+    rest = match["rest"] if match else message.content
+    result: dict[str, Any] | None = None
+    try:
+        parsed = json.loads(rest)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("content"), list):
+        result = parsed
+        text = "\n".join(p.get("text", "") for p in parsed["content"] if isinstance(p, dict) and p.get("type") == "text")
+    else:
+        text = rest
+    return ToolOutcome(
+        name=match["name"] if match else message.name,
+        tool_call_id=message.tool_call_id,
+        text=text,
+        result=result,
+        is_error=bool(result and result.get("isError")),
+    )
+
+
+def describe_event(event: ChatCompletionEvent | ToolCompletionEvent) -> str:
+    """A short label for progress and for `StreamInterruptedError.received`."""
+    choice = event.choices[0]
+    if isinstance(event, ToolCompletionEvent):
+        return f"tool.completion ({choice.message.name})"
+    calls = choice.message.tool_calls or []
+    if calls:
+        return f"chat.completion (tool_calls: {', '.join(c.function.name for c in calls)})"
+    return f"chat.completion ({choice.finish_reason or 'no finish_reason'})"
+
+
+class AgentsClient:
+    """Client of `POST /v1/agents/heroku`, `POST /v1/chat/completions` and `GET /v1/mcp/servers`.
+
+    `base_url` is the add-on's INFERENCE_URL (a trailing `/` or `/v1` is tolerated); `key` its
+    INFERENCE_KEY (None sends no Authorization header, which the local endpoint accepts). Pass
+    `http` to choose the transport (tests pass an `httpx.ASGITransport`); the client then does
+    not close it.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        key: str | None,
+        *,
+        http: httpx.AsyncClient | None = None,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+    ) -> None:
+        base = base_url.rstrip("/")
+        self.base_url = base[: -len("/v1")] if base.endswith("/v1") else base
+        self._key = key or None
+        self._own_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        self.retries = retries
+        self.backoff = backoff
+
+    async def __aenter__(self) -> AgentsClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self._http.aclose()
+
+    # -- public calls ----------------------------------------------------------------------
+
+    async def stream_agent(
+        self, request: AgentRequest | dict[str, Any]
+    ) -> AsyncIterator[ChatCompletionEvent | ToolCompletionEvent]:
+        """Run an agent and yield each `chat.completion` / `tool.completion` as it arrives.
+
+        Heartbeats, comments and unknown event names are skipped. Use `tool_outcome()` on a
+        `ToolCompletionEvent` to get the MCP result back.
+
+        Raises:
+            AgentsHTTPError (and subclasses), AgentsConnectionError: before the stream starts.
+            StreamInterruptedError: the stream ended or broke before `done`, or sent an `error` event.
+        """
+        body = _body(request)
+        url = f"{self.base_url}/v1/agents/heroku"
+        received: list[str] = []
+        async with self._open_stream(url, body) as response:
+            async for sse in self._events(response, url, received):
+                if sse.event != "message":
+                    continue
+                try:
+                    event = parse_event(sse.data)
+                except ValidationError:
+                    log.debug("skipping a message that is not a completion object: %.200s", sse.data)
+                    continue
+                received.append(describe_event(event))
+                yield event
+
+    async def chat_completion(self, request: ChatCompletionRequest | dict[str, Any]) -> ChatCompletionResponse:
+        """One non-streamed `/v1/chat/completions` call.
+
+        Raises:
+            AgentsHTTPError (and subclasses), AgentsConnectionError.
+        """
+        body = _body(request)
+        body["stream"] = False
+        url = f"{self.base_url}/v1/chat/completions"
+        response = await self._request("POST", url, json=body)
+        try:
+            return ChatCompletionResponse.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise AgentsHTTPError(
+                f"the answer is not a chat completion ({type(exc).__name__})",
+                status=response.status_code,
+                url=url,
+                request_id=_request_id(response),
+                body_excerpt=response.text,
+            ) from None
+
+    async def stream_chat_completion(
+        self, request: ChatCompletionRequest | dict[str, Any]
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        """A streamed `/v1/chat/completions` call: yields each chunk until `[DONE]`.
+
+        Raises:
+            AgentsHTTPError (and subclasses), AgentsConnectionError, StreamInterruptedError.
+        """
+        body = _body(request)
+        body["stream"] = True
+        url = f"{self.base_url}/v1/chat/completions"
+        received: list[str] = []
+        async with self._open_stream(url, body) as response:
+            async for sse in self._events(response, url, received):
+                if sse.event != "message":
+                    continue
+                try:
+                    chunk = ChatCompletionChunk.model_validate_json(sse.data)
+                except ValidationError:
+                    log.debug("skipping a non-chunk message: %.200s", sse.data)
+                    continue
+                if not received:
+                    received.append("chat.completion.chunk")
+                yield chunk
+
+    async def list_mcp_servers(self) -> list[MCPServerRecord]:
+        """`GET /v1/mcp/servers`: the servers registered with the add-on (empty when none).
+
+        Raises:
+            AgentsHTTPError (and subclasses), AgentsConnectionError.
+        """
+        url = f"{self.base_url}/v1/mcp/servers"
+        response = await self._request("GET", url)
+        try:
+            return [MCPServerRecord.model_validate(item) for item in response.json()]
+        except (ValueError, TypeError, ValidationError) as exc:
+            raise AgentsHTTPError(
+                f"the answer is not a list of MCP server records ({type(exc).__name__})",
+                status=response.status_code,
+                url=url,
+                request_id=_request_id(response),
+                body_excerpt=response.text,
+            ) from None
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _headers(self, *, stream: bool) -> dict[str, str]:
+        headers = {"User-Agent": USER_AGENT, "Accept": "text/event-stream" if stream else "application/json"}
+        if self._key:
+            headers["Authorization"] = f"Bearer {self._key}"
+        return headers
+
+    async def _request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        for attempt in range(self.retries + 1):
+            try:
+                response = await self._http.request(method, url, headers=self._headers(stream=False), **kw)
+            except httpx.TransportError as exc:
+                raise AgentsConnectionError(url, _reason(exc)) from None
+            if response.is_success:
+                return response
+            await self._raise_or_wait(response, url, attempt, response.text)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @asynccontextmanager
+    async def _open_stream(self, url: str, body: dict[str, Any]) -> AsyncIterator[httpx.Response]:
+        for attempt in range(self.retries + 1):
+            try:
+                async with self._http.stream("POST", url, json=body, headers=self._headers(stream=True)) as response:
+                    if response.is_success:
+                        yield response
+                        return
+                    text = (await response.aread()).decode("utf-8", "replace")
+            except httpx.TransportError as exc:
+                raise AgentsConnectionError(url, _reason(exc)) from None
+            await self._raise_or_wait(response, url, attempt, text)
+
+    async def _raise_or_wait(self, response: httpx.Response, url: str, attempt: int, text: str) -> None:
+        """Raise the typed error for `response`, or sleep before the next attempt of a 429/5xx."""
+        status = response.status_code
+        retryable = status == 429 or status >= 500
+        if retryable and attempt < self.retries:
+            delay = min(self.backoff * 2**attempt, MAX_BACKOFF)
+            after = response.headers.get("retry-after", "")
+            if after.isdigit():
+                delay = min(float(after), MAX_BACKOFF) if self.backoff else 0.0
+            log.warning("HTTP %s from %s; retry %d/%d in %.1fs", status, redact(url), attempt + 1, self.retries, delay)
+            await anyio.sleep(delay)
+            return
+        message = _server_message(text) or response.reason_phrase or "no message"
+        kw: dict[str, Any] = {"status": status, "url": url, "request_id": _request_id(response), "body_excerpt": text}
+        if status in (401, 403):
+            raise AuthenticationError(message, **kw)
+        if status == 429:
+            raise RateLimitedError(f"{message} (still rate limited after {attempt + 1} attempts)", **kw)
+        if status >= 500:
+            raise ServerError(f"{message} (still failing after {attempt + 1} attempts)", **kw)
+        if status in (400, 404, 409, 413, 422):
+            raise RequestRejectedError(message, **kw)
+        raise AgentsHTTPError(message, **kw)
+
+    async def _events(self, response: httpx.Response, url: str, received: list[str]) -> AsyncIterator[SSEEvent]:
+        """SSE events of `response` up to `done`; a missing `done` is a StreamInterruptedError."""
+        decoder = SSEDecoder()
+        try:
+            async for chunk in response.aiter_bytes():
+                for sse in decoder.feed(chunk):
+                    if await _handle(sse, url, received):
+                        return
+                    if sse.event not in IGNORED_EVENTS:
+                        yield sse
+        except httpx.TransportError as exc:
+            raise StreamInterruptedError(url, received, f"connection broke: {_reason(exc)}") from None
+        for sse in decoder.close():
+            if await _handle(sse, url, received):
+                return
+            if sse.event not in IGNORED_EVENTS:
+                yield sse
+        raise StreamInterruptedError(url, received, "the server closed the stream")
+
+
+async def _handle(sse: SSEEvent, url: str, received: list[str]) -> bool:
+    """True at the end of the stream; raises on an `error` event."""
+    if sse.is_done:
+        return True
+    if sse.event == "error":
+        try:
+            payload = json.loads(sse.data)
+            message = payload.get("message") or payload.get("error", {}).get("message") or sse.data
+        except (ValueError, AttributeError):
+            message = sse.data
+        raise StreamInterruptedError(url, received, f"the server sent an error event: {redact(str(message))[:300]}")
+    return False
+
+
+def _body(request: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(request, BaseModel):
+        return request.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return dict(request)
+
+
+def _server_message(text: str) -> str:
+    """`error.message`, then `message`, then `detail`, then the raw text (spec 9.2)."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text.strip()[:300]
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+        if isinstance(error, str):
+            return error
+        for key in ("message", "detail"):
+            if body.get(key):
+                return str(body[key])
+    return text.strip()[:300]
+
+
+def _request_id(response: httpx.Response) -> str | None:
+    return response.headers.get("x-request-id") or response.headers.get("request-id")
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        cause: BaseException | None = exc
+        while cause is not None:  # httpx wraps the OS error a few levels down
+            if isinstance(cause, ConnectionRefusedError):
+                return "connection refused"
+            cause = cause.__cause__ or cause.__context__
+        text = str(exc).lower()
+        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+            return "host name not found"
+        return f"connect failed: {redact(str(exc))[:120]}"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({type(exc).__name__})"
+    return f"{type(exc).__name__}: {redact(str(exc))[:120]}" if str(exc) else type(exc).__name__
+
