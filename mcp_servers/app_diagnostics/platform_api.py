@@ -112,6 +112,8 @@ class PlatformAPI:
         if self._http is None:
             import httpx  # imported on first use: the server's cold start does not pay for it
 
+            # httpx logs every URL at INFO; log-session URLs carry a token, so keep it quieter.
+            logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.settings.request_timeout_s), follow_redirects=False
             )
@@ -254,13 +256,14 @@ class PlatformAPI:
 
     async def list(
         self, path: str, *, range_field: str = "id", order: str | None = None,
-        max_items: int | None = None, app: str | None = None,
+        max_items: int | None = None, page_size: int | None = None, app: str | None = None,
     ) -> list[dict[str, Any]]:
         """GET a collection, following `Next-Range` on 206 answers until done or `max_items` are in.
 
-        The first `Range` asks for `max_items` (capped at 1000) or Heroku's default page of 200.
+        The first `Range` asks for `page_size`, else `max_items`, else Heroku's default page of 200
+        (capped at Heroku's maximum of 1000).
         """
-        page = min(MAX_PAGE_SIZE, max_items or DEFAULT_PAGE_SIZE)
+        page = min(MAX_PAGE_SIZE, page_size or max_items or DEFAULT_PAGE_SIZE)
         range_header = f"{range_field} ..; max={page}" + (f", order={order}" if order else "")
         items: list[dict[str, Any]] = []
         for _ in range(MAX_PAGES):
