@@ -1,0 +1,137 @@
+"""Query statistics from pg_stat_statements: slow statement outliers and their share of the time.
+
+The extension may live in any schema (Heroku used `heroku_ext` for databases created 2022-2023), so
+the SQL is built from the facts: schema-qualified, current database only (`dbid`), and with the column
+names of the server's version (PG 13 renamed `total_time` to `total_exec_time`; PG 17 renamed
+`blk_read_time`/`blk_write_time` to `shared_blk_read_time`/`shared_blk_write_time`). Statistics age and
+evictions come from `pg_stat_statements_info` (PG 14+).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from mcp_servers.common.results import Finding
+from mcp_servers.postgres.checks.activity import query_text
+from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
+
+__all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "statements_sql", "OrderBy"]
+
+OrderBy = Literal["total_time", "mean_time", "calls", "io"]
+ORDERS: dict[str, str] = {  # fixed ORDER BY clauses, chosen from a Literal (never caller text)
+    "total_time": "s.total_ms DESC",
+    "mean_time": "s.mean_ms DESC",
+    "calls": "s.calls DESC",
+    "io": "s.io_ms DESC, s.shared_blks_read DESC",
+}
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def statements_sql(facts: DbFacts, order_by: OrderBy = "total_time", *, slow_only: bool = False) -> str:
+    """pg_stat_statements rows of the current database, with each statement's share of the total time.
+
+    Always returns at least one row: the statistics header (`stats_reset`, `dealloc`, `statements`,
+    `all_ms`) with NULL statement columns when no statement matches. Binds: `%(limit)s`, and with
+    `slow_only` also `%(min_calls)s` and `%(min_mean_ms)s`.
+    """
+    schema = _ident(facts.extension_schema("pg_stat_statements") or "public")
+    v = facts.server_version_num
+    total, mean = ("total_exec_time", "mean_exec_time") if v >= 130000 else ("total_time", "mean_time")
+    io = "shared_blk_read_time + shared_blk_write_time" if v >= 170000 else "blk_read_time + blk_write_time"
+    toplevel = "toplevel" if v >= 140000 else "true"
+    if v >= 140000:
+        info = f"SELECT stats_reset, dealloc FROM {schema}.pg_stat_statements_info"
+    else:
+        info = "SELECT NULL::timestamptz AS stats_reset, NULL::bigint AS dealloc"
+    slow = "AND s.calls >= %(min_calls)s AND s.mean_ms >= %(min_mean_ms)s::float8" if slow_only else ""
+    return f"""
+WITH s AS (
+    SELECT queryid, userid, query, calls, {total} AS total_ms, {mean} AS mean_ms, rows,
+           shared_blks_hit, shared_blks_read, {io} AS io_ms, {toplevel} AS toplevel
+    FROM {schema}.pg_stat_statements
+    WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+), head AS (
+    SELECT i.stats_reset, i.dealloc, t.statements, t.all_ms
+    FROM ({info}) i,
+         (SELECT count(*) AS statements, coalesce(sum(total_ms) FILTER (WHERE toplevel), 0)::float8 AS all_ms FROM s) t
+)
+SELECT head.*, q.*
+FROM head LEFT JOIN LATERAL (
+    SELECT s.queryid::text AS queryid, r.rolname AS username, s.query, s.calls,
+           round(s.total_ms::numeric, 1)::float8 AS total_ms, round(s.mean_ms::numeric, 2)::float8 AS mean_ms,
+           s.rows, round((100 * s.total_ms / nullif(head.all_ms, 0))::numeric, 2)::float8 AS share_pct,
+           round(s.io_ms::numeric, 1)::float8 AS io_ms, s.shared_blks_read, s.shared_blks_hit,
+           round((100.0 * s.shared_blks_hit / nullif(s.shared_blks_hit + s.shared_blks_read, 0))::numeric, 2)::float8
+               AS cache_hit_pct,
+           s.toplevel
+    FROM s LEFT JOIN pg_roles r ON r.oid = s.userid
+    WHERE true {slow}
+    ORDER BY {ORDERS[order_by]}
+    LIMIT %(limit)s
+) q ON true
+"""
+
+
+def statements(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The statement rows of `statements_sql` (header columns dropped, query text truncated)."""
+    head = {"stats_reset", "dealloc", "statements", "all_ms"}
+    return [
+        {k: (query_text(v) if k == "query" else v) for k, v in r.items() if k not in head}
+        for r in rows if r.get("queryid") is not None
+    ]
+
+
+def stats_note(rows: list[dict[str, Any]], facts: DbFacts) -> str | None:
+    """Why the statistics may be incomplete: recently reset, or statements evicted."""
+    head = rows[0] if rows else {}
+    notes = []
+    if head.get("stats_reset") is not None:
+        hours = (facts.now - head["stats_reset"]).total_seconds() / 3600
+        if hours < 24:
+            notes.append(f"statistics cover only the last {hours:.1f} h (reset {head['stats_reset'].isoformat(timespec='minutes')})")
+    if head.get("dealloc"):
+        notes.append(f"{head['dealloc']} times statements were evicted (pg_stat_statements.max reached)")
+    return "; ".join(notes) or None
+
+
+class SlowQueryLimits(Limits):
+    # PgHero slow_query_ms = 20 and slow_query_calls = 100 (its "Slow queries" dashboard check).
+    min_mean_ms: float = 20.0
+    min_calls: int = 100
+    # Our red: slow statements together take at least half of the database's execution time.
+    red_share_pct: float = 50.0
+    limit: int = 10
+
+
+def _slow_queries(rows: list[dict[str, Any]], limits: SlowQueryLimits, facts: DbFacts) -> Finding:
+    found = statements(rows)
+    note = stats_note(rows, facts)
+    threshold = (f"yellow: mean >= {limits.min_mean_ms:g} ms over >= {limits.min_calls} calls; "
+                 f"red: those take >= {limits.red_share_pct:g}% of the time")
+    if not found:
+        return Finding(check="slow_queries", status="green", value=0, threshold=threshold, reason=note,
+                       summary=f"no statement averages {limits.min_mean_ms:g} ms or more over {limits.min_calls}+ calls")
+    share = round(sum(r["share_pct"] or 0 for r in found), 1)
+    worst = max(found, key=lambda r: r["mean_ms"])
+    return Finding(
+        check="slow_queries", status="red" if share >= limits.red_share_pct else "yellow", value=len(found),
+        threshold=threshold, rows=found, reason=note,
+        summary=f"{len(found)} slow statements take {share}% of execution time; slowest averages "
+        f"{worst['mean_ms']:g} ms over {worst['calls']} calls",
+    )
+
+
+SLOW_QUERIES = Check(
+    name="slow_queries", area="queries",
+    sql=lambda facts: statements_sql(facts, "total_time", slow_only=True),
+    evaluate=_slow_queries, limits=SlowQueryLimits(),
+    requires=Requires(extensions=("pg_stat_statements",)),
+    remediation="EXPLAIN (ANALYZE, BUFFERS) the statement and add the index its plan lacks, or cache its "
+    "result; pg_top_queries shows the rest of the workload.",
+    description="Statements whose mean time and call count cross PgHero's slow-query thresholds.",
+)
+
+CHECKS: tuple[Check, ...] = (SLOW_QUERIES,)

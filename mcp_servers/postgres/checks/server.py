@@ -1,0 +1,262 @@
+"""Server-level checks: sequences, unlogged tables, XID wraparound, schemas, constraints; with
+`server_config` (replication, settings, SSL) they make the `server` area."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp_servers.common.results import Finding
+from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
+from mcp_servers.postgres.checks.server_config import CHECKS as CONFIG_CHECKS
+
+__all__ = ["CHECKS"]
+
+_USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\\_%%'"
+_INT_MAX = "CASE a.atttypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype THEN 2147483647 WHEN 'int8'::regtype THEN 9223372036854775807 END"
+_INT_MIN = "CASE a.atttypid WHEN 'int2'::regtype THEN -32768 WHEN 'int4'::regtype THEN -2147483648 WHEN 'int8'::regtype THEN -9223372036854775808 END"
+XID_MAX = 2147483647  # transaction ids (and multixact ids) wrap around after 2^31 - 1
+
+
+def _status(value: float, yellow: float, red: float, *, below: bool = False) -> str:
+    if below:
+        return "red" if value < red else "yellow" if value < yellow else "green"
+    return "red" if value >= red else "yellow" if value >= yellow else "green"
+
+
+# --- sequences near their max (one query over pg_sequences, no per-sequence reads) -----------------
+
+SEQUENCES_SQL = f"""
+WITH cols AS (  -- columns fed by a sequence: owned (serial, identity) or through a nextval() default
+    SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid AS attnum
+    FROM pg_depend d
+    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+      AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+    UNION
+    SELECT d.refobjid, ad.adrelid, ad.adnum
+    FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid
+    WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass
+), bounds AS (
+    SELECT cols.seq, min({_INT_MAX}) AS col_max, max({_INT_MIN}) AS col_min,
+           string_agg(format('%%s.%%I %%s', cols.rel::regclass, a.attname, format_type(a.atttypid, a.atttypmod)), ', ') AS columns
+    FROM cols JOIN pg_attribute a ON a.attrelid = cols.rel AND a.attnum = cols.attnum
+    GROUP BY cols.seq
+), seqs AS (
+    SELECT s.schemaname, s.sequencename, s.data_type::text AS data_type, s.last_value, s.increment_by, s.cycle,
+           b.columns,
+           greatest(s.min_value, coalesce(b.col_min, s.min_value))::numeric AS lo,
+           least(s.max_value, coalesce(b.col_max, s.max_value))::numeric AS hi
+    FROM pg_sequences s
+    JOIN pg_namespace n ON n.nspname = s.schemaname
+    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
+    LEFT JOIN bounds b ON b.seq = c.oid
+    WHERE s.last_value IS NOT NULL
+)
+SELECT * FROM (
+    SELECT schemaname AS schema, sequencename AS sequence, data_type, columns, last_value,
+           (CASE WHEN increment_by > 0 THEN hi ELSE lo END)::bigint AS limit_value,
+           round(100 * CASE WHEN increment_by > 0 THEN (last_value - lo) / nullif(hi - lo, 0)
+                            ELSE (hi - last_value) / nullif(hi - lo, 0) END, 2)::float8 AS used_pct,
+           (CASE WHEN increment_by > 0 THEN (hi - last_value) ELSE (last_value - lo) END / abs(increment_by))::bigint
+               AS values_left,
+           cycle
+    FROM seqs
+) x
+WHERE used_pct >= %(yellow_pct)s::float8
+ORDER BY used_pct DESC
+"""
+
+
+class SequenceLimits(Limits):
+    # PgHero and Postgres MCP Pro flag sequences over 90 % used: our red. Yellow at 75 % gives time to
+    # migrate the column to bigint before it is urgent.
+    yellow_pct: float = 75.0
+    red_pct: float = 90.0
+
+
+def _sequences(rows: list[dict[str, Any]], limits: SequenceLimits, facts: DbFacts) -> Finding:
+    threshold = f"yellow >= {limits.yellow_pct:g}%, red >= {limits.red_pct:g}% of the range (column type aware)"
+    if not rows:
+        return Finding(check="sequences_near_max", status="green", value=0, threshold=threshold,
+                       summary=f"no sequence has used {limits.yellow_pct:g}% of its range")
+    top = rows[0]
+    return Finding(
+        check="sequences_near_max", status=_status(top["used_pct"], limits.yellow_pct, limits.red_pct),
+        value=top["used_pct"], threshold=threshold, rows=rows,
+        summary=f"{len(rows)} sequences past {limits.yellow_pct:g}%; {top['schema']}.{top['sequence']} is at "
+        f"{top['used_pct']:g}% ({top['values_left']} values left before {top['limit_value']})",
+    )
+
+
+SEQUENCES_NEAR_MAX = Check(
+    name="sequences_near_max", area="server", sql=SEQUENCES_SQL, evaluate=_sequences, limits=SequenceLimits(),
+    remediation="Migrate the column and its sequence to bigint (ALTER TABLE ... ALTER COLUMN ... TYPE bigint; "
+    "ALTER SEQUENCE ... AS bigint) before it runs out; inserts fail once it does.",
+    description="Sequences close to the max of their own type or of the narrower column they feed.",
+)
+
+# --- unlogged tables ------------------------------------------------------------------------------
+
+UNLOGGED_SQL = f"""
+SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, pg_total_relation_size(c.oid) AS bytes
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relpersistence = 'u' AND c.relkind IN ('r', 'p', 'S') AND {_USER_SCHEMA}
+ORDER BY bytes DESC, 1, 2
+"""
+
+
+def _unlogged(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
+    if not rows:
+        return Finding(check="unlogged_tables", status="green", value=0, summary="no unlogged tables")
+    names = ", ".join(f"{r['schema']}.{r['name']}" for r in rows[:5])
+    return Finding(
+        check="unlogged_tables", status="yellow", value=len(rows), threshold="any", rows=rows,
+        summary=f"{len(rows)} unlogged tables ({names}): emptied after a crash or failover, absent on followers",
+    )
+
+
+UNLOGGED_TABLES = Check(
+    name="unlogged_tables", area="server", sql=UNLOGGED_SQL, evaluate=_unlogged,
+    remediation="If the data matters, ALTER TABLE ... SET LOGGED; keep UNLOGGED only for caches you can rebuild.",
+    description="Unlogged tables: not crash-safe, not replicated to followers.",
+)
+
+# --- transaction ID wraparound --------------------------------------------------------------------
+
+
+class WraparoundLimits(Limits):
+    # Transactions left before wraparound. PgHero's dashboard warns under 1.5 billion left (yellow).
+    # PostgreSQL starts logging warnings at 40 million left (docs, "Preventing Transaction ID Wraparound
+    # Failures"), and PgHero's transaction_id_danger and Postgres MCP Pro call 10 million critical;
+    # we turn red at the server's own warning point, earlier than both.
+    yellow_remaining: int = 1_500_000_000
+    red_remaining: int = 40_000_000
+
+
+DATABASE_XID_SQL = f"""
+SELECT datname AS database, age(datfrozenxid) AS xid_age, mxid_age(datminmxid) AS multixact_age,
+       {XID_MAX} - greatest(age(datfrozenxid), mxid_age(datminmxid)) AS remaining
+FROM pg_database
+ORDER BY remaining, datname
+"""
+
+TABLE_XID_SQL = f"""
+SELECT * FROM (
+    SELECT n.nspname AS schema, c.relname AS table,
+           greatest(age(c.relfrozenxid), age(t.relfrozenxid)) AS xid_age,
+           greatest(mxid_age(c.relminmxid), mxid_age(t.relminmxid)) AS multixact_age,
+           {XID_MAX} - greatest(age(c.relfrozenxid), age(t.relfrozenxid),
+                                mxid_age(c.relminmxid), mxid_age(t.relminmxid)) AS remaining
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+    WHERE c.relkind IN ('r', 'm')
+) x
+WHERE remaining < %(yellow_remaining)s
+ORDER BY remaining
+LIMIT 50
+"""
+
+
+def _wraparound(check: str, what: str):
+    def evaluate(rows: list[dict[str, Any]], limits: WraparoundLimits, facts: DbFacts) -> Finding:
+        threshold = f"yellow < {limits.yellow_remaining:,} left, red < {limits.red_remaining:,} left"
+        low = [r for r in rows if r["remaining"] < limits.yellow_remaining]
+        least = min((r["remaining"] for r in rows), default=XID_MAX)
+        if not low:
+            return Finding(check=check, status="green", value=least, threshold=threshold,
+                           summary=f"every {what} has over {limits.yellow_remaining:,} transaction ids left "
+                           f"(fewest: {least:,})")
+        return Finding(
+            check=check, status=_status(least, limits.yellow_remaining, limits.red_remaining, below=True),
+            value=least, threshold=threshold, rows=low,
+            summary=f"{len(low)} {what}s are nearing transaction id wraparound (fewest left: {least:,})",
+        )
+
+    return evaluate
+
+
+DATABASE_WRAPAROUND = Check(
+    name="database_xid_wraparound", area="server", sql=DATABASE_XID_SQL,
+    evaluate=_wraparound("database_xid_wraparound", "database"), limits=WraparoundLimits(),
+    remediation="Run VACUUM (FREEZE) on the oldest tables of that database (see table_xid_wraparound); end "
+    "long transactions and drop inactive replication slots, which stop freezing.",
+    description="Transaction and multixact ids left before wraparound, per database.",
+)
+TABLE_WRAPAROUND = Check(
+    name="table_xid_wraparound", area="server", sql=TABLE_XID_SQL,
+    evaluate=_wraparound("table_xid_wraparound", "table"), limits=WraparoundLimits(),
+    remediation="VACUUM (FREEZE, VERBOSE) the listed tables in a quiet period; check that autovacuum keeps "
+    "up (pg_table_stats kind=vacuum).",
+    description="Transaction and multixact ids left before wraparound, per table (with its TOAST table).",
+)
+
+# --- schema count ---------------------------------------------------------------------------------
+
+SCHEMAS_SQL = f"""
+SELECT n.nspname AS schema, count(c.oid) AS relations, count(*) OVER () AS schemas
+FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid
+WHERE {_USER_SCHEMA}
+GROUP BY n.nspname
+ORDER BY relations DESC, schema
+LIMIT 10
+"""
+
+
+class SchemaCountLimits(Limits):
+    # pg:diagnose has a "Schema Count" check whose threshold is not public. Our choice: 50 schemas usually
+    # means schema-per-tenant, which slows pg_dump-based backups (heroku pg:backups) and catalog queries.
+    yellow_count: int = 50
+    red_count: int = 1000
+
+
+def _schemas(rows: list[dict[str, Any]], limits: SchemaCountLimits, facts: DbFacts) -> Finding:
+    count = rows[0]["schemas"] if rows else 0
+    return Finding(
+        check="schema_count", status=_status(count, limits.yellow_count, limits.red_count), value=count,
+        threshold=f"yellow >= {limits.yellow_count}, red >= {limits.red_count} schemas",
+        rows=[{"schema": r["schema"], "relations": r["relations"]} for r in rows] if count >= limits.yellow_count else [],
+        summary=f"{count} user schemas",
+    )
+
+
+SCHEMA_COUNT = Check(
+    name="schema_count", area="server", sql=SCHEMAS_SQL, evaluate=_schemas, limits=SchemaCountLimits(),
+    remediation="Consolidate tenants into shared tables keyed by tenant id, or split them across databases.",
+    description="Number of user schemas (many schemas slow backups and catalog reads).",
+)
+
+# --- invalid (NOT VALID) constraints --------------------------------------------------------------
+
+INVALID_CONSTRAINTS_SQL = """
+SELECT n.nspname AS schema, cl.relname AS table, co.conname AS constraint, co.contype::text AS type,
+       pg_get_constraintdef(co.oid) AS definition
+FROM pg_constraint co
+JOIN pg_class cl ON cl.oid = co.conrelid
+JOIN pg_namespace n ON n.oid = cl.relnamespace
+WHERE NOT co.convalidated
+ORDER BY 1, 2, 3
+"""
+
+
+def _invalid_constraints(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
+    if not rows:
+        return Finding(check="invalid_constraints", status="green", value=0, summary="every constraint is validated")
+    first = rows[0]
+    return Finding(
+        check="invalid_constraints", status="yellow", value=len(rows), threshold="any", rows=rows,
+        summary=f"{len(rows)} constraints are NOT VALID (e.g. {first['constraint']} on {first['schema']}.{first['table']}): "
+        "existing rows were never checked",
+        remediation=f"Fix rows that break it, then ALTER TABLE {first['schema']}.{first['table']} VALIDATE CONSTRAINT "
+        f"{first['constraint']}; (takes only a SHARE UPDATE EXCLUSIVE lock: reads and writes continue).",
+    )
+
+
+INVALID_CONSTRAINTS = Check(
+    name="invalid_constraints", area="server", sql=INVALID_CONSTRAINTS_SQL, evaluate=_invalid_constraints,
+    remediation="ALTER TABLE ... VALIDATE CONSTRAINT ... once the violating rows are fixed.",
+    description="Constraints added NOT VALID and never validated.",
+)
+
+CHECKS: tuple[Check, ...] = (
+    SEQUENCES_NEAR_MAX, UNLOGGED_TABLES, DATABASE_WRAPAROUND, TABLE_WRAPAROUND, SCHEMA_COUNT, INVALID_CONSTRAINTS,
+    *CONFIG_CHECKS,
+)
