@@ -14,7 +14,7 @@ __all__ = ["register_all"]
 
 
 def register_all(server: "MCPServer", api: "PlatformAPI", settings: "AppDiagSettings") -> None:
-    from mcp_servers.app_diagnostics.tools import overview, releases
+    from mcp_servers.app_diagnostics.tools import logs, overview, releases
 
-    for module in (overview, releases):
+    for module in (overview, releases, logs):
         module.register(server, api, settings)

@@ -1,0 +1,351 @@
+"""Aggregate parsed log records into a `LogAnalysis`: one pass over the lines, plain dicts and lists."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+from mcp_servers.app_diagnostics.logs.codes import CODES
+from mcp_servers.app_diagnostics.logs.models import (
+    AddonHealth, CodeCount, DynoHealth, ErrorBurst, Latency, LogAnalysis, MinuteBucket, ParseStats, PathStat,
+    ReleaseRef, StatusCount,
+)
+from mcp_servers.app_diagnostics.logs.parser import (
+    AddonMetrics, AppOutput, DynoError, DynoNotice, LogplexError, MemoryUse, ProcessExit, ReleaseEvent, RouterLine,
+    RuntimeMetrics, StateChange, parse_line,
+)
+from mcp_servers.common.redact import redact_text, truncate
+
+__all__ = ["analyze_lines", "normalise_path", "percentile", "MAX_TIMELINE", "BURST_MIN_ERRORS"]
+
+MAX_PATHS = 5
+MAX_TIMELINE = 60  # minutes shown; the log-session buffer (1500 lines) rarely spans more
+MAX_SAMPLES = 5
+BURST_MIN_ERRORS = 5  # a minute with at least this many errors ...
+BURST_MIN_RATE = 0.10  # ... that are at least 10 % of its requests is part of an error burst
+_PATH_CACHE_MAX = 50_000
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_HEX = re.compile(r"^[0-9a-fA-F]{16,}$")
+_TOKEN = re.compile(r"^(?=.*\d)[A-Za-z0-9_\-]{20,}$")
+_path_cache: dict[str, str] = {}
+
+
+def normalise_path(path: str | None) -> str:
+    """`/users/123/posts/9f1c…?page=2` -> `/users/:id/posts/:uuid` (ids, uuids, hashes, tokens; no query)."""
+    if not path:
+        return "(none)"
+    cached = _path_cache.get(path)
+    if cached is not None:
+        return cached
+    bare = path.split("?", 1)[0].split("#", 1)[0] or "/"
+    parts = []
+    for segment in bare.split("/"):
+        if segment.isdigit():
+            segment = ":id"
+        elif len(segment) >= 16 and (_UUID.match(segment) or _HEX.match(segment)):
+            segment = ":uuid" if "-" in segment else ":hash"
+        elif len(segment) >= 20 and _TOKEN.match(segment):
+            segment = ":token"
+        parts.append(segment)
+    result = truncate("/".join(parts), 120) or "/"
+    if len(_path_cache) >= _PATH_CACHE_MAX:
+        _path_cache.clear()
+    _path_cache[path] = result
+    return result
+
+
+def percentile(ordered: list[int], fraction: float) -> int | None:
+    """Nearest-rank percentile of an already sorted list."""
+    if not ordered:
+        return None
+    rank = max(1, -(-int(fraction * 1000) * len(ordered) // 1000))  # ceil(fraction * n)
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def _latency(values: list[int]) -> Latency:
+    values.sort()
+    if not values:
+        return Latency()
+    return Latency(count=len(values), p50=percentile(values, 0.5), p95=percentile(values, 0.95),
+                   p99=percentile(values, 0.99), max=values[-1])
+
+
+_utc_cache: dict[str, str] = {}
+
+
+def utc(ts: str) -> str:
+    """An ISO timestamp as a UTC string that sorts correctly (`2024-05-01T12:00:01`)."""
+    if ts.endswith("+00:00") or ts.endswith("Z"):
+        return ts[:19]
+    cached = _utc_cache.get(ts)
+    if cached is None:
+        try:
+            parsed = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(timezone.utc)
+            cached = parsed.strftime("%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            cached = ts[:19]
+        if len(_utc_cache) < 10_000:
+            _utc_cache[ts] = cached
+    return cached
+
+
+class _Dyno:
+    __slots__ = ("state", "crashes", "exits", "errors", "mem_max", "mem_last", "quota", "pct_max", "load_max")
+
+    def __init__(self) -> None:
+        self.state: str | None = None
+        self.crashes = 0
+        self.exits: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.mem_max = self.mem_last = self.quota = self.pct_max = self.load_max = None
+
+
+def _bigger(old: float | None, new: float | None) -> float | None:
+    if new is None:
+        return old
+    return new if old is None or new > old else old
+
+
+def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases: Iterable[ReleaseRef] = (),
+                  secrets: tuple[str, ...] = ()) -> LogAnalysis:
+    """Parse and aggregate log lines in one pass. `releases` (e.g. from the Platform API) add to the
+    release lines found in the log when correlating error bursts; `secrets` are masked in the few
+    line samples the result quotes."""
+    total = understood = 0
+    samples: list[str] = []
+    kinds: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    statuses: Counter[int] = Counter()
+    code_paths: dict[str, Counter[str]] = defaultdict(Counter)
+    socks: dict[str, Counter[str]] = defaultdict(Counter)
+    services: list[int] = []
+    connects: list[int] = []
+    paths: dict[str, list] = {}  # key -> [requests, errors, service list, codes Counter]
+    minutes: dict[str, list] = {}  # minute -> [requests, errors, codes Counter, service list]
+    dynos: dict[str, _Dyno] = defaultdict(_Dyno)
+    addons: dict[tuple[str, str | None], list] = {}
+    logplex: Counter[str] = Counter()
+    dropped = 0
+    release_refs: list[ReleaseRef] = list(releases)
+    first_ts = last_ts = None
+    current_minute: str | None = None
+    bucket: list = []
+    path_keys: dict[str, str] = {}  # "METHOD raw-path" -> "METHOD normalised-path"
+
+    for line in lines:
+        total += 1
+        event = parse_line(line)
+        if event is None:
+            if line.strip():
+                if len(samples) < MAX_SAMPLES:
+                    samples.append(truncate(redact_text(line.strip(), secrets), 160) or "")
+            else:
+                total -= 1  # blank lines are not log lines
+            continue
+        understood += 1
+        kind = type(event)
+        ts = event.ts
+        ts = ts[:19] if ts.endswith("+00:00") else utc(ts)
+        if first_ts is None or ts < first_ts:
+            first_ts = ts
+        if last_ts is None or ts > last_ts:
+            last_ts = ts
+        minute = ts[:16]
+        if minute != current_minute:
+            current_minute = minute
+            bucket = minutes.get(minute)
+            if bucket is None:
+                bucket = minutes[minute] = [0, 0, Counter(), []]
+        if kind is RouterLine:
+            kinds["router"] += 1
+            status, code, service = event.status, event.code, event.service
+            bucket[0] += 1
+            is_error = (status is not None and status >= 500) or event.at == "error"
+            if status is not None:
+                statuses[status] += 1
+            if service is not None:
+                services.append(service)
+                bucket[3].append(service)
+            if event.connect is not None:
+                connects.append(event.connect)
+            raw = f"{event.method} {event.path}"
+            key = path_keys.get(raw)
+            if key is None:
+                key = path_keys[raw] = f"{event.method or '-'} {normalise_path(event.path)}"
+            stat = paths.get(key)
+            if stat is None:
+                stat = paths[key] = [0, 0, [], Counter()]
+            stat[0] += 1
+            if service is not None:
+                stat[2].append(service)
+            if code is not None:
+                codes[code] += 1
+                code_paths[code][key] += 1
+                stat[3][code] += 1
+                bucket[2][code] += 1
+                if event.sock:
+                    socks[code][event.sock] += 1
+            if is_error:
+                stat[1] += 1
+                bucket[1] += 1
+        elif kind is AppOutput:
+            kinds["app"] += 1
+        elif kind is RuntimeMetrics:
+            kinds["runtime_metrics"] += 1
+            dyno = dynos[event.source]
+            s = event.samples
+            total_mb = s.get("memory_total")
+            if total_mb is not None:
+                dyno.mem_last = total_mb
+                dyno.mem_max = _bigger(dyno.mem_max, total_mb)
+            if s.get("memory_quota"):
+                dyno.quota = s["memory_quota"]
+            dyno.load_max = _bigger(dyno.load_max, s.get("load_avg_1m"))
+        elif kind is AddonMetrics:
+            kinds["addon_metrics"] += 1
+            entry = addons.setdefault((event.service, event.source), [0, {}, None, None])
+            entry[0] += 1
+            entry[1].update(event.samples)
+            entry[2] = _bigger(entry[2], event.samples.get("active-connections"))
+            entry[3] = _bigger(entry[3], event.samples.get("waiting-connections"))
+        elif kind is ReleaseEvent:
+            kinds["release"] += 1
+            if event.kind in ("release", "deploy", "rollback"):
+                release_refs.append(ReleaseRef(kind=event.kind, version=event.version, at=ts, by=event.by))
+        elif kind is LogplexError:
+            kinds["logplex"] += 1
+            logplex[event.code] += 1
+            dropped += event.dropped or 0
+        else:
+            kinds["dyno"] += 1
+            dyno = dynos[event.dyno]
+            if kind is StateChange:
+                dyno.state = event.to_state
+                if event.to_state == "crashed":
+                    dyno.crashes += 1
+                    bucket[1] += 1
+                    bucket[2]["crash"] += 1
+            elif kind is ProcessExit:
+                dyno.exits[str(event.status) if event.status is not None else "unknown"] += 1
+            elif kind is DynoError:
+                dyno.errors[event.code] += 1
+                codes[event.code] += 1
+                bucket[1] += 1
+                bucket[2][event.code] += 1
+            elif kind is MemoryUse:
+                dyno.mem_last = event.mem_mb
+                dyno.mem_max = _bigger(dyno.mem_max, event.mem_mb)
+                dyno.pct_max = _bigger(dyno.pct_max, event.percent)
+                if event.percent > 0 and dyno.quota is None:
+                    dyno.quota = round(event.mem_mb * 100 / event.percent)
+            elif kind is DynoNotice:
+                pass
+
+    requests = kinds["router"]
+    router_errors = sum(stat[1] for stat in paths.values())
+    path_stats = [_path_stat(key, stat) for key, stat in paths.items()]
+    timeline = [_minute(minute, b) for minute, b in sorted(minutes.items())]
+    bursts = _bursts(timeline, release_refs)
+    from mcp_servers.app_diagnostics.logs.findings import findings_for
+
+    analysis = LogAnalysis(
+        source=source,
+        window_start=first_ts,
+        window_end=last_ts,
+        parse=ParseStats(lines=total, understood=understood, not_understood=total - understood,
+                         by_kind=dict(kinds), not_understood_samples=samples),
+        requests=requests,
+        error_rate=round(router_errors / requests, 4) if requests else 0.0,
+        findings=[],
+        codes=[_code_count(code, n, code_paths.get(code), socks.get(code)) for code, n in codes.most_common()],
+        statuses=[StatusCount(status=s, count=n) for s, n in sorted(statuses.items())],
+        service=_latency(services),
+        connect=_latency(connects),
+        slowest_paths=sorted((p for p in path_stats if p.p95_ms is not None),
+                             key=lambda p: (-(p.p95_ms or 0), -p.requests))[:MAX_PATHS],
+        failing_paths=sorted((p for p in path_stats if p.errors), key=lambda p: (-p.errors, p.path))[:MAX_PATHS],
+        timeline=timeline[-MAX_TIMELINE:],
+        timeline_truncated=len(timeline) > MAX_TIMELINE,
+        dynos=[_dyno_health(name, d) for name, d in sorted(dynos.items())],
+        addons=[AddonHealth(service=svc, source=src, samples=e[0], latest=e[1], max_active_connections=e[2],
+                            max_waiting_connections=e[3]) for (svc, src), e in sorted(addons.items(), key=str)],
+        logplex=dict(logplex),
+        logplex_dropped=dropped,
+        releases=sorted(release_refs, key=lambda r: r.at)[-10:],
+        bursts=bursts,
+    )
+    analysis.findings = findings_for(analysis)
+    return analysis
+
+
+def _path_stat(key: str, stat: list) -> PathStat:
+    values = sorted(stat[2])
+    return PathStat(path=key, requests=stat[0], errors=stat[1], error_rate=round(stat[1] / stat[0], 4),
+                    p50_ms=percentile(values, 0.5), p95_ms=percentile(values, 0.95),
+                    max_ms=values[-1] if values else None, codes=dict(stat[3].most_common(5)))
+
+
+def _minute(minute: str, b: list) -> MinuteBucket:
+    return MinuteBucket(minute=minute, requests=b[0], errors=b[1], codes=dict(b[2].most_common(5)),
+                        p95_service_ms=percentile(sorted(b[3]), 0.95))
+
+
+def _code_count(code: str, n: int, by_path: Counter[str] | None, sock: Counter[str] | None) -> CodeCount:
+    info = CODES.get(code)
+    return CodeCount(
+        code=code, count=n,
+        title=info.title if info else "unknown code",
+        level=info.level if info else "error",
+        meaning=info.meaning if info else "Not in Heroku's published error-code list.",
+        first_action=info.first_action if info else "Search Heroku Dev Center and status for this code.",
+        top_paths=[p for p, _ in by_path.most_common(3)] if by_path else [],
+        sock=dict(sock) if sock else {},
+    )
+
+
+def _dyno_health(name: str, d: _Dyno) -> DynoHealth:
+    pct = d.pct_max
+    if d.quota and d.mem_max is not None:
+        pct = _bigger(pct, round(d.mem_max * 100 / d.quota, 1))
+    return DynoHealth(dyno=name, last_state=d.state, crashes=d.crashes, exits=dict(d.exits),
+                      runtime_errors=dict(d.errors), memory_max_mb=d.mem_max, memory_last_mb=d.mem_last,
+                      memory_quota_mb=d.quota, memory_max_pct=pct, load_avg_1m_max=d.load_max)
+
+
+def _minutes_between(earlier: str, later: str) -> float:
+    a = datetime.fromisoformat(earlier[:19])
+    b = datetime.fromisoformat(later[:19])
+    return round((b - a).total_seconds() / 60, 1)
+
+
+def _bursts(timeline: list[MinuteBucket], releases: list[ReleaseRef]) -> list[ErrorBurst]:
+    """Runs of consecutive minutes with many errors, each tied to the last release before it."""
+    bursts: list[ErrorBurst] = []
+    current: ErrorBurst | None = None
+    previous_minute: str | None = None
+    ordered = sorted(releases, key=lambda r: r.at)
+    for b in timeline:
+        hot = b.errors >= BURST_MIN_ERRORS and (b.requests == 0 or b.errors / b.requests >= BURST_MIN_RATE)
+        if not hot:
+            continue
+        contiguous = current is not None and previous_minute is not None and _minutes_between(previous_minute, b.minute) <= 1
+        if contiguous:
+            current.end = b.minute
+            current.errors += b.errors
+            for code, n in b.codes.items():
+                current.codes[code] = current.codes.get(code, 0) + n
+        else:
+            current = ErrorBurst(start=b.minute, end=b.minute, errors=b.errors, codes=dict(b.codes))
+            bursts.append(current)
+        previous_minute = b.minute
+    for burst in bursts:
+        before = [r for r in ordered if r.at[:16] <= burst.start]
+        if before:
+            burst.after_release = before[-1]
+            burst.minutes_after_release = max(0.0, _minutes_between(before[-1].at, burst.start))
+    return bursts[-10:]
