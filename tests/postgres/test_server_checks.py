@@ -1,0 +1,147 @@
+from datetime import datetime, timezone
+
+import psycopg
+import pytest
+
+from mcp_servers.common.results import Finding
+from mcp_servers.postgres.checks.base import DbFacts, run_checks
+from mcp_servers.postgres.checks.server import CHECKS, XID_MAX
+from mcp_servers.postgres.checks.server_config import SSL_IN_USE
+from mcp_servers.postgres.db import Database
+from mcp_servers.postgres.seed.activity import plant_server_problems
+from mcp_servers.postgres.settings import PostgresSettings
+from tests.conftest import PgCluster
+
+pytestmark = pytest.mark.anyio
+
+
+async def run(url: str, limits: dict[str, dict[str, float]] | None = None) -> dict[str, Finding]:
+    db = Database(PostgresSettings(database_url=url))
+    try:
+        checks = [c.with_limits(**(limits or {}).get(c.name, {})) for c in CHECKS]
+        return {f.check: f for f in await run_checks(db, checks)}
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+def db_url(any_pg: PgCluster):
+    url = any_pg.create_database("srv")
+    try:
+        yield url
+    finally:
+        any_pg.drop_database(url)
+
+
+async def test_each_server_check_flags_its_planted_problem(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        plant_server_problems(conn)
+    found = await run(db_url)
+
+    sequences = found["sequences_near_max"]
+    assert sequences.status == "red"
+    assert [(r["sequence"], r["data_type"], r["columns"], r["used_pct"], r["limit_value"]) for r in sequences.rows] == [
+        ("support_tickets_id_seq", "integer", "support_tickets.id integer", 93.13, 2147483647),
+        # a bigint sequence feeding an int column: measured against the column's max, not its own
+        ("legacy_invoice_seq", "bigint", "legacy_invoices.id integer", 79.16, 2147483647),
+    ]
+    assert sequences.rows[0]["values_left"] == 2147483647 - 2000000000
+
+    unlogged = found["unlogged_tables"]
+    assert (unlogged.status, [(r["schema"], r["name"]) for r in unlogged.rows]) == ("yellow", [("public", "session_cache")])
+
+    invalid = found["invalid_constraints"]
+    assert invalid.status == "yellow"
+    assert [(r["table"], r["constraint"], r["definition"]) for r in invalid.rows] == [
+        ("payments", "payments_amount_positive", "CHECK ((amount_cents > 0)) NOT VALID")
+    ]
+    assert "ALTER TABLE public.payments VALIDATE CONSTRAINT payments_amount_positive" in invalid.remediation
+
+    others = {n: f.status for n, f in found.items()
+              if n not in ("sequences_near_max", "unlogged_tables", "invalid_constraints", "settings")}
+    assert set(others.values()) == {"green"}, others
+    # The machine's PostgreSQL 15 runs with autovacuum = off (a test-server choice): reported, rightly, as red.
+    with psycopg.connect(db_url) as conn:
+        autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
+    settings = found["settings"]
+    if autovacuum == "on":
+        assert settings.status == "green"
+    else:
+        assert (settings.status, [r["setting"] for r in settings.rows]) == ("red", ["autovacuum"])
+
+
+async def test_server_checks_are_green_on_a_healthy_database(fresh_db: str) -> None:
+    found = await run(fresh_db)
+    assert {name: f.status for name, f in found.items()} == {c.name: "green" for c in CHECKS}
+    assert found["replication_lag"].summary == "standalone: not a replica, and no standby is streaming from this server"
+    assert found["ssl"].summary.startswith("not encrypted, but the connection is local")
+
+
+async def test_wraparound_counts_transactions_left_per_database_and_table(db_url: str) -> None:
+    everything = {"yellow_remaining": XID_MAX, "red_remaining": 1000}
+    found = await run(db_url, {"database_xid_wraparound": everything, "table_xid_wraparound": everything})
+    with psycopg.connect(db_url) as conn:
+        oldest_db = conn.execute("SELECT max(greatest(age(datfrozenxid), mxid_age(datminmxid))) FROM pg_database").fetchone()[0]
+        oldest_table = conn.execute(
+            "SELECT max(greatest(age(relfrozenxid), mxid_age(relminmxid))) FROM pg_class WHERE relkind IN ('r', 'm', 't')"
+        ).fetchone()[0]
+    database = found["database_xid_wraparound"]
+    assert (database.status, database.value) == ("yellow", XID_MAX - oldest_db)
+    assert db_url.rsplit("/", 1)[1] in {r["database"] for r in database.rows}
+    table = found["table_xid_wraparound"]
+    assert (table.status, table.value) == ("yellow", XID_MAX - oldest_table)
+    assert table.rows_omitted > 0  # every catalog table qualified; the finding keeps 10
+
+
+async def test_schema_count_counts_user_schemas(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for name in ("tenant_a", "tenant_b", "tenant_c"):
+            conn.execute(f"CREATE SCHEMA {name}")
+        conn.execute("CREATE TABLE tenant_a.users (id int)")
+    found = await run(db_url, {"schema_count": {"yellow_count": 4}})
+    finding = found["schema_count"]
+    assert (finding.status, finding.value, finding.summary) == ("yellow", 4, "4 user schemas")
+    assert finding.rows[0] == {"schema": "tenant_a", "relations": 1}
+
+
+async def test_inactive_replication_slot_is_flagged_with_its_retained_wal(fresh_db: str) -> None:
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("SELECT pg_create_physical_replication_slot('gone_standby', true)")
+    try:
+        found = await run(fresh_db)
+        heavy = await run(fresh_db, {"replication_slots": {"red_retained_mb": 0}})
+    finally:
+        with psycopg.connect(fresh_db, autocommit=True) as conn:
+            conn.execute("SELECT pg_drop_replication_slot('gone_standby')")
+    slots = found["replication_slots"]
+    assert (slots.status, slots.value, slots.summary) == ("yellow", 1, "1 replication slots, 1 inactive")
+    assert [(r["slot"], r["type"], r["active"], r["wal_status"]) for r in slots.rows] == [
+        ("gone_standby", "physical", False, "reserved")
+    ]
+    assert slots.rows[0]["retained_bytes"] >= 0
+    assert heavy["replication_slots"].status == "red"
+
+
+async def test_settings_sanity_flags_memory_and_planner_misconfiguration(fresh_db: str) -> None:
+    name = fresh_db.rsplit("/", 1)[1]
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE \"{name}\" SET work_mem = '512kB'")
+        conn.execute(f"ALTER DATABASE \"{name}\" SET random_page_cost = 0.5")
+    finding = (await run(fresh_db))["settings"]
+    assert finding.status == "yellow"
+    assert [(r["setting"], r["value"]) for r in finding.rows] == [("work_mem", "512kB"), ("random_page_cost", "0.5")]
+    assert finding.summary == "work_mem = 512kB (under 1 MB); random_page_cost = 0.5 (below seq_page_cost, which the docs say makes no sense)"
+
+
+def test_ssl_off_on_a_remote_connection_is_red_and_local_is_green() -> None:
+    facts = DbFacts(server_version_num=180000, database="app", max_connections=100, in_recovery=False,
+                    stats_reset=None, now=datetime.now(timezone.utc))
+    row = {"ssl": False, "version": None, "cipher": None, "server_ssl": "off"}
+    remote = SSL_IN_USE.evaluate([{**row, "client_addr": "10.0.3.7", "local": False}], SSL_IN_USE.limits, facts)
+    local = SSL_IN_USE.evaluate([{**row, "client_addr": "127.0.0.1", "local": True}], SSL_IN_USE.limits, facts)
+    on = SSL_IN_USE.evaluate([{**row, "ssl": True, "version": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384",
+                               "client_addr": "10.0.3.7", "local": False}], SSL_IN_USE.limits, facts)
+    assert (remote.status, remote.value) == ("red", "off")
+    assert "10.0.3.7 is not encrypted" in remote.summary
+    assert (local.status, local.value) == ("green", "off (local)")
+    assert (on.status, on.summary) == ("green", "this connection is encrypted (TLSv1.3, TLS_AES_256_GCM_SHA384)")
