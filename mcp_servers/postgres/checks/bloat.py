@@ -1,0 +1,137 @@
+"""Bloat estimates for tables and btree indexes, from planner statistics (no table is read).
+
+Both estimators follow the idea of the classic pg:bloat query: from `pg_stats` (NULL share and
+average width of each column) and the row count, compute how many pages the rows need when packed
+at the relation's fillfactor, and compare with the pages it has. Bloat factor = actual / expected;
+waste = (actual - expected) pages. Columns without statistics make an estimate unreliable, so such
+relations are left out rather than reported with a made-up width.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp_servers.common.results import Finding
+from mcp_servers.postgres.checks.base import Limits
+from mcp_servers.postgres.checks.common import USER_SCHEMA, mib
+
+__all__ = ["TABLE_BLOAT_SQL", "INDEX_BLOAT_SQL", "BloatLimits", "bloat_finding"]
+
+_FILLFACTOR = "(SELECT option_value::int FROM pg_options_to_table({rel}.reloptions) WHERE option_name = 'fillfactor')"
+
+# Heap tuple: 23-byte header plus a NULL bitmap when some column has NULLs, MAXALIGNed (8), then the
+# data MAXALIGNed, plus a 4-byte line pointer; each page loses its 24-byte header.
+TABLE_BLOAT_SQL = f"""
+WITH att AS (
+  SELECT c.oid, count(*) AS ncols, count(s.attname) AS ncols_with_stats,
+         sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
+         bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
+                       AND NOT s.inherited
+  WHERE c.relkind IN ('r', 'm') AND c.relpages > 0 AND {USER_SCHEMA}
+  GROUP BY c.oid
+), est AS (
+  SELECT c.oid, c.relpages::numeric AS relpages, current_setting('block_size')::numeric AS bs,
+         greatest(c.reltuples, 0)::numeric AS reltuples,
+         coalesce({_FILLFACTOR.format(rel="c")}, 100) AS fillfactor,
+         8 * ceil((23 + CASE WHEN att.has_nulls THEN ceil(att.ncols / 8.0) ELSE 0 END) / 8.0)
+           + 8 * ceil(att.data_width::numeric / 8.0) + 4 AS tuple_bytes
+  FROM att JOIN pg_class c ON c.oid = att.oid
+  WHERE att.ncols_with_stats = att.ncols
+), pages AS (
+  SELECT *, greatest(ceil(reltuples / greatest(floor((bs - 24) * fillfactor / 100.0 / tuple_bytes), 1)), 1) AS expected_pages
+  FROM est
+)
+SELECT 'table' AS type, n.nspname AS schema, c.relname AS table, NULL::text AS index,
+       (p.relpages * p.bs)::bigint AS bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
+       round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
+       (greatest(p.relpages - p.expected_pages, 0) * p.bs)::bigint AS waste_bytes
+FROM pages p JOIN pg_class c ON c.oid = p.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE greatest(p.relpages - p.expected_pages, 0) * p.bs >= %(yellow_waste_bytes)s
+ORDER BY waste_bytes DESC, schema, "table"
+"""
+
+# Btree leaf tuple: 8-byte IndexTupleData (+4 bytes of NULL bitmap when a column has NULLs) plus the
+# data, MAXALIGNed together, plus a 4-byte line pointer; each page loses 24 bytes of header and 16 of
+# btree special space; leaves are filled to the fillfactor (90 by default); one metapage. Deduplication
+# (PG 13+) only makes real indexes smaller than this estimate, so it never invents bloat.
+INDEX_BLOAT_SQL = f"""
+WITH att AS (
+  SELECT i.indexrelid, count(*) AS ncols, count(coalesce(st.attname, se.attname)) AS ncols_with_stats,
+         sum((1 - coalesce(st.null_frac, se.null_frac, 0)) * coalesce(st.avg_width, se.avg_width, 0)) AS data_width,
+         bool_or(coalesce(st.null_frac, se.null_frac, 0) > 0) AS has_nulls
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
+  JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace
+  JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum > 0
+  LEFT JOIN pg_attribute ta ON ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum - 1] AND ta.attnum > 0
+  LEFT JOIN pg_stats st ON st.schemaname = n.nspname AND st.tablename = tc.relname AND st.attname = ta.attname
+                        AND NOT st.inherited
+  LEFT JOIN pg_stats se ON ta.attnum IS NULL AND se.schemaname = n.nspname AND se.tablename = ic.relname
+                        AND se.attname = ia.attname
+  WHERE ic.relpages > 0 AND i.indisvalid AND {USER_SCHEMA}
+  GROUP BY i.indexrelid
+), est AS (
+  SELECT ic.oid, ic.relpages::numeric AS relpages, current_setting('block_size')::numeric AS bs,
+         greatest(ic.reltuples, 0)::numeric AS reltuples,
+         coalesce({_FILLFACTOR.format(rel="ic")}, 90) AS fillfactor,
+         8 * ceil((8 + CASE WHEN att.has_nulls THEN 4 ELSE 0 END + att.data_width::numeric) / 8.0) + 4 AS tuple_bytes
+  FROM att JOIN pg_class ic ON ic.oid = att.indexrelid
+  WHERE att.ncols_with_stats = att.ncols
+), pages AS (
+  SELECT *, 1 + greatest(ceil(reltuples / greatest(floor((bs - 40) * fillfactor / 100.0 / tuple_bytes), 1)), 1) AS expected_pages
+  FROM est
+)
+SELECT 'index' AS type, n.nspname AS schema, tc.relname AS table, ic.relname AS index,
+       (p.relpages * p.bs)::bigint AS bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
+       round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
+       (greatest(p.relpages - p.expected_pages, 0) * p.bs)::bigint AS waste_bytes
+FROM pages p JOIN pg_class ic ON ic.oid = p.oid JOIN pg_index i ON i.indexrelid = p.oid
+JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace
+WHERE greatest(p.relpages - p.expected_pages, 0) * p.bs >= %(yellow_waste_bytes)s
+ORDER BY waste_bytes DESC, schema, index
+"""
+
+
+class BloatLimits(Limits):
+    # pg:diagnose Bloat is red at factor > 10 with > 64 MB wasted; pg-extras' README says to
+    # investigate a factor of 10 and up.
+    min_factor: float = 10.0
+    red_factor_waste_bytes: int = 64 * 1024 * 1024
+    # Wasted bytes that are red whatever the factor (PgHero index_bloat_bytes = 100 MB); 0 = none.
+    red_waste_bytes: int = 0
+    # Yellow: factor >= min_factor with at least this much waste (our choice: 1,024 pages; below
+    # that a rewrite gains nothing measurable). Also the SQL's floor for listing a relation.
+    yellow_waste_bytes: int = 8 * 1024 * 1024
+
+
+def _grade(row: dict[str, Any], limits: BloatLimits) -> str | None:
+    waste, factor = row["waste_bytes"], row["bloat_factor"] or 0
+    if limits.red_waste_bytes and waste >= limits.red_waste_bytes:
+        return "red"
+    if factor >= limits.min_factor and waste > limits.red_factor_waste_bytes:
+        return "red"
+    if factor >= limits.min_factor and waste >= limits.yellow_waste_bytes:
+        return "yellow"
+    return None
+
+
+def bloat_finding(check: str, what: str, rows: list[dict[str, Any]], limits: BloatLimits) -> Finding:
+    threshold = (
+        f"red: factor >= {limits.min_factor:g} and > {mib(limits.red_factor_waste_bytes)} wasted"
+        + (f", or >= {mib(limits.red_waste_bytes)} wasted" if limits.red_waste_bytes else "")
+        + f"; yellow: factor >= {limits.min_factor:g} and >= {mib(limits.yellow_waste_bytes)}"
+    )
+    flagged = [dict(r, status=g) for r in rows if (g := _grade(r, limits))]
+    if not flagged:
+        return Finding(check=check, status="green", summary=f"no {what} bloat above the thresholds", value=0,
+                       threshold=threshold)
+    status = "red" if any(r["status"] == "red" for r in flagged) else "yellow"
+    waste = sum(r["waste_bytes"] for r in flagged)
+    return Finding(
+        check=check, status=status, value=waste, threshold=threshold, rows=flagged,
+        summary=f"{len(flagged)} bloated {what} relation(s), about {mib(waste)} wasted (estimate)",
+    )

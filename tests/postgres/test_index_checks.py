@@ -1,0 +1,150 @@
+"""Index checks against real PostgreSQL (embedded 18 and the system's 15): planted problems, healthy twin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from mcp_servers.common.results import Finding
+from mcp_servers.postgres.checks.base import Check, gather_facts, run_checks
+from mcp_servers.postgres.checks.indexes import (
+    CHECKS, DUPLICATE_INDEXES, INDEX_BLOAT, INDEX_HIT_RATE, INVALID_INDEXES, MISSING_FK_INDEXES, NULL_INDEXES,
+    UNUSED_INDEXES,
+)
+from mcp_servers.postgres.db import Database
+from mcp_servers.postgres.seed.storage import (
+    DUPLICATE_PAIR, INVALID_INDEX, MISSING_FK, NULL_INDEX, UNUSED_INDEX, plant_healthy_storage, plant_storage_problems,
+)
+from mcp_servers.postgres.settings import PostgresSettings
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module", params=["embedded", "system"])
+def sick_db(request: pytest.FixtureRequest) -> Iterator[str]:
+    cluster = request.getfixturevalue(f"{request.param}_pg")
+    url = cluster.create_database("sick_idx")
+    with psycopg.connect(url, autocommit=True) as conn:
+        plant_storage_problems(conn)
+    yield url
+    cluster.drop_database(url)
+
+
+@pytest.fixture(scope="module", params=["embedded", "system"])
+def healthy_db(request: pytest.FixtureRequest) -> Iterator[str]:
+    cluster = request.getfixturevalue(f"{request.param}_pg")
+    url = cluster.create_database("healthy_idx")
+    with psycopg.connect(url, autocommit=True) as conn:
+        plant_healthy_storage(conn)
+    yield url
+    cluster.drop_database(url)
+
+
+async def run(url: str, *checks: Check) -> list[Finding]:
+    db = Database(PostgresSettings(database_url=url))
+    try:
+        return await run_checks(db, checks)
+    finally:
+        await db.close()
+
+
+def names(finding: Finding, key: str = "index") -> list[str]:
+    return [r[key] for r in finding.rows]
+
+
+async def test_unused_index_is_flagged_while_its_table_is_scanned_even_with_young_statistics(sick_db: str) -> None:
+    [finding] = await run(sick_db, UNUSED_INDEXES)
+    assert finding.status == "yellow"
+    flagged = {r["index"]: r for r in finding.rows if r["trusted"]}
+    assert flagged[UNUSED_INDEX]["class"] == "never used"
+    assert flagged[UNUSED_INDEX]["index_scans"] == 0
+    assert flagged[UNUSED_INDEX]["table_scans"] >= 1000
+    # A fresh database's statistics were never reset: the finding says how old (unknown) they are.
+    assert finding.reason is not None and finding.reason.startswith("statistics are of unknown age")
+    assert finding.remediation is not None and "DROP INDEX CONCURRENTLY" in finding.remediation
+
+
+async def test_unused_indexes_are_not_trusted_when_statistics_are_too_young(sick_db: str) -> None:
+    strict = UNUSED_INDEXES.with_limits(min_table_scans=10**9)
+    [finding] = await run(sick_db, strict)
+    assert finding.status == "green"
+    assert finding.reason is not None and "too young to trust" in finding.reason
+    assert UNUSED_INDEX in names(finding)
+    assert not any(r["trusted"] for r in finding.rows)
+
+
+async def test_unused_indexes_trust_every_class_once_statistics_are_a_day_old(sick_db: str) -> None:
+    db = Database(PostgresSettings(database_url=sick_db))
+    try:
+        facts = await gather_facts(db)
+        rows = await db.fetch(UNUSED_INDEXES.query(facts), UNUSED_INDEXES.params())
+    finally:
+        await db.close()
+    old = type(facts)(**{**facts.__dict__, "stats_reset": facts.now - timedelta(days=3)})
+    finding = UNUSED_INDEXES.evaluate([dict(r) for r in rows], UNUSED_INDEXES.limits, old)
+    assert finding.status == "yellow" and finding.reason is None
+    assert all(r["trusted"] for r in finding.rows)
+    classes = {r["index"]: r["class"] for r in finding.rows}
+    assert classes[UNUSED_INDEX] == "never used"
+    assert classes[NULL_INDEX] == "low scans, high writes"  # 5 lookups against 10,000 inserted rows
+
+
+async def test_duplicate_index_names_the_unused_twin_and_the_index_covering_it(sick_db: str) -> None:
+    [duplicates, unused] = await run(sick_db, DUPLICATE_INDEXES, UNUSED_INDEXES)
+    assert duplicates.status == "yellow"
+    [row] = duplicates.rows
+    assert {row["index"], row["covered_by"]} == set(DUPLICATE_PAIR)
+    assert row["table"] == "orders" and row["definition"].endswith("(customer_id)")
+    # The twin to drop is the one the planner left unused, so the two checks give one piece of advice.
+    assert row["index"] in [r["index"] for r in unused.rows if r["class"] == "never used"]
+
+
+async def test_invalid_index_left_by_a_failed_concurrent_build_is_flagged(sick_db: str) -> None:
+    [finding] = await run(sick_db, INVALID_INDEXES)
+    assert finding.status == "yellow"
+    assert finding.value == 1
+    assert names(finding) == [INVALID_INDEX]
+    assert finding.rows[0]["is_unique"] is True
+
+
+async def test_mostly_null_index_is_flagged_with_its_null_share(sick_db: str) -> None:
+    [finding] = await run(sick_db, NULL_INDEXES)
+    assert finding.status == "yellow"
+    [row] = finding.rows
+    assert (row["index"], row["column"]) == (NULL_INDEX, "coupon_code")
+    assert 0.9 <= row["null_frac"] <= 1.0
+    assert 0 < row["expected_saving_bytes"] <= row["index_bytes"]
+
+
+async def test_foreign_key_without_an_index_is_flagged(sick_db: str) -> None:
+    [finding] = await run(sick_db, MISSING_FK_INDEXES)
+    assert finding.status == "yellow"
+    assert [(r["table"], r["constraint"], r["columns"], r["referenced_table"]) for r in finding.rows] == [
+        ("order_items", MISSING_FK, "order_id", "orders")
+    ]
+
+
+async def test_index_left_sparse_by_mass_deletes_shows_as_bloat_under_lower_limits(sick_db: str) -> None:
+    [default] = await run(sick_db, INDEX_BLOAT)
+    assert default.status == "green"  # the demo's bloat is far below PgHero's 100 MB
+    sensitive = INDEX_BLOAT.with_limits(yellow_waste_bytes=256 * 1024, min_factor=5.0)
+    [finding] = await run(sick_db, sensitive)
+    assert finding.status == "yellow"
+    row = next(r for r in finding.rows if r["index"] == "events_customer_id_idx")
+    assert row["bloat_factor"] >= 5
+    assert row["waste_bytes"] > 256 * 1024
+
+
+async def test_index_hit_rate_is_judged_against_its_threshold(sick_db: str) -> None:
+    [normal] = await run(sick_db, INDEX_HIT_RATE)
+    assert normal.status == "green" and normal.value is not None and normal.value >= 0.99
+    [strict] = await run(sick_db, INDEX_HIT_RATE.with_limits(yellow_below=1.01, red_below=0.5))
+    assert strict.status == "yellow" and strict.value == normal.value
+
+
+async def test_healthy_database_gets_no_index_warnings(healthy_db: str) -> None:
+    findings = await run(healthy_db, *CHECKS)
+    assert {f.check: f.status for f in findings} == {c.name: "green" for c in CHECKS}
