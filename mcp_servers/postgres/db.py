@@ -136,6 +136,28 @@ class Database:
             cur = await conn.execute(sql, params)
             return await cur.fetchall() if cur.description else []
 
+    @asynccontextmanager
+    async def read_only_transaction(self) -> AsyncIterator["psycopg.AsyncConnection[dict[str, Any]]"]:
+        """A connection inside `BEGIN READ ONLY` with local timeouts, always rolled back afterwards.
+
+        `standard_conforming_strings` is forced on so the server tokenises string literals the way
+        the pglast guard did (backslash tricks depend on it).
+        """
+        s = self.settings
+        async with self.connection() as conn:
+            await conn.execute("BEGIN TRANSACTION READ ONLY")
+            try:
+                await conn.execute(
+                    "SELECT pg_catalog.set_config('statement_timeout', %s, true),"
+                    " pg_catalog.set_config('lock_timeout', %s, true),"
+                    " pg_catalog.set_config('standard_conforming_strings', 'on', true)",
+                    (str(int(s.statement_timeout_ms)), str(int(s.lock_timeout_ms))),
+                )
+                yield conn
+            finally:
+                if not conn.closed:
+                    await conn.execute("ROLLBACK")
+
     async def version_num(self) -> int:
         if self.server_version_num is None:
             async with self.connection():

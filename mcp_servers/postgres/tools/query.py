@@ -1,0 +1,265 @@
+"""`pg_query` and `pg_explain`: the agent's own read-only SQL, safe to point at a primary database.
+
+Four layers, each sufficient on its own for what it covers:
+1. `guard.check_sql` parses with PostgreSQL's parser and accepts one plain read (function allowlist),
+   then a catalog look-up in the transaction refuses user-defined look-alikes of allowed names.
+2. The statement goes over the extended protocol (`cursor.stream` forces Parse/Bind/Execute), so a
+   second statement cannot ride along even if the parser were fooled.
+3. It runs in `BEGIN READ ONLY` with local statement_timeout / lock_timeout, and is always rolled back.
+4. Rows and bytes of the result are capped, and the result says when it was cut.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from mcp_servers.common.redact import redact_text, truncate
+from mcp_servers.postgres.db import Database
+from mcp_servers.postgres.guard import LOOKALIKES_SQL, GuardResult, SqlRefused, check_sql, lookalike_params, refuse_lookalikes
+from mcp_servers.postgres.settings import PostgresSettings
+from mcp_servers.postgres.tools._plan_summary import PlanSummary, seq_scan_relations, summarize
+from mcp_servers.postgres.tools._sql_values import json_safe, json_size
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["register", "QueryResult", "ExplainResult", "run_query", "run_explain", "MAX_LIMIT", "MAX_RESULT_BYTES"]
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1_000
+MAX_RESULT_BYTES = 64_000  # about 16k tokens: a result must leave room in the model's context
+MAX_PLAN_BYTES = 100_000
+GENERIC_PLAN_MIN_VERSION = 160000
+
+TABLE_ROWS_SQL = """
+SELECT c.relname AS name,
+       max(CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE pg_catalog.pg_relation_size(c.oid) / 100 END)::bigint AS rows
+FROM pg_catalog.pg_class c WHERE c.relname = ANY(%(names)s::text[]) AND c.relkind IN ('r', 'p', 'm')
+GROUP BY c.relname
+"""  # never-analyzed tables (reltuples -1) get a rough 100-bytes-per-row estimate
+
+
+class QueryColumn(BaseModel):
+    name: str
+    type: str
+
+
+class QueryResult(BaseModel):
+    """Rows of one read; `truncated` says whether and why rows were left out."""
+
+    statement: Literal["select", "show", "explain"]
+    columns: list[QueryColumn]
+    rows: list[dict[str, Any]]
+    row_count: int = Field(description="Rows returned here (not the total the query would produce when truncated).")
+    truncated: bool
+    truncated_reason: str | None = None
+    elapsed_ms: float
+
+
+class ExplainResult(BaseModel):
+    """The plan (EXPLAIN FORMAT JSON) with a compact summary beside it."""
+
+    summary: PlanSummary
+    plan: list[dict[str, Any]] | None = Field(description="The full JSON plan; None when larger than the size cap.")
+    plan_truncated: bool
+    analyzed: bool
+    generic_plan: bool = Field(description="True when $n parameters were planned with GENERIC_PLAN.")
+
+
+def _refused(exc: SqlRefused) -> ToolError:
+    return ToolError(str(exc))
+
+
+def _db_error(exc: "psycopg.Error", settings: PostgresSettings) -> ToolError:
+    diag = exc.diag
+    primary = diag.message_primary or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    msg = f"PostgreSQL error {exc.sqlstate or ''}: {primary}".replace(" :", ":")
+    if exc.sqlstate == "25006":
+        msg = f"refused by the database (read-only transaction): {primary}"
+    elif exc.sqlstate == "57014":
+        msg += f" (statement_timeout is {settings.statement_timeout_ms} ms: add a LIMIT or a narrower WHERE)"
+    elif exc.sqlstate == "55P03":
+        msg += f" (lock_timeout is {settings.lock_timeout_ms} ms: a table is locked by another session)"
+    elif exc.sqlstate == "42501":
+        msg += " (the database role lacks this privilege)"
+    if diag.message_hint:
+        msg += f"; hint: {diag.message_hint}"
+    return ToolError(truncate(redact_text(msg), 600) or msg)
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out
+
+
+def _raw_cursor(conn: "psycopg.AsyncConnection[Any]") -> "psycopg.AsyncRawCursor[tuple[Any, ...]]":
+    """A cursor that sends the text as is: no %-placeholder parsing, $n bound natively, tuples out."""
+    import psycopg
+    from psycopg.rows import tuple_row
+
+    return psycopg.AsyncRawCursor(conn, row_factory=tuple_row)
+
+
+async def _describe_unnamed(conn: "psycopg.AsyncConnection[Any]") -> list[QueryColumn]:
+    """Columns of the statement just streamed, when it returned no row (stream() keeps no description then).
+
+    The extended protocol left it as the unnamed prepared statement; a Describe message reads its columns.
+    """
+    from psycopg import generators
+
+    conn.pgconn.send_describe_prepared(b"")
+    (res,) = await conn.wait(generators.execute(conn.pgconn))
+    names = _unique_names([(res.fname(i) or b"?").decode() for i in range(res.nfields)])
+    types = [conn.adapters.types.get(res.ftype(i)) for i in range(res.nfields)]
+    return [QueryColumn(name=n, type=t.name if t else str(res.ftype(i))) for i, (n, t) in enumerate(zip(names, types))]
+
+
+async def _preflight(conn: "psycopg.AsyncConnection[Any]", guard: GuardResult) -> None:
+    params = lookalike_params(guard)
+    if params is not None:
+        cur = await conn.execute(LOOKALIKES_SQL, params)
+        refuse_lookalikes(await cur.fetchall())
+
+
+async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_bytes: int = MAX_RESULT_BYTES) -> QueryResult:
+    """Check and run one read; raises `ToolError` for refusals and database errors."""
+    import psycopg
+
+    try:
+        guard = check_sql(sql)
+    except SqlRefused as exc:
+        raise _refused(exc) from None
+    if guard.has_params:
+        raise ToolError("refused: pg_query takes no $1-style parameters; write literal values (pg_explain accepts them)")
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    started = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+    size, reason = 0, None
+    try:
+        async with db.read_only_transaction() as conn:
+            await _preflight(conn, guard)
+            async with _raw_cursor(conn) as cur:
+                # stream() always uses the extended protocol: exactly one statement per Parse.
+                async with aclosing(cur.stream(sql)) as stream:
+                    names: list[str] = []
+                    async for record in stream:
+                        if not names:
+                            names = _unique_names([c.name for c in cur.description or ()])
+                        if len(rows) >= limit:
+                            reason = f"more than {limit} rows; raise limit (max {MAX_LIMIT}) or aggregate"
+                            break
+                        row = {n: json_safe(v) for n, v in zip(names, record)}
+                        size += json_size(row)
+                        if size > max_bytes:
+                            reason = f"result exceeded {max_bytes} bytes after {len(rows)} rows; select fewer columns or rows"
+                            break
+                        rows.append(row)
+                if names:
+                    columns = [QueryColumn(name=n, type=c.type_display) for n, c in zip(names, cur.description or ())]
+                else:
+                    columns = await _describe_unnamed(conn)
+    except SqlRefused as exc:
+        raise _refused(exc) from None
+    except psycopg.Error as exc:
+        raise _db_error(exc, db.settings) from None
+    return QueryResult(
+        statement=guard.kind, columns=columns, rows=rows, row_count=len(rows), truncated=reason is not None,
+        truncated_reason=reason, elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+
+
+async def run_explain(db: Database, settings: PostgresSettings, sql: str, analyze: bool = False) -> ExplainResult:
+    """EXPLAIN (FORMAT JSON) one read that passes the guard; raises `ToolError` when refused."""
+    import psycopg
+
+    try:
+        guard = check_sql(sql)
+    except SqlRefused as exc:
+        raise _refused(exc) from None
+    if guard.kind != "select":
+        raise ToolError("refused: pg_explain takes the query itself (SELECT/VALUES/TABLE/WITH), without EXPLAIN or SHOW")
+    if analyze and not settings.allow_explain_analyze:
+        raise ToolError(
+            "refused: EXPLAIN ANALYZE runs the query and is off on this server; the operator can enable it with "
+            "PG_ALLOW_EXPLAIN_ANALYZE=1. Use analyze=false for the estimated plan."
+        )
+    options = ["FORMAT JSON"]
+    if guard.has_params:
+        if analyze:
+            raise ToolError("refused: analyze=true needs real values; replace the $n parameters with literals")
+        version = await db.version_num()
+        if version < GENERIC_PLAN_MIN_VERSION:
+            raise ToolError(
+                f"refused: $n parameters need EXPLAIN (GENERIC_PLAN), which PostgreSQL {version // 10000} lacks "
+                "(added in 16); replace each $n with a literal value or a typed NULL such as NULL::int"
+            )
+        options.append("GENERIC_PLAN")
+    if analyze:
+        options += ["ANALYZE", "BUFFERS"]
+    text = f"EXPLAIN ({', '.join(options)}) {sql}"
+    try:
+        check_sql(text, allow_analyze=analyze)  # the composed statement passes the same guard
+        async with db.read_only_transaction() as conn:
+            await _preflight(conn, guard)
+            async with _raw_cursor(conn) as cur:
+                if guard.has_params:
+                    # Values bound over the extended protocol would be folded into the plan (a NULL makes
+                    # `x = $1` "One-Time Filter: false"), so GENERIC_PLAN needs the simple protocol. The
+                    # composed text passed the guard as exactly one statement, inside the read-only transaction.
+                    await cur.execute(text)
+                    explained = (await cur.fetchone())[0]
+                else:
+                    async with aclosing(cur.stream(text)) as stream:
+                        explained = [record async for record in stream][0][0]
+            rels = seq_scan_relations(explained)
+            sizes = await (await conn.execute(TABLE_ROWS_SQL, {"names": rels})).fetchall() if rels else []
+    except SqlRefused as exc:
+        raise _refused(exc) from None
+    except psycopg.Error as exc:
+        raise _db_error(exc, db.settings) from None
+    summary = summarize(explained, {r["name"]: r["rows"] for r in sizes})
+    too_big = json_size(explained) > MAX_PLAN_BYTES
+    return ExplainResult(
+        summary=summary, plan=None if too_big else explained, plan_truncated=too_big,
+        analyzed=analyze, generic_plan="GENERIC_PLAN" in options,
+    )
+
+
+def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
+    @server.tool(
+        title="Run a read-only SQL query",
+        annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False),
+    )
+    async def pg_query(
+        sql: Annotated[str, Field(description="One SELECT (or VALUES, TABLE, WITH ... SELECT, SHOW, EXPLAIN without ANALYZE). Literal values only, no $1 parameters.")],
+        limit: Annotated[int, Field(description=f"Maximum rows to return (1-{MAX_LIMIT}).", ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    ) -> QueryResult:
+        """Answer your own question with one read-only SQL statement. Use pg_schema first to learn tables and
+        columns. Writes, locks, file access, session changes and non-built-in functions are refused with the
+        reason; the query runs in a read-only transaction with a timeout and is rolled back. Returns column
+        names and types, rows as objects (capped by rows and bytes) and whether the result was truncated."""
+        return await run_query(db, sql, limit)
+
+    @server.tool(
+        title="Explain a query plan",
+        annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False),
+    )
+    async def pg_explain(
+        sql: Annotated[str, Field(description="The query to explain (a SELECT/VALUES/TABLE/WITH read, without the EXPLAIN keyword). $1-style parameters are planned generically on PostgreSQL 16+.")],
+        analyze: Annotated[bool, Field(description="Run the query for actual times and rows (only if the server enabled PG_ALLOW_EXPLAIN_ANALYZE).")] = False,
+    ) -> ExplainResult:
+        """Show how PostgreSQL would execute a slow query: EXPLAIN (FORMAT JSON) plus a summary of the top plan
+        nodes with estimated cost and rows, sequential scans of large tables, and missing-index hints. Use it
+        on queries found by the slow-query tools before suggesting an index."""
+        return await run_explain(db, settings, sql, analyze)

@@ -1,0 +1,101 @@
+"""The static SQL guard alone (no database): the corpus, ordinary reads, and composed queries."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from redteam_corpus import ANALYST_READS, ATTACKS, PIECES, QUERY_SHAPE
+
+from mcp_servers.postgres.guard import MAX_SQL_CHARS, SqlRefused, check_sql, function_refusal
+
+SECRET, MARKER = "/srv/secret.txt", "/tmp/marker"
+
+
+def _fill(sql: str) -> str:
+    return sql.replace("{secret}", SECRET).replace("{marker}", MARKER)
+
+
+@pytest.mark.parametrize("attack", [a for a in ATTACKS if a.expect == "refused"], ids=lambda a: a.name)
+def test_hostile_input_is_refused_with_its_reason(attack) -> None:
+    with pytest.raises(SqlRefused) as caught:
+        check_sql(_fill(attack.sql))
+    assert str(caught.value).startswith("refused: ")
+    assert attack.reason.lower() in str(caught.value).lower()
+
+
+@pytest.mark.parametrize("attack", [a for a in ATTACKS if a.expect in ("harmless", "refused_by_catalog")], ids=lambda a: a.name)
+def test_inert_or_lookalike_input_passes_the_static_guard(attack) -> None:
+    result = check_sql(_fill(attack.sql))
+    assert result.kind == "select"
+
+
+def test_corpus_is_large_and_counts_every_kind() -> None:
+    kinds = {a.expect for a in ATTACKS}
+    assert len(ATTACKS) >= 60 and len({a.name for a in ATTACKS}) == len(ATTACKS)
+    assert kinds == {"refused", "refused_by_catalog", "harmless", "either"}
+
+
+@pytest.mark.parametrize("sql", ANALYST_READS)
+def test_ordinary_analyst_read_is_accepted(sql: str) -> None:
+    assert check_sql(sql).kind in ("select", "show", "explain")
+
+
+def test_there_are_at_least_thirty_analyst_reads() -> None:
+    assert len(ANALYST_READS) >= 30
+
+
+def test_guard_reports_the_names_postgres_will_resolve() -> None:
+    result = check_sql("SELECT lower(note), a->>'k', x::my_enum, y::int, pg_catalog.upper(n) FROM t WHERE id = $2")
+    assert result.functions == {"lower"}  # pg_catalog-qualified calls cannot be shadowed
+    assert result.operators == {"->>", "="}
+    assert result.types == {"my_enum"}  # int is parsed as pg_catalog.int4
+    assert result.param_count == 2
+
+
+def test_explain_analyze_needs_an_explicit_opt_in() -> None:
+    with pytest.raises(SqlRefused, match="EXPLAIN ANALYZE"):
+        check_sql("EXPLAIN (ANALYZE, FORMAT JSON) SELECT 1")
+    assert check_sql("EXPLAIN (ANALYZE, FORMAT JSON) SELECT 1", allow_analyze=True).explain_analyze
+
+
+def test_function_policy_names_the_danger_and_allows_builtins() -> None:
+    assert function_refusal("pg_read_file") == "function pg_read_file reads server files"
+    assert function_refusal("PG_LS_DIR") == "function PG_LS_DIR reads server files"
+    assert function_refusal("table_to_xmlschema") == "function table_to_xmlschema executes SQL text given as an argument"
+    assert "not on the allowlist" in function_refusal("my_func")
+    for name in ("lower", "percentile_cont", "jsonb_path_query", "pg_total_relation_size", "random", "row_number"):
+        assert function_refusal(name) is None, name
+
+
+def test_input_over_the_size_limit_is_refused_before_parsing() -> None:
+    started = time.perf_counter()
+    with pytest.raises(SqlRefused, match=f"the limit is {MAX_SQL_CHARS}"):
+        check_sql("SELECT 1" + " " * MAX_SQL_CHARS)
+    assert time.perf_counter() - started < 1.0
+
+
+@st.composite
+def composed_queries(draw: st.DrawFn) -> tuple[str, bool]:
+    """A query assembled from safe and hostile pieces, and whether any hostile piece went in."""
+    hostile_used = False
+    parts: dict[str, str] = {}
+    for slot, (safe, hostile) in [*PIECES.items(), ("expr2", PIECES["expr"])]:
+        use_hostile = bool(hostile) and draw(st.integers(0, 5)) == 0
+        parts[slot] = draw(st.sampled_from(hostile if use_hostile else safe))
+        hostile_used |= use_hostile
+    return QUERY_SHAPE.format(**parts), hostile_used
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(composed_queries())
+def test_composed_query_is_accepted_exactly_when_it_has_no_hostile_piece(case: tuple[str, bool]) -> None:
+    sql, hostile = case
+    try:
+        check_sql(sql)
+        accepted = True
+    except SqlRefused:
+        accepted = False
+    assert accepted is not hostile, sql
