@@ -280,6 +280,7 @@ class MCPServerRecord(_Wire):
     server_status: Literal["registered", "disconnected"]
     primitives_status: Literal["syncing", "synced", "error"]
     tools: list[MCPServerTool] = Field(default_factory=list)
+    error: str | None = Field(default=None, description="Local endpoint only (absent on Heroku): why the sync failed.")
 
 
 class AvailableModel(_Wire):

@@ -1,0 +1,78 @@
+"""`python -m heroku_agents.local`: serve the local Agents endpoint.
+
+Prints `INFERENCE_URL=...` and `INFERENCE_KEY=...` on stdout (so `eval "$(... --print-env)"`-style
+use works) and logs to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m heroku_agents.local",
+        description=(
+            "A local stand-in for Heroku's Managed Inference and Agents endpoint: POST /v1/agents/heroku, "
+            "GET /v1/mcp/servers, POST /v1/chat/completions, GET /available-models. Every mcp* process type "
+            "of the Procfile is registered and each tool call runs its command over STDIO. The model is "
+            "UPSTREAM_INFERENCE_URL/KEY (or INFERENCE_URL/KEY) when set, else the offline planner "
+            "(deterministic, not an LLM)."
+        ),
+    )
+    parser.add_argument("--procfile", type=Path, default=Path("Procfile"), help="Procfile to register (default ./Procfile)")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
+    parser.add_argument("--key", help="the bearer key clients must send (default: LOCAL_AGENTS_KEY or a generated inf-<uuid>)")
+    parser.add_argument("--warm", type=int, default=None, metavar="N", help="keep N warm processes per MCP server (default 0: one process per call, like Heroku)")
+    parser.add_argument("--offline", action="store_true", help="ignore any upstream and use the offline planner")
+    parser.add_argument("--max-steps", type=int, default=None, help="model steps per agent run (default 12)")
+    parser.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    import uvicorn
+
+    from heroku_agents.local.app import create_app
+    from heroku_agents.local.settings import LocalSettings
+    from heroku_agents.procfile import ProcfileError
+
+    overrides: dict[str, object] = {"procfile": args.procfile, "key": args.key, "warm_pool": args.warm, "max_steps": args.max_steps}
+    if args.offline:
+        overrides.update(upstream_url=None)
+    settings = LocalSettings.from_env(**overrides)
+    if args.offline and settings.upstream_url:
+        settings = settings.model_copy(update={"upstream_url": None, "upstream_key": None})
+    try:
+        app = create_app(settings)
+    except (FileNotFoundError, ProcfileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port} ({exc.strerror}); try --port 0", file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    model = "offline planner (not an LLM)" if not settings.upstream_url else f"upstream {settings.upstream_url}"
+    print(f"INFERENCE_URL=http://{shown}:{port}", flush=True)
+    print(f"INFERENCE_KEY={settings.key}", flush=True)
+    print(f"local Agents endpoint on http://{shown}:{port} (model: {model}; Procfile: {args.procfile})", file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, log_level=args.log_level.lower(), lifespan="on", timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

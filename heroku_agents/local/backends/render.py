@@ -1,0 +1,104 @@
+"""Reading tool results back out of `tool.completion` content and writing the planner's final answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["ToolOutcome", "parse_tool_content", "compose_answer"]
+
+_PREFIX = re.compile(r"^Tool '(?P<name>.*?)' returned result: (?P<json>.*)$", re.S)
+_RANK = {"red": 0, "yellow": 1, "green": 2, "skipped": 3}
+_ICON = {"red": "🔴 red", "yellow": "🟡 yellow", "green": "🟢 green", "skipped": "⚪ skipped"}
+MAX_TEXT = 1500
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    error: bool
+    data: Any  # structuredContent, or the text parsed as JSON, or the text
+    text: str
+
+
+def parse_tool_content(content: str) -> ToolOutcome:
+    """`Tool '<name>' returned result: <CallToolResult JSON>` -> what the tool said."""
+    match = _PREFIX.match(content)
+    raw = match["json"] if match else content
+    try:
+        result = json.loads(raw)
+    except json.JSONDecodeError:
+        return ToolOutcome(False, raw, raw)
+    if not isinstance(result, dict) or "content" not in result:
+        return ToolOutcome(False, result, raw)
+    text = "\n".join(b.get("text", "") for b in result.get("content") or [] if b.get("type") == "text")
+    data: Any = result.get("structuredContent")
+    if data is None:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = text
+    return ToolOutcome(bool(result.get("isError")), data, text)
+
+
+def _evidence(finding: dict[str, Any]) -> str:
+    parts = [str(finding.get("summary") or "")]
+    if finding.get("value") is not None:
+        value = f"value {finding['value']}"
+        parts.append(value + (f" (threshold {finding['threshold']})" if finding.get("threshold") else ""))
+    return "; ".join(p for p in parts if p).replace("|", "\\|").replace("\n", " ")
+
+
+def _findings_section(findings: list[dict[str, Any]]) -> list[str]:
+    findings = sorted(findings, key=lambda f: _RANK.get(str(f.get("status")), 9))
+    counts = {s: sum(1 for f in findings if f.get("status") == s) for s in _RANK}
+    problems = [f for f in findings if f.get("status") in ("red", "yellow")]
+    verdict = (
+        f"**Verdict:** {counts['red']} red and {counts['yellow']} yellow findings "
+        f"({counts['green']} green, {counts['skipped']} skipped)."
+        if problems else f"**Verdict:** no problems found ({counts['green']} green, {counts['skipped']} skipped)."
+    )
+    lines = [verdict, ""]
+    if problems:
+        lines += ["| check | status | evidence | fix |", "|---|---|---|---|"]
+        for f in problems:
+            fix = str(f.get("remediation") or "").replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {f.get('check')} | {_ICON.get(str(f.get('status')), f.get('status'))} | {_evidence(f)} | {fix} |")
+        lines += ["", "**Fix first:**"]
+        for number, f in enumerate(problems, start=1):
+            fix = f.get("remediation") or "investigate with the drill-down tools"
+            lines.append(f"{number}. **{f.get('check')}** ({f.get('status')}): {f.get('summary')} Fix: {fix}")
+    skipped = [f for f in findings if f.get("status") == "skipped"]
+    if skipped:
+        lines += ["", "Skipped: " + "; ".join(f"{f.get('check')} ({f.get('reason')})" for f in skipped)]
+    return lines
+
+
+def compose_answer(goal: str, results: list[tuple[str, ToolOutcome]], *, offered: list[str]) -> str:
+    """Markdown built only from the tool results (the planner adds no knowledge of its own)."""
+    note = "_Answer composed by the local offline planner (deterministic, not an LLM) from the tool results._"
+    if not results:
+        if offered:
+            return f"None of the offered tools ({', '.join(offered)}) matches the request with arguments I can fill.\n\n{note}"
+        return f"No tools were offered, and the offline planner can only answer from tool results.\n\n{note}"
+    lines: list[str] = []
+    for name, outcome in results:
+        lines.append(f"### {name}")
+        data = outcome.data
+        if outcome.error:
+            lines.append(f"The tool failed: {outcome.text[:MAX_TEXT]}")
+        elif isinstance(data, dict) and isinstance(data.get("findings"), list):
+            if data.get("database"):
+                lines.append(f"Database `{data['database']}`.")
+            lines += _findings_section([f for f in data["findings"] if isinstance(f, dict)])
+        elif isinstance(data, dict) and {"returncode", "stdout"} <= set(data):
+            lines.append(f"Exit code {data['returncode']}.")
+            if data.get("stdout"):
+                lines += ["```", str(data["stdout"]).strip()[:MAX_TEXT], "```"]
+            if data.get("stderr"):
+                lines += ["stderr:", "```", str(data["stderr"]).strip()[:MAX_TEXT], "```"]
+        else:
+            lines.append(outcome.text.strip()[:MAX_TEXT] or "(empty result)")
+        lines.append("")
+    return "\n".join(lines).strip() + f"\n\n{note}"

@@ -1,0 +1,157 @@
+"""The built-in `heroku_tool`s, run locally.
+
+* `postgres_get_schema` / `postgres_run_query`: mcp-postgres's own `pg_schema` / `pg_query`, over MCP
+  STDIO (`python -m mcp_servers.postgres`) against DATABASE_URL or the embedded default.
+* `code_exec_python`: the snippet in a subprocess with a timeout; `{returncode, stdout, stderr}` as in
+  heroku/mcp-code-exec-python.
+* `html_to_markdown`: httpx fetch and a small conversion.
+* `dyno_run_command`: `tool_params.cmd` (written by the request's author, like a Procfile line) in the
+  app folder; the model's arguments reach it only as positional parameters (`"$@"`), never as shell text.
+
+Each returns a `CallToolResult` wire dict; failures are `isError` results.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from heroku_agents.local.executor import error_result, text_result, wire_result
+from heroku_agents.local.process import child_environment, mcp_client
+from heroku_agents.local.settings import LocalSettings
+from heroku_agents.models import HEROKU_TOOLS, Tool
+
+__all__ = ["LOCAL_BUILTINS", "run_builtin", "builtin_schema", "builtin_description", "HEROKU_TOOL_TTL_MAX"]
+
+HEROKU_TOOL_TTL_MAX = 120  # Mintlify: ttl_seconds max 120 for heroku_tools
+POSTGRES_SERVER_COMMAND = f"{sys.executable} -m mcp_servers.postgres"
+MAX_OUTPUT = 20_000  # characters of stdout/stderr kept per stream
+LOCAL_BUILTINS = ("postgres_get_schema", "postgres_run_query", "code_exec_python", "html_to_markdown", "dyno_run_command")
+
+
+def builtin_schema(tool: Tool) -> dict[str, Any]:
+    if tool.name == "dyno_run_command":
+        params = tool.runtime_params.tool_params if tool.runtime_params else None
+        return (params.parameters if params and params.parameters else None) or {"type": "object", "properties": {}}
+    return HEROKU_TOOLS[tool.name].input_schema
+
+
+def builtin_description(tool: Tool) -> str:
+    params = tool.runtime_params.tool_params if tool.runtime_params else None
+    if tool.name == "dyno_run_command" and params and params.description:
+        return params.description
+    return tool.description or HEROKU_TOOLS[tool.name].description
+
+
+async def run_builtin(tool: Tool, arguments: dict[str, Any], settings: LocalSettings) -> dict[str, Any]:
+    ttl = min(tool.ttl_seconds, HEROKU_TOOL_TTL_MAX)
+    with anyio.move_on_after(ttl):
+        if tool.name == "postgres_get_schema":
+            return await _postgres(settings, "pg_schema", {}, ttl)
+        if tool.name == "postgres_run_query":
+            sql = arguments.get("query", arguments.get("sql"))
+            if not isinstance(sql, str) or not sql.strip():
+                return error_result("postgres_run_query needs a 'query' argument: one read-only SQL statement")
+            return await _postgres(settings, "pg_query", {"sql": sql}, ttl)
+        if tool.name == "code_exec_python":
+            return await _code_exec_python(arguments, ttl)
+        if tool.name == "html_to_markdown":
+            return await _html_to_markdown(arguments, ttl)
+        if tool.name == "dyno_run_command":
+            return await _dyno_run_command(tool, arguments, settings, ttl)
+        return error_result(f"{tool.name} is not available on the local endpoint")
+    return error_result(f"{tool.name} did not finish within ttl_seconds={ttl} and was stopped")
+
+
+async def _postgres(settings: LocalSettings, tool: str, arguments: dict[str, Any], ttl: int) -> dict[str, Any]:
+    env = child_environment(settings.child_env)
+    try:
+        async with mcp_client(POSTGRES_SERVER_COMMAND, env=env, cwd=settings.workdir, timeout=ttl) as (client, _):
+            return wire_result(await client.call_tool(tool, arguments))  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001  (the server process is a boundary: report, don't crash the run)
+        return error_result(f"mcp-postgres could not run {tool}: {type(exc).__name__}")
+
+
+def _run_result(proc: subprocess.CompletedProcess[str] | None) -> dict[str, Any]:
+    if proc is None:
+        payload = {"returncode": -2, "stdout": "", "stderr": "Error: Execution timed out"}
+    else:
+        payload = {"returncode": proc.returncode, "stdout": proc.stdout[-MAX_OUTPUT:], "stderr": proc.stderr[-MAX_OUTPUT:]}
+    return text_result(json.dumps(payload, indent=2), structured=payload, is_error=False)
+
+
+async def _subprocess(argv: list[str], *, timeout: float, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str] | None:
+    """Run argv (no shell) in its own session; None on timeout, with the process group killed."""
+    with anyio.move_on_after(timeout):
+        result = await anyio.run_process(argv, cwd=str(cwd), env=env, check=False, start_new_session=True)
+        return subprocess.CompletedProcess(
+            argv, result.returncode, result.stdout.decode("utf-8", "replace"), result.stderr.decode("utf-8", "replace")
+        )
+    return None
+
+
+async def _code_exec_python(arguments: dict[str, Any], ttl: int) -> dict[str, Any]:
+    code = arguments.get("code")
+    if not isinstance(code, str):
+        return error_result("code_exec_python needs a 'code' argument (a Python snippet as a string)")
+    packages = arguments.get("packages") or []
+    with tempfile.TemporaryDirectory(prefix="code-exec-") as tmp:
+        env = child_environment({"PYTHONPATH": tmp})
+        if packages:
+            install = await _subprocess(
+                [sys.executable, "-m", "pip", "install", "--quiet", "--target", tmp, *map(str, packages)],
+                timeout=ttl, cwd=Path(tmp), env=env,
+            )
+            if install is None or install.returncode != 0:
+                detail = install.stderr if install is not None else "timed out"
+                payload = {"returncode": 1, "stdout": "", "stderr": f"Dependency install failed:\n{detail[-MAX_OUTPUT:]}"}
+                return text_result(json.dumps(payload, indent=2), structured=payload)
+        script = Path(tmp) / "snippet.py"
+        script.write_text(code, encoding="utf-8")
+        return _run_result(await _subprocess([sys.executable, str(script)], timeout=ttl, cwd=Path(tmp), env=env))
+
+
+async def _html_to_markdown(arguments: dict[str, Any], ttl: int) -> dict[str, Any]:
+    import httpx
+
+    from heroku_agents.local.htmlmd import html_to_markdown
+
+    url = arguments.get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return error_result("html_to_markdown needs a 'url' argument starting with http:// or https://")
+    try:
+        async with httpx.AsyncClient(timeout=min(ttl, 30), follow_redirects=True) as http:
+            response = await http.get(url, headers={"User-Agent": "heroku-mcp-toolkit-local/0.1"})
+    except httpx.HTTPError as exc:
+        return error_result(f"could not fetch {url}: {type(exc).__name__}")
+    if response.status_code >= 400:
+        return error_result(f"fetching {url} returned HTTP {response.status_code}")
+    return text_result(html_to_markdown(response.text)[:MAX_OUTPUT * 5])
+
+
+async def _dyno_run_command(tool: Tool, arguments: dict[str, Any], settings: LocalSettings, ttl: int) -> dict[str, Any]:
+    params = tool.runtime_params.tool_params if tool.runtime_params else None
+    if params is None or not params.cmd:
+        return error_result("dyno_run_command needs runtime_params.tool_params.cmd")
+    declared = list(((params.parameters or {}).get("properties") or {}).keys())
+    values = [_argument_text(arguments[name]) for name in declared if name in arguments]
+    # The author's cmd runs in a shell (it may use `&&`); model values arrive only as "$1", "$2", ...
+    argv = ["/bin/sh", "-c", f'{params.cmd} "$@"', "dyno_run_command", *values]
+    env = child_environment(settings.child_env) | {"DYNO": "run.local"}
+    proc = await _subprocess(argv, timeout=ttl, cwd=settings.workdir, env=env)
+    if proc is None:
+        return error_result(f"the command did not finish within ttl_seconds={ttl}; it was killed")
+    output = (proc.stdout + (f"\n{proc.stderr}" if proc.stderr else "")).strip()[-MAX_OUTPUT:]
+    structured = {"returncode": proc.returncode, "stdout": proc.stdout[-MAX_OUTPUT:], "stderr": proc.stderr[-MAX_OUTPUT:]}
+    return text_result(output, structured=structured, is_error=proc.returncode != 0)
+
+
+def _argument_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+

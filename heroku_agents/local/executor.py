@@ -1,0 +1,126 @@
+"""Running one MCP tool call the way Heroku does: a fresh STDIO process per call, killed at ttl_seconds.
+
+Every outcome is an MCP `CallToolResult` wire dict (`{"content": [...], "isError": ...}`), failures
+included, so the agent loop can always report it in a `tool.completion` and go on. With a warm pool
+(`LocalSettings.warm_pool > 0`) idle processes are reused instead; a call that fails, times out or
+is cancelled still kills the process it ran on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+from heroku_agents.errors import redact
+from heroku_agents.local.process import ServerProcess, mcp_client
+from heroku_agents.local.registry import Registry, ServerEntry
+from heroku_agents.local.warm import WarmPool
+
+__all__ = ["ToolExecutor", "error_result", "text_result", "wire_result", "CallStats"]
+
+logger = logging.getLogger(__name__)
+
+
+def text_result(text: str, *, is_error: bool = False, structured: Any = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"content": [{"type": "text", "text": text}]}
+    if structured is not None:
+        result["structuredContent"] = structured
+    result["isError"] = is_error
+    return result
+
+
+def error_result(text: str) -> dict[str, Any]:
+    return text_result(f"Error: {text}", is_error=True)
+
+
+def wire_result(result: Any) -> dict[str, Any]:
+    """An SDK `CallToolResult` as Heroku forwards it: content, structuredContent when present, isError."""
+    wire: dict[str, Any] = {"content": [c.model_dump(mode="json", by_alias=True, exclude_none=True) for c in result.content]}
+    if result.structured_content is not None:
+        wire["structuredContent"] = result.structured_content
+    wire["isError"] = bool(result.is_error)
+    return wire
+
+
+@dataclass
+class CallStats:
+    """Timing of the tool calls of one executor (the benchmark reads it)."""
+
+    calls: int = 0
+    cold: int = 0
+    warm: int = 0
+    seconds: list[float] = field(default_factory=list)
+
+
+class ToolExecutor:
+    def __init__(self, registry: Registry, *, warm_pool: int = 0) -> None:
+        self.registry = registry
+        self.settings = registry.settings
+        self.pool = WarmPool(registry, size=warm_pool) if warm_pool > 0 else None
+        self.stats = CallStats()
+
+    async def call(self, entry: ServerEntry, tool: str, arguments: dict[str, Any], *, ttl_seconds: int) -> dict[str, Any]:
+        """Run `tool` on `entry`'s process; never raises for a tool failure (cancellation propagates)."""
+        ttl = min(ttl_seconds, self.settings.mcp_ttl_cap)
+        name = f"{entry.process.name}/{tool}"
+        started = time.perf_counter()
+        server: ServerProcess | None = None
+        outcome: dict[str, Any] | None = None
+        with anyio.move_on_after(ttl) as scope:
+            try:
+                async with self._client(entry, ttl) as (client, server):
+                    result = await client.call_tool(tool, arguments)  # type: ignore[attr-defined]
+                    outcome = wire_result(result)
+            # A tool process is arbitrary code: whatever breaks becomes an isError result the model reads.
+            except Exception as exc:  # noqa: BLE001
+                tail = server.stderr_tail() if server is not None else ""
+                logger.warning("%s failed: %s", name, _first_line(exc))
+                outcome = error_result(
+                    f"the process of {entry.process.name} failed while running {tool}: {_first_line(exc)}"
+                    + (f" (stderr: {tail})" if tail else "")
+                )
+        if scope.cancelled_caught:
+            outcome = error_result(
+                f"{name} did not finish within ttl_seconds={ttl}; its process was killed. Try narrower arguments."
+            )
+        self.stats.calls += 1
+        self.stats.seconds.append(time.perf_counter() - started)
+        assert outcome is not None
+        return _redacted(outcome, self.settings.secrets)
+
+    @asynccontextmanager
+    async def _client(self, entry: ServerEntry, ttl: int) -> AsyncIterator[tuple[Any, ServerProcess]]:
+        if self.pool is not None:
+            async with self.pool.lease(entry) as leased:
+                if leased is not None:
+                    self.stats.warm += 1
+                    yield leased
+                    return
+        self.stats.cold += 1
+        async with mcp_client(entry.process.command, env=self.registry.env(), cwd=self.settings.workdir, timeout=ttl) as pair:
+            yield pair
+
+    async def aclose(self) -> None:
+        if self.pool is not None:
+            await self.pool.aclose()
+
+
+def _first_line(exc: BaseException) -> str:
+    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        return _first_line(exc.exceptions[0])
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+
+
+def _redacted(result: dict[str, Any], secrets: tuple[str, ...]) -> dict[str, Any]:
+    """Mask secrets in text content (a tool may echo DATABASE_URL in an error)."""
+    for block in result.get("content", []):
+        if block.get("type") == "text" and isinstance(block.get("text"), str):
+            block["text"] = redact(block["text"], secrets)
+    return result

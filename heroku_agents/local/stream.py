@@ -1,0 +1,59 @@
+"""An ASGI streaming response that notices a client disconnect at once and cancels the producer.
+
+Starlette's StreamingResponse only sees a disconnect on its next write under ASGI 2.4 servers; an
+agent run can sit in a 2-minute tool call, so here a second task waits on `http.disconnect` and
+cancels the run (and with it the tool's process group).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import anyio
+from starlette.types import Receive, Scope, Send
+
+__all__ = ["SSEResponse"]
+
+logger = logging.getLogger(__name__)
+
+
+class SSEResponse:
+    media_type = "text/event-stream"
+
+    def __init__(self, frames: AsyncIterator[bytes], *, status_code: int = 200) -> None:
+        self.frames = frames
+        self.status_code = status_code
+        self.disconnected = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),
+        ]
+        async with anyio.create_task_group() as tg:
+
+            async def watch() -> None:
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        self.disconnected = True
+                        logger.info("client disconnected; cancelling the run")
+                        tg.cancel_scope.cancel()
+                        return
+
+            tg.start_soon(watch)
+            try:
+                await send({"type": "http.response.start", "status": self.status_code, "headers": headers})
+                async for frame in self.frames:
+                    await send({"type": "http.response.body", "body": frame, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            except OSError:
+                self.disconnected = True
+            finally:
+                tg.cancel_scope.cancel()
+                with anyio.CancelScope(shield=True):
+                    aclose = getattr(self.frames, "aclose", None)
+                    if aclose is not None:
+                        await aclose()
