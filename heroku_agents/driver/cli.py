@@ -1,0 +1,115 @@
+"""`scripts/run_agent.py`: argument parsing, wiring and exit codes of the driver."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import anyio
+from rich.console import Console
+
+from heroku_agents.client import AgentsClient
+from heroku_agents.configs import CONFIG_DIR, find_config, load_config
+from heroku_agents.driver.agents_mode import run_agents
+from heroku_agents.driver.chat_mode import DEFAULT_MAX_TURNS, McpToolbox, run_chat
+from heroku_agents.driver.endpoint import open_endpoint
+from heroku_agents.driver.events import RunFigures, RunStarted
+from heroku_agents.driver.render import JsonRenderer, Renderer, RichRenderer, comparison_table
+from heroku_agents.errors import EXIT_CODES, AgentsError
+from heroku_agents.models import AgentRequest
+from heroku_agents.procfile import ProcfileError, load_procfile
+
+__all__ = ["main", "build_parser", "drive"]
+
+ENV_HELP = """\
+environment:
+  INFERENCE_URL        the add-on's URL (`heroku config:get INFERENCE_URL -a APP`); unset: the local endpoint
+  INFERENCE_KEY        the add-on's key, sent as `Authorization: Bearer ...`
+  INFERENCE_MODEL_ID   model when the config names none (e.g. claude-4-sonnet)
+  APP_NAME             app used by configs that run heroku_tools (incident-runbook)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    codes = "\n".join(f"  {code:<3} {text}" for code, text in EXIT_CODES.items())
+    parser = argparse.ArgumentParser(
+        prog="run_agent.py",
+        description="Submit an agent request from agent_configs/ and watch it work.",
+        epilog=f"{ENV_HELP}\nexit codes:\n{codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("config", help=f"a config name ({', '.join(p.stem for p in sorted(CONFIG_DIR.glob('*.yaml')))}) or a YAML path")
+    parser.add_argument("--prompt", help="replace the config's (last) user message")
+    parser.add_argument("--json", action="store_true", help="print NDJSON events instead of the live view")
+    parser.add_argument(
+        "--mode", choices=["agents", "chat", "both"], default="agents",
+        help="agents: POST /v1/agents/heroku (the platform runs the tools); chat: /v1/chat/completions with the "
+             "tools run here over STDIO; both: one after the other, with a comparison (default: agents)",
+    )
+    parser.add_argument("--model", help="override the config's model")
+    parser.add_argument("--procfile", type=Path, default=None, help="Procfile of the MCP servers (default: ./Procfile)")
+    parser.add_argument("--max-turns", type=int, default=DEFAULT_MAX_TURNS, help="chat mode: model steps before giving up")
+    return parser
+
+
+async def drive(
+    request: AgentRequest, modes: Sequence[str], renderer: Renderer, *, config_name: str, procfile: Path,
+    env: Mapping[str, str], max_turns: int = DEFAULT_MAX_TURNS,
+) -> list[RunFigures]:
+    """Run `request` in each mode against the endpoint the environment selects."""
+    results: list[RunFigures] = []
+    async with open_endpoint(env, procfile=procfile) as endpoint:
+        async with AgentsClient(endpoint.url, endpoint.key) as client:
+            tools = tuple(t.name for t in request.tools or [])
+            for mode in modes:
+                if mode == "agents":
+                    renderer.on(RunStarted("agents", endpoint.url, request.model, config_name, endpoint.local, tools, endpoint.note))
+                    results.append(await run_agents(client, request, renderer))
+                    continue
+                async with McpToolbox.open(load_procfile(procfile), request, env=_server_env(env)) as box:
+                    note = endpoint.note
+                    if box.skipped:
+                        note = (note + "\n" if note else "") + (
+                            f"chat mode runs MCP tools only; skipped heroku_tools: {', '.join(box.skipped)}")
+                    renderer.on(RunStarted("chat", endpoint.url, request.model, config_name, endpoint.local,
+                                           tuple(e.name for e in box.entries.values()), note))
+                    results.append(await run_chat(client, request, box, renderer, max_turns=max_turns))
+    return results
+
+
+def _server_env(env: Mapping[str, str]) -> dict[str, str]:
+    from heroku_agents.mcp_stdio import server_environment
+
+    return server_environment(env)
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Entry point; returns the process exit code (see EXIT_CODES)."""
+    args = build_parser().parse_args(argv)
+    env = dict(os.environ if env is None else env)
+    renderer: Renderer = JsonRenderer(sys.stdout) if args.json else RichRenderer()
+    errors = Console(stderr=True, highlight=False)
+    procfile = args.procfile or (Path("Procfile") if Path("Procfile").is_file() else CONFIG_DIR.parent / "Procfile")
+    try:
+        config = load_config(find_config(args.config), env)
+        request = config.to_request(model=args.model or env.get("INFERENCE_MODEL_ID"), prompt=args.prompt)
+        if args.model:
+            request = request.model_copy(update={"model": args.model})
+        modes = ["agents", "chat"] if args.mode == "both" else [args.mode]
+        results = anyio.run(lambda: drive(request, modes, renderer, config_name=config.name, procfile=procfile,
+                                          env=env, max_turns=args.max_turns))
+    except (AgentsError, ProcfileError, FileNotFoundError) as exc:
+        code = exc.exit_code if isinstance(exc, AgentsError) else 2
+        if args.json:
+            print(json.dumps({"type": "error", "error": type(exc).__name__, "message": str(exc), "exit_code": code}), flush=True)
+        errors.print(f"[red]error:[/] {exc}", markup=True, soft_wrap=True)
+        return code
+    except KeyboardInterrupt:
+        return 130
+    if len(results) > 1 and isinstance(renderer, RichRenderer):
+        renderer.console.print(comparison_table(results))
+    return 0
