@@ -14,7 +14,7 @@ __all__ = ["register_all"]
 
 
 def register_all(server: "MCPServer", api: "PlatformAPI", settings: "AppDiagSettings") -> None:
-    from mcp_servers.app_diagnostics.tools import logs, overview, releases
+    from mcp_servers.app_diagnostics.tools import logs, overview, probe, releases
 
-    for module in (overview, releases, logs):
+    for module in (overview, releases, logs, probe):
         module.register(server, api, settings)
