@@ -18,9 +18,10 @@ sys.path.insert(0, str(ROOT))
 
 # The live problems are seconds old when the demo looks at them; production thresholds are minutes.
 DEMO_LIMITS = {
-    "long_running_queries": {"min_seconds": 1},
-    "long_transactions": {"min_seconds": 1},
-    "idle_in_transaction": {"min_seconds": 1},
+    "long_running_queries": {"yellow_seconds": 1},
+    "long_transactions": {"yellow_seconds": 1},
+    "idle_in_transaction": {"red_seconds": 1},
+    "exclusive_locks": {"min_seconds": 1},
 }
 
 
