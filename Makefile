@@ -23,5 +23,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) scripts/bench.py
 
+# The MCP Inspector (pinned 2.12.0, with its own Node 22 from npm) on one server over STDIO:
+# `make inspect SERVER=postgres` or `make inspect SERVER=appdiag`.
+SERVER ?= postgres
+inspect: $(STAMP)
+	$(PY) scripts/inspector.py web $(SERVER)
+
 clean:
 	rm -rf $(VENV) .data .pytest_cache

@@ -8,14 +8,9 @@ driven in-process against a small ASGI peer that waits on an event.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import anyio
 import httpx
@@ -27,13 +22,13 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from mcp_servers.web import Guard, WebSettings
+from web_process import WebProcess, clean_env, free_port, running_web
 
 pytestmark = pytest.mark.anyio
 
 TOKEN = "test-token-0123456789abcdef"
 ALLOWED_HOST = "mcp.example.test"
 MAX_BODY = 64 * 1024
-STARTUP_DEADLINE_S = 60
 MODERN_HEADERS = {
     "content-type": "application/json",
     "accept": "application/json, text/event-stream",
@@ -45,25 +40,6 @@ TOOLS_LIST = {
     "params": {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
                          "io.modelcontextprotocol/clientCapabilities": {}}},
 }
-
-
-@dataclass(frozen=True)
-class WebProcess:
-    base_url: str
-    port: int
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _server_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MCP_", "HEROKU_")) and k != "DATABASE_URL"}
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -79,39 +55,12 @@ def web_db(embedded_pg) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def web_server(web_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebProcess]:
-    """`python -m mcp_servers.web` on a free loopback port, ready once GET /health answers."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("web") / "web.log"
-    env = _server_env(
+    env = clean_env(
         DATABASE_URL=web_db, MCP_AUTH_TOKEN=TOKEN, MCP_ALLOWED_HOSTS=ALLOWED_HOST,
         MCP_MAX_BODY_BYTES=str(MAX_BODY), MCP_BODY_TIMEOUT_S="1", MCP_MAX_CONCURRENT="8",
     )
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mcp_servers.web", "--port", str(port)], env=env, stdout=sink, stderr=sink
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_DEADLINE_S
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"web process exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"web process not ready in {STARTUP_DEADLINE_S}s:\n{log.read_text()}")
-            time.sleep(0.05)  # readiness poll of a subprocess, bounded by the deadline above
-        yield WebProcess(base_url, port, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with running_web(env, tmp_path_factory.mktemp("web") / "web.log") as web:
+        yield web
 
 
 async def test_health_answers_without_a_token(web_server: WebProcess) -> None:
@@ -233,8 +182,8 @@ async def test_fifty_concurrent_tool_calls_over_http_are_all_answered(web_server
 
 def test_server_refuses_to_listen_beyond_loopback_without_a_token() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "mcp_servers.web", "--host", "0.0.0.0", "--port", str(_free_port())],
-        env=_server_env(MCP_ALLOWED_HOSTS=ALLOWED_HOST), capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "mcp_servers.web", "--host", "0.0.0.0", "--port", str(free_port())],
+        env=clean_env(MCP_ALLOWED_HOSTS=ALLOWED_HOST), capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 2
     assert "refusing to listen on 0.0.0.0 without MCP_AUTH_TOKEN" in proc.stderr
@@ -242,8 +191,8 @@ def test_server_refuses_to_listen_beyond_loopback_without_a_token() -> None:
 
 def test_server_refuses_to_listen_beyond_loopback_without_an_allowed_host() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "mcp_servers.web", "--host", "0.0.0.0", "--port", str(_free_port())],
-        env=_server_env(MCP_AUTH_TOKEN=TOKEN), capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "mcp_servers.web", "--host", "0.0.0.0", "--port", str(free_port())],
+        env=clean_env(MCP_AUTH_TOKEN=TOKEN), capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 2
     assert "HEROKU_APP_DEFAULT_DOMAIN_NAME" in proc.stderr and "MCP_ALLOWED_HOSTS" in proc.stderr
