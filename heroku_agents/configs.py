@@ -161,7 +161,9 @@ def _walk(
         for i, item in enumerate(node.value):
             _walk(item, (*at, i), lines, env, loader, file, placeholders)
     elif isinstance(node, yaml.ScalarNode) and "$" in node.value:
-        new = _interpolate(node.value, env, file, lines[at], _dotted(at), placeholders)
+        # in a literal block (`|`) the value's n-th line is the file's (first line + n): point at it
+        first = node.start_mark.line + 2 if node.style == "|" else None
+        new = _interpolate(node.value, env, file, lines[at], _dotted(at), placeholders, first)
         if new != node.value:
             node.value = new
             if node.style is None:  # plain scalar: let YAML type the result (int, float, bool, null)
@@ -169,7 +171,13 @@ def _walk(
 
 
 def _interpolate(
-    value: str, env: Mapping[str, str], file: str, line: int, field_name: str, placeholders: bool
+    value: str,
+    env: Mapping[str, str],
+    file: str,
+    line: int,
+    field_name: str,
+    placeholders: bool,
+    block_first_line: int | None = None,
 ) -> str:
     def sub(m: re.Match[str]) -> str:
         if m.group(0) == "$${":
@@ -182,10 +190,11 @@ def _interpolate(
             return default
         if placeholders:
             return f"<{name}>"
+        where = line if block_first_line is None else block_first_line + value.count("\n", 0, m.start())
         raise ConfigError(
             f"${{{name}}} is not set; export {name}=... or write ${{{name}:-default}}",
             path=file,
-            line=line,
+            line=where,
             field=field_name,
         )
 

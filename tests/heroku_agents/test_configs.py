@@ -152,3 +152,11 @@ def test_find_config_resolves_names_and_lists_known_ones_when_missing() -> None:
     with pytest.raises(ConfigError) as info:
         find_config("nope")
     assert "known in" in str(info.value) and "app-triage, db-health, incident-runbook, slow-queries" in str(info.value)
+
+
+def test_unset_variable_inside_a_literal_block_points_at_its_own_line(tmp_path: Path) -> None:
+    text = "name: x\nmessages:\n  - role: system\n    content: |\n      first line\n      second ${WHO}\n"
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert (info.value.line, info.value.field) == (6, "messages[0].content")

@@ -1,0 +1,136 @@
+"""The driver end to end: `run_agent.py`'s main over real loopback HTTP.
+
+Heroku itself is not reachable offline. Two stand-ins are used: the spec's verbatim stream replayed
+by a Starlette app (`agents_fakes.replay_app`: what Heroku sent in its documented example), and the
+project's own local Agents endpoint (`heroku_agents.local`) that the driver starts when
+INFERENCE_URL is unset.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from agents_fakes import free_port, replay_app
+from heroku_agents.driver.cli import main
+from heroku_agents.driver.endpoint import serve_local
+from heroku_agents.errors import EXIT_CODES
+
+pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "inf-123abc9f-2a6c-441a-9f72-e2dc15cdcaaa"
+SHA = "7ebc92bcf8f51f0b623a18f0a357639410a409340043c7a670bb180acd138e6b"
+
+
+async def run_main(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """main() in a worker thread (it runs its own event loop), with stdout/stderr captured."""
+    out, err = io.StringIO(), io.StringIO()
+
+    def call() -> int:
+        with redirect_stdout(out), redirect_stderr(err):
+            return main(argv, env=env)
+
+    with anyio.fail_after(90):
+        code = await anyio.to_thread.run_sync(call)
+    return code, out.getvalue(), err.getvalue()
+
+
+async def test_agents_mode_json_output_is_one_event_per_line_ending_with_the_answer_and_usage_totals() -> None:
+    seen: list[dict[str, Any]] = []
+    async with serve_local(replay_app(seen)) as url:
+        code, out, _ = await run_main(["db-health", "--json", "--prompt", "is it healthy?"],
+                                      {"INFERENCE_URL": url, "INFERENCE_KEY": KEY, "INFERENCE_MODEL_ID": "claude-4-5-haiku"})
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["type"] for line in lines] == [
+        "run_started", "model_step", "tool_result", "model_step", "final_answer", "run_finished"]
+    assert lines[0] | {"url": None} == {
+        "type": "run_started", "mode": "agents", "url": None, "model": "claude-4-5-haiku", "config": "db-health",
+        "local": False, "note": "", "tools": ["mcp-postgres/pg_diagnose", "mcp-postgres/pg_table_stats",
+                                             "mcp-postgres/pg_index_stats", "mcp-postgres/pg_activity", "mcp-postgres/pg_schema"]}
+    assert lines[1]["tool_calls"][0]["name"] == "mcp-python/code_exec_python"
+    assert lines[1]["tool_calls"][0]["arguments"]["code"].startswith("import hashlib")
+    assert lines[1]["raw"]["object"] == "chat.completion"
+    assert lines[2]["summary"] == f'{{"returncode": 0, "stdout": "String: Heroku Rocks\\nSHA256: {SHA}", "stderr": ""}}'
+    assert lines[4]["content"].endswith(f"**{SHA}**")
+    figures = lines[5]["figures"]
+    assert (figures["model_steps"], figures["tool_calls"], figures["total_tokens"]) == (2, 1, 1801)
+    assert (figures["prompt_tokens"], figures["completion_tokens"]) == (629 + 947, 163 + 62)
+    # the request sent: the config's body with the prompt replaced and the model from INFERENCE_MODEL_ID
+    [call] = seen
+    assert call["body"]["model"] == "claude-4-5-haiku"
+    assert call["body"]["messages"][-1] == {"role": "user", "content": "is it healthy?"}
+    assert call["body"]["temperature"] == 0.2 and call["body"]["max_tokens_per_inference_request"] == 2048
+    assert call["body"]["tools"][0] == {"type": "mcp", "name": "mcp-postgres/pg_diagnose", "runtime_params": {"max_calls": 2}}
+
+
+async def test_live_view_shows_steps_tool_call_arguments_result_answer_and_figures() -> None:
+    async with serve_local(replay_app([])) as url:
+        code, out, _ = await run_main(["db-health"], {"INFERENCE_URL": url, "INFERENCE_KEY": KEY})
+    assert code == 0
+    assert "db-health · agents mode · Heroku · model claude-4-sonnet" in out
+    assert "step 1 · tool_calls · 629+163 tokens" in out
+    assert "→ mcp-python/code_exec_python {\"code\": \"import hashlib" in out
+    assert "← mcp-python/code_exec_python" in out
+    assert SHA in out and "answer" in out
+    assert "total tokens" in out and "1801" in out
+    assert KEY not in out
+
+
+async def test_bad_key_exits_3_and_names_inference_key() -> None:
+    async def refuse(request: Request) -> Response:
+        return JSONResponse({"error": {"message": "Invalid API key"}}, status_code=401)
+
+    app = Starlette(routes=[Route("/v1/agents/heroku", refuse, methods=["POST"])])
+    async with serve_local(app) as url:
+        code, out, err = await run_main(["db-health", "--json"], {"INFERENCE_URL": url, "INFERENCE_KEY": KEY})
+    assert code == 3
+    error = json.loads(out.splitlines()[-1])
+    assert error["type"] == "error" and error["error"] == "AuthenticationError" and error["exit_code"] == 3
+    assert "Invalid API key — INFERENCE_KEY was refused" in error["message"]
+    assert "INFERENCE_KEY was refused" in err and KEY not in err + out
+
+
+async def test_unreachable_url_exits_5_and_names_it() -> None:
+    url = f"http://127.0.0.1:{await free_port()}"
+    code, _, err = await run_main(["slow-queries"], {"INFERENCE_URL": url, "INFERENCE_KEY": KEY})
+    assert code == 5
+    assert f"cannot reach {url}/v1/agents/heroku (connection refused)" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "message"),
+    [
+        (["db-health"], {"INFERENCE_URL": "http://127.0.0.1:1"}, "INFERENCE_URL is set but INFERENCE_KEY is not"),
+        (["incident-runbook"], {"INFERENCE_URL": "http://127.0.0.1:1", "INFERENCE_KEY": KEY},
+         "incident-runbook.yaml:11: messages[0].content: ${APP_NAME} is not set"),
+        (["no-such-config"], {}, "no such config (known in"),
+    ],
+)
+async def test_configuration_problems_exit_2_before_any_request(argv: list[str], env: dict[str, str], message: str) -> None:
+    code, _, err = await run_main(argv, env)
+    assert code == 2
+    assert message in " ".join(err.split())
+
+
+def test_help_documents_modes_environment_and_every_exit_code() -> None:
+    done = subprocess.run([sys.executable, "scripts/run_agent.py", "--help"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0
+    assert "--mode {agents,chat,both}" in done.stdout
+    assert "INFERENCE_URL" in done.stdout and "INFERENCE_KEY" in done.stdout
+    for code, text in EXIT_CODES.items():
+        assert f"  {code:<3} {text}" in done.stdout
