@@ -45,7 +45,7 @@ WITH att AS (
   FROM est
 )
 SELECT 'table' AS type, n.nspname AS schema, c.relname AS table, NULL::text AS index,
-       (p.relpages * p.bs)::bigint AS bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
+       (p.relpages * p.bs)::bigint AS actual_bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
        round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
        (greatest(p.relpages - p.expected_pages, 0) * p.bs)::bigint AS waste_bytes
 FROM pages p JOIN pg_class c ON c.oid = p.oid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -86,7 +86,7 @@ WITH att AS (
   FROM est
 )
 SELECT 'index' AS type, n.nspname AS schema, tc.relname AS table, ic.relname AS index,
-       (p.relpages * p.bs)::bigint AS bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
+       (p.relpages * p.bs)::bigint AS actual_bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
        round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
        (greatest(p.relpages - p.expected_pages, 0) * p.bs)::bigint AS waste_bytes
 FROM pages p JOIN pg_class ic ON ic.oid = p.oid JOIN pg_index i ON i.indexrelid = p.oid
