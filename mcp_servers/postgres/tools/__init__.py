@@ -14,7 +14,7 @@ __all__ = ["register_all"]
 
 
 def register_all(server: "MCPServer", db: "Database", settings: "PostgresSettings") -> None:
-    from mcp_servers.postgres.tools import activity, diagnose, query, schema
+    from mcp_servers.postgres.tools import activity, diagnose, query, schema, storage
 
-    for module in (diagnose, schema, query, activity):
+    for module in (diagnose, schema, query, storage, activity):
         module.register(server, db, settings)
