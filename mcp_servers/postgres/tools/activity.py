@@ -46,39 +46,39 @@ ORDER BY l.granted, l.pid, l.locktype, relation
 
 class Session(BaseModel):
     pid: int
-    username: str | None
-    application: str | None
-    state: str | None
-    seconds: float | None = Field(description="Age of the current query (idle_in_transaction: time idle).")
+    username: str | None = None
+    application: str | None = None
+    state: str | None = None
+    seconds: float | None = Field(None, description="Age of the current query (idle_in_transaction: time idle).")
     transaction_seconds: float | None = None
     wait: str | None = Field(None, description="wait_event_type:wait_event")
-    query: str | None
+    query: str | None = None
 
 
 class BlockingPair(BaseModel):
     blocked_pid: int
     blocking_pid: int
-    lock_kind: str | None = Field(description="transactionid (row), relation, tuple, advisory ...")
-    locked_object: str | None
-    wanted_mode: str | None
-    waiting_seconds: float | None
-    blocked_query: str | None
-    blocking_state: str | None
-    blocking_transaction_seconds: float | None
-    blocking_query: str | None
+    lock_kind: str | None = Field(None, description="transactionid (row), relation, tuple, advisory ...")
+    locked_object: str | None = None
+    wanted_mode: str | None = None
+    waiting_seconds: float | None = None
+    blocked_query: str | None = None
+    blocking_state: str | None = None
+    blocking_transaction_seconds: float | None = None
+    blocking_query: str | None = None
 
 
 class Lock(BaseModel):
     pid: int
-    application: str | None
+    application: str | None = None
     locktype: str
     mode: str
     granted: bool
-    relation: str | None
+    relation: str | None = None
     transactionid: str | None = None
-    held_seconds: float | None = Field(description="Age of the holder's transaction.")
+    held_seconds: float | None = Field(None, description="Age of the holder's transaction.")
     waiting: int | None = Field(None, description="Sessions queued behind this lock (exclusive_locks).")
-    query: str | None
+    query: str | None = None
 
 
 class ConnectionGroup(BaseModel):
@@ -256,8 +256,7 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
         min_seconds: Annotated[float | None, Field(ge=0, description="Only at least this old (long_running default 60).")] = None,
         limit: Annotated[int, Field(ge=1, le=500)] = 50,
     ) -> Annotated[CallToolResult, ActivityReport]:
-        """What the database is doing now, from pg_stat_activity and pg_locks (current database; our own
-        sessions left out). Use it to find who blocks whom, stuck or idle transactions, and who uses connections."""
+        """What the database is doing now (pg_stat_activity, pg_locks; current database, our sessions left out): who blocks whom, stuck or idle transactions, who uses the connections."""
         report = await activity(db, kind, min_seconds, limit)
         return tool_result(report, render_activity(report))
 
@@ -266,8 +265,6 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
         order_by: Annotated[OrderBy, Field(description="total_time | mean_time | calls | io")] = "total_time",
         limit: Annotated[int, Field(ge=1, le=50)] = 10,
     ) -> Annotated[CallToolResult, TopQueries]:
-        """The statements that cost this database the most, from pg_stat_statements (any schema): share of
-        total time, calls, mean time, IO and cache hit, with the statistics' age. If the extension is
-        missing, says so with the command that enables it."""
+        """The statements that cost this database the most (pg_stat_statements, any schema): share of total time, calls, mean, IO, cache hit, statistics age. Without the extension: says how to enable it."""
         result = await top_queries(db, order_by, limit)
         return tool_result(result, render_top(result))
