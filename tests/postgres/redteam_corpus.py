@@ -172,7 +172,7 @@ ATTACKS: list[Attack] = [
     Attack("long_but_fine", "SELECT " + " + ".join(["1"] * 3_000), "harmless"),
     Attack("deep_parentheses", "SELECT " + "(" * 3_000 + "1" + ")" * 3_000, "either"),
     Attack("deep_subqueries", "SELECT * FROM " + "(SELECT * FROM " * 60 + "canary" + ") s" * 60, "harmless"),
-    Attack("huge_series_capped", "SELECT * FROM generate_series(1, 100000000000) g", "harmless"),
+    Attack("huge_series_capped", "SELECT generate_series(1, 100000000000) AS g", "harmless"),
     Attack("huge_cells_capped", "SELECT repeat('x', 500000) FROM generate_series(1, 20)", "harmless"),
     Attack("column_named_like_function", "SELECT pg_read_file FROM (SELECT 1 AS pg_read_file) s", "harmless"),
 ]
@@ -228,8 +228,8 @@ ANALYST_READS: list[str] = [
     "jsonb_object_agg(id, total) FROM orders WHERE customer_id < 3 GROUP BY customer_id",
     "SELECT c.name, last.created_at FROM customers c LEFT JOIN LATERAL (SELECT created_at FROM orders o "
     "WHERE o.customer_id = c.id ORDER BY created_at DESC LIMIT 1) last ON true",
-    "SELECT v.code, v.label FROM (VALUES ('eu', 'Europe'), ('us', 'United States')) AS v(code, label) JOIN customers USING (region) "
-    "WHERE customers.region = v.code LIMIT 3",
+    "SELECT v.region, v.label, count(*) FROM (VALUES ('eu', 'Europe'), ('us', 'United States')) AS v(region, label) "
+    "JOIN customers USING (region) GROUP BY 1, 2",
     "TABLE customers",
     "SHOW work_mem",
     "EXPLAIN SELECT * FROM orders WHERE customer_id = 3",
