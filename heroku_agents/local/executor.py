@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 
 from heroku_agents.errors import redact
-from heroku_agents.local.process import ServerProcess, mcp_client
+from heroku_agents.local.process import ServerFailed, ServerProcess, mcp_client
 from heroku_agents.local.registry import Registry, ServerEntry
 from heroku_agents.local.warm import WarmPool
 
@@ -70,21 +70,17 @@ class ToolExecutor:
         ttl = min(ttl_seconds, self.settings.mcp_ttl_cap)
         name = f"{entry.process.name}/{tool}"
         started = time.perf_counter()
-        server: ServerProcess | None = None
         outcome: dict[str, Any] | None = None
         with anyio.move_on_after(ttl) as scope:
             try:
-                async with self._client(entry, ttl) as (client, server):
+                async with self._client(entry, ttl) as (client, _):
                     result = await client.call_tool(tool, arguments)  # type: ignore[attr-defined]
                     outcome = wire_result(result)
             # A tool process is arbitrary code: whatever breaks becomes an isError result the model reads.
             except Exception as exc:  # noqa: BLE001
-                tail = server.stderr_tail() if server is not None else ""
-                logger.warning("%s failed: %s", name, _first_line(exc))
-                outcome = error_result(
-                    f"the process of {entry.process.name} failed while running {tool}: {_first_line(exc)}"
-                    + (f" (stderr: {tail})" if tail else "")
-                )
+                detail = str(exc) if isinstance(exc, ServerFailed) else _first_line(exc)
+                logger.warning("%s failed: %s", name, detail)
+                outcome = error_result(f"the process of {entry.process.name} failed while running {tool}: {detail}")
         if scope.cancelled_caught:
             outcome = error_result(
                 f"{name} did not finish within ttl_seconds={ttl}; its process was killed. Try narrower arguments."

@@ -21,7 +21,7 @@ from pathlib import Path
 import anyio
 from anyio.abc import Process
 
-__all__ = ["ServerProcess", "child_environment", "spawn", "mcp_client", "LIVE_PIDS"]
+__all__ = ["ServerFailed", "ServerProcess", "child_environment", "spawn", "mcp_client", "LIVE_PIDS"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class ServerProcess:
         self.command = command
         self.pid = process.pid
         self._stderr: deque[str] = deque(maxlen=20)
+        self.drained = anyio.Event()
 
     def stderr_tail(self, lines: int = 3) -> str:
         return " | ".join(list(self._stderr)[-lines:])
@@ -63,6 +64,7 @@ class ServerProcess:
                 self._stderr.extend(line.decode("utf-8", "replace")[:300] for line in lines if line.strip())
         if buffer.strip():
             self._stderr.append(buffer.decode("utf-8", "replace")[:300])
+        self.drained.set()
 
     def kill(self) -> None:
         """SIGKILL the whole process group (idempotent)."""
@@ -103,6 +105,8 @@ async def spawn(command: str, *, env: Mapping[str, str], cwd: Path) -> AsyncIter
                 graceful = True
             finally:
                 await server.stop(graceful=graceful)
+                with anyio.move_on_after(0.5, shield=True):
+                    await server.drained.wait()  # the last words of a crashed server
                 tg.cancel_scope.cancel()
     finally:
         server.kill()
@@ -156,6 +160,21 @@ async def _transport(server: ServerProcess) -> AsyncIterator[tuple[object, objec
             tg.cancel_scope.cancel()
 
 
+class ServerFailed(Exception):
+    """The server process broke the conversation (exited, hung up, spoke garbage); `stderr` is its last lines."""
+
+    def __init__(self, message: str, stderr: str) -> None:
+        super().__init__(message + (f" (stderr: {stderr})" if stderr else ""))
+        self.stderr = stderr
+
+
+def _first_line(exc: BaseException) -> str:
+    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        return _first_line(exc.exceptions[0])
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+
+
 @asynccontextmanager
 async def mcp_client(
     command: str, *, env: Mapping[str, str], cwd: Path, timeout: float
@@ -163,6 +182,13 @@ async def mcp_client(
     """A connected `mcp.Client` (handshake era, `initialize` first, as Heroku's dynos see) and its process."""
     from mcp import Client
 
+    failure: Exception | None = None
     async with spawn(command, env=env, cwd=cwd) as server:
-        async with Client(_transport(server), mode="legacy", read_timeout_seconds=timeout) as client:  # type: ignore[arg-type]
-            yield client, server
+        try:
+            async with Client(_transport(server), mode="legacy", read_timeout_seconds=timeout) as client:  # type: ignore[arg-type]
+                yield client, server
+        # Whatever the process did wrong, the caller gets one error with its stderr (read after it died).
+        except Exception as exc:  # noqa: BLE001
+            failure = exc
+    if failure is not None:
+        raise ServerFailed(_first_line(failure), server.stderr_tail()) from failure

@@ -18,7 +18,7 @@ import anyio
 from heroku_agents.errors import redact
 from heroku_agents.models import MCPServerRecord, MCPServerTool
 from heroku_agents.procfile import Procfile, ProcessType
-from heroku_agents.local.process import child_environment, mcp_client
+from heroku_agents.local.process import ServerFailed, child_environment, mcp_client
 from heroku_agents.local.settings import LocalSettings
 
 __all__ = ["Registry", "ServerEntry", "RegisteredTool"]
@@ -89,19 +89,17 @@ class Registry:
     async def sync(self, entry: ServerEntry) -> None:
         entry.primitives_status, entry.error = "syncing", None
         reason: str | None = None
-        server = None
         with anyio.move_on_after(self.settings.registry_timeout) as scope:
             try:
                 async with mcp_client(
                     entry.process.command, env=self.env(), cwd=self.settings.workdir,
                     timeout=self.settings.registry_timeout,
-                ) as (client, server):
+                ) as (client, _):
                     listed = await client.list_tools()  # type: ignore[attr-defined]
                     entry.tools = [_registered(entry.process.name, tool) for tool in listed.tools]
             # The server is arbitrary user code: whatever it does, record why and keep the others serving.
             except Exception as exc:  # noqa: BLE001
-                tail = server.stderr_tail() if server is not None else ""
-                reason = f"{type(exc).__name__}: {_first_line(exc)}" + (f" (stderr: {tail})" if tail else "")
+                reason = str(exc) if isinstance(exc, ServerFailed) else _first_line(exc)
         if scope.cancelled_caught:
             reason = f"tools/list did not answer within {self.settings.registry_timeout:g}s"
         entry.updated_at = _now()
@@ -137,7 +135,7 @@ def _first_line(exc: BaseException) -> str:
     if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         return _first_line(exc.exceptions[0])
     text = str(exc).strip().splitlines()
-    return text[0][:300] if text else "no message"
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
 
 
 def _registered(server: str, tool: Any) -> RegisteredTool:

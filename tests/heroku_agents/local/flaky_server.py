@@ -1,30 +1,34 @@
-"""A tiny MCP server for the local endpoint's tests: it answers, sleeps, hangs, crashes or spawns on demand.
+"""A tiny MCP server for the local endpoint's tests: it answers, sleeps, crashes or hangs on demand.
 
-`python flaky_server.py [--crash-on-start|--hang-on-start]`. PIDs of the process (and of a child it
-spawns) are written to $FLAKY_PID_DIR so tests can check nothing outlives a run.
+Hand-written newline-delimited JSON-RPC over STDIO (initialize, tools/list, tools/call, ping) with no
+imports beyond the standard library, so each process starts in milliseconds: the tests exercise the
+endpoint, the SDK client and real processes, not the interpreter's import time.
+
+`python flaky_server.py [--crash-on-start|--hang-on-start]`. With $FLAKY_PID_DIR set, every process
+that runs a tool (and the child `sleep_for` starts) writes its PID there, so tests can check that
+nothing outlives a run.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
 
-from mcp.server import MCPServer
-from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field
-
-if "--crash-on-start" in sys.argv:
-    print("flaky_server: refusing to start (--crash-on-start)", file=sys.stderr)
-    sys.exit(3)
-if "--hang-on-start" in sys.argv:
-    time.sleep(3600)
-
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-server = MCPServer("flaky", version="0.0.1")
+READ_ONLY = {"readOnlyHint": True, "openWorldHint": False}
+TOOLS = [
+    {"name": "echo_text", "description": "Echo the text back with the server's process id.",
+     "inputSchema": {"type": "object", "properties": {"text": {"type": "string", "description": "Text to echo back.", "default": "hello"}}},
+     "annotations": READ_ONLY},
+    {"name": "sleep_for", "description": "Sleep, then answer. Also starts a child process in the same group (it must die with us).",
+     "inputSchema": {"type": "object", "properties": {"seconds": {"type": "number", "description": "How long to sleep.", "default": 1.0}}},
+     "annotations": READ_ONLY},
+    {"name": "crash_now", "description": "Exit the process without answering.",
+     "inputSchema": {"type": "object", "properties": {}}, "annotations": READ_ONLY},
+]
 
 
 def _record_pid(pid: int) -> None:
@@ -33,36 +37,58 @@ def _record_pid(pid: int) -> None:
         Path(folder, f"{pid}.pid").write_text(str(pid))
 
 
-class Echo(BaseModel):
-    text: str
-    pid: int
+def _send(message: dict) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
 
 
-@server.tool(annotations=READ_ONLY)
-def echo_text(text: Annotated[str, Field(description="Text to echo back.")] = "hello") -> Echo:
-    """Echo the text back with the server's process id."""
+def _result(payload: dict) -> dict:
+    return {"content": [{"type": "text", "text": json.dumps(payload, indent=2)}], "structuredContent": payload, "isError": False}
+
+
+def _call(name: str, arguments: dict) -> dict:
     _record_pid(os.getpid())
-    return Echo(text=text, pid=os.getpid())
+    if name == "echo_text":
+        return _result({"text": arguments.get("text", "hello"), "pid": os.getpid()})
+    if name == "sleep_for":
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+        _record_pid(child.pid)
+        time.sleep(float(arguments.get("seconds", 1.0)))
+        child.kill()
+        return _result({"text": f"slept {arguments.get('seconds')}s", "pid": os.getpid()})
+    if name == "crash_now":
+        print("flaky_server: crashing on purpose", file=sys.stderr, flush=True)
+        os._exit(7)
+    return {"content": [{"type": "text", "text": f"Unknown tool: {name}"}], "isError": True}
 
 
-@server.tool(annotations=READ_ONLY)
-def sleep_for(seconds: Annotated[float, Field(description="How long to sleep.")] = 1.0) -> Echo:
-    """Sleep, then answer. Also starts a child process in the same group (it must die with us)."""
-    _record_pid(os.getpid())
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
-    _record_pid(child.pid)
-    time.sleep(seconds)
-    child.kill()
-    return Echo(text=f"slept {seconds}s", pid=os.getpid())
-
-
-@server.tool(annotations=READ_ONLY)
-def crash_now() -> Echo:
-    """Exit the process without answering."""
-    _record_pid(os.getpid())
-    print("flaky_server: crashing on purpose", file=sys.stderr, flush=True)
-    os._exit(7)
+def main() -> None:
+    if "--crash-on-start" in sys.argv:
+        print("flaky_server: refusing to start (--crash-on-start)", file=sys.stderr, flush=True)
+        sys.exit(3)
+    if "--hang-on-start" in sys.argv:
+        time.sleep(3600)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        method, ident, params = request.get("method"), request.get("id"), request.get("params") or {}
+        if ident is None:
+            continue  # a notification
+        if method == "initialize":
+            result = {"protocolVersion": params.get("protocolVersion", "2025-11-25"), "capabilities": {"tools": {}},
+                      "serverInfo": {"name": "flaky", "version": "0.0.1"}}
+        elif method == "tools/list":
+            result = {"tools": TOOLS}
+        elif method == "tools/call":
+            result = _call(params.get("name", ""), params.get("arguments") or {})
+        elif method == "ping":
+            result = {}
+        else:
+            _send({"jsonrpc": "2.0", "id": ident, "error": {"code": -32601, "message": f"Method not found: {method}"}})
+            continue
+        _send({"jsonrpc": "2.0", "id": ident, "result": result})
 
 
 if __name__ == "__main__":
-    server.run("stdio")
+    main()

@@ -1,0 +1,75 @@
+"""Fixtures for the local Agents endpoint: one app per test module (tool sync spawns real servers)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+import uvicorn
+
+from heroku_agents.local.app import create_app
+from heroku_agents.local.settings import LocalSettings
+from heroku_agents.sse import SSEEvent, iter_events
+
+ROOT = Path(__file__).resolve().parents[3]
+TEST_PROCFILE = Path(__file__).with_name("Procfile.test")
+KEY = "inf-00000000-1111-2222-3333-444444444444"
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def pid_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pids")
+
+
+@pytest.fixture(scope="module")
+def settings(pid_dir: Path) -> LocalSettings:
+    return LocalSettings(key=KEY, procfile=TEST_PROCFILE, app_dir=ROOT, child_env={"FLAKY_PID_DIR": str(pid_dir)})
+
+
+@pytest.fixture(scope="module")
+async def app(settings: LocalSettings):
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        with anyio.fail_after(30):
+            await app.state.local.ready.wait()
+        yield app
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://local", headers={"Authorization": f"Bearer {KEY}"}, timeout=60) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+async def live_url(app) -> AsyncIterator[str]:
+    """The same app served by uvicorn on a free loopback port (where the socket matters)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(server.serve, [sock])
+        with anyio.fail_after(10):
+            while not server.started:
+                await anyio.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        server.should_exit = True
+
+
+def events_of(body: bytes) -> list[SSEEvent]:
+    return list(iter_events([body]))
+
+
+def user(content: str) -> dict[str, str]:
+    return {"role": "user", "content": content}
