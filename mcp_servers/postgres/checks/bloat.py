@@ -4,7 +4,8 @@ Both estimators follow the idea of the classic pg:bloat query: from `pg_stats` (
 average width of each column) and the row count, compute how many pages the rows need when packed
 at the relation's fillfactor, and compare with the pages it has. Bloat factor = actual / expected;
 waste = (actual - expected) pages. Columns without statistics make an estimate unreliable, so such
-relations are left out rather than reported with a made-up width.
+relations are left out rather than reported with a made-up width. A relation smaller than the waste
+floor cannot waste that much, so only larger ones reach the (costly) pg_stats view.
 """
 
 from __future__ import annotations
@@ -22,16 +23,20 @@ _FILLFACTOR = "(SELECT option_value::int FROM pg_options_to_table({rel}.reloptio
 # Heap tuple: 23-byte header plus a NULL bitmap when some column has NULLs, MAXALIGNed (8), then the
 # data MAXALIGNed, plus a 4-byte line pointer; each page loses its 24-byte header.
 TABLE_BLOAT_SQL = f"""
-WITH att AS (
-  SELECT c.oid, count(*) AS ncols, count(s.attname) AS ncols_with_stats,
+WITH cand AS MATERIALIZED (
+  SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'm') AND c.relpages > 0 AND {USER_SCHEMA}
+    AND c.relpages::numeric * current_setting('block_size')::numeric >= %(yellow_waste_bytes)s
+), att AS (
+  SELECT cand.oid, count(*) AS ncols, count(s.avg_width) AS ncols_with_stats,
          sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
          bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-  LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
-                       AND NOT s.inherited
-  WHERE c.relkind IN ('r', 'm') AND c.relpages > 0 AND {USER_SCHEMA}
-  GROUP BY c.oid
+  FROM cand JOIN pg_attribute a ON a.attrelid = cand.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN LATERAL (
+    SELECT ps.null_frac, ps.avg_width FROM pg_stats ps
+    WHERE ps.schemaname = cand.nspname AND ps.tablename = cand.relname AND ps.attname = a.attname AND NOT ps.inherited
+  ) s ON true
+  GROUP BY cand.oid
 ), est AS (
   SELECT c.oid, c.relpages::numeric AS relpages, current_setting('block_size')::numeric AS bs,
          greatest(c.reltuples, 0)::numeric AS reltuples,
@@ -58,22 +63,29 @@ ORDER BY waste_bytes DESC, schema, "table"
 # btree special space; leaves are filled to the fillfactor (90 by default); one metapage. Deduplication
 # (PG 13+) only makes real indexes smaller than this estimate, so it never invents bloat.
 INDEX_BLOAT_SQL = f"""
-WITH att AS (
-  SELECT i.indexrelid, count(*) AS ncols, count(coalesce(st.attname, se.attname)) AS ncols_with_stats,
-         sum((1 - coalesce(st.null_frac, se.null_frac, 0)) * coalesce(st.avg_width, se.avg_width, 0)) AS data_width,
-         bool_or(coalesce(st.null_frac, se.null_frac, 0) > 0) AS has_nulls
+WITH cand AS MATERIALIZED (
+  SELECT i.indexrelid, i.indrelid, i.indkey, n.nspname, tc.relname AS table_name, ic.relname AS index_name
   FROM pg_index i
   JOIN pg_class ic ON ic.oid = i.indexrelid
   JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'btree'
   JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace
-  JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum > 0
-  LEFT JOIN pg_attribute ta ON ta.attrelid = i.indrelid AND ta.attnum = i.indkey[ia.attnum - 1] AND ta.attnum > 0
-  LEFT JOIN pg_stats st ON st.schemaname = n.nspname AND st.tablename = tc.relname AND st.attname = ta.attname
-                        AND NOT st.inherited
-  LEFT JOIN pg_stats se ON ta.attnum IS NULL AND se.schemaname = n.nspname AND se.tablename = ic.relname
-                        AND se.attname = ia.attname
   WHERE ic.relpages > 0 AND i.indisvalid AND {USER_SCHEMA}
-  GROUP BY i.indexrelid
+    AND ic.relpages::numeric * current_setting('block_size')::numeric >= %(yellow_waste_bytes)s
+), att AS (
+  SELECT cand.indexrelid, count(*) AS ncols, count(s.avg_width) AS ncols_with_stats,
+         sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
+         bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls
+  FROM cand
+  JOIN pg_attribute ia ON ia.attrelid = cand.indexrelid AND ia.attnum > 0
+  LEFT JOIN pg_attribute ta ON ta.attrelid = cand.indrelid AND ta.attnum = cand.indkey[ia.attnum - 1] AND ta.attnum > 0
+  -- a plain column has its statistics under the table; an expression under the index itself
+  LEFT JOIN LATERAL (
+    SELECT ps.null_frac, ps.avg_width FROM pg_stats ps
+    WHERE ps.schemaname = cand.nspname
+      AND ps.tablename = CASE WHEN ta.attnum IS NULL THEN cand.index_name ELSE cand.table_name END
+      AND ps.attname = coalesce(ta.attname, ia.attname) AND ps.inherited = false
+  ) s ON true
+  GROUP BY cand.indexrelid
 ), est AS (
   SELECT ic.oid, ic.relpages::numeric AS relpages, current_setting('block_size')::numeric AS bs,
          greatest(ic.reltuples, 0)::numeric AS reltuples,
