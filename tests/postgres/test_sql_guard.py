@@ -99,3 +99,18 @@ def test_composed_query_is_accepted_exactly_when_it_has_no_hostile_piece(case: t
     except SqlRefused:
         accepted = False
     assert accepted is not hostile, sql
+
+
+def test_walk_skips_only_attributes_that_cannot_hold_a_node() -> None:
+    from pglast import ast
+
+    from mcp_servers.postgres.guard.walker import _ALLOWED_NODES, child_slot_names
+
+    skipped = set()
+    for name in _ALLOWED_NODES:
+        cls = getattr(ast, name)
+        walked = child_slot_names(cls)
+        skipped |= {slot.c_type for attr, slot in cls.__slots__.items() if attr not in walked}
+    # Strings, numbers, flags and enums; a new pglast that stores nodes elsewhere must fail here.
+    assert all(t == "char*" or "*" not in t for t in skipped)
+    assert not skipped & {"ValUnion", "CreateStmt", "Node", "List"}

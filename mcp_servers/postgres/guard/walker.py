@@ -169,8 +169,8 @@ def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:
         if isinstance(node, (tuple, list)):
             stack.extend(node)
             continue
-        slots = getattr(type(node), "__slots__", None)
-        if not isinstance(slots, dict):
+        slots = _child_slots(type(node))
+        if slots is None:
             continue  # scalars and enums
         cls = type(node).__name__
         if cls not in _ALLOWED_NODES:
@@ -196,6 +196,33 @@ def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:
             param_count = max(param_count, node.number or 0)
         stack.extend(getattr(node, name) for name in slots)
     return GuardResult(kind, frozenset(functions), frozenset(operators), frozenset(types), param_count, analyze)
+
+
+_SLOTS_CACHE: dict[type, tuple[str, ...] | None] = {}
+# Embedded structs, stored without a pointer, that can still hold nodes.
+_STRUCT_C_TYPES = frozenset({"ValUnion", "CreateStmt"})
+
+
+def child_slot_names(cls: type) -> tuple[str, ...] | None:
+    """The attributes of a pglast node class that can hold nodes (pointers and embedded structs), None for non-nodes.
+
+    Scalars (`char*` strings, bools, ints, enums) cannot hold a node, so the walk skips them.
+    """
+    info = getattr(cls, "__slots__", None)
+    if not isinstance(info, dict):
+        return None
+    return tuple(
+        name for name, slot in info.items()
+        if (slot.c_type.endswith("*") and slot.c_type != "char*") or slot.c_type in _STRUCT_C_TYPES
+    )
+
+
+def _child_slots(cls: type) -> tuple[str, ...] | None:
+    try:
+        return _SLOTS_CACHE[cls]
+    except KeyError:
+        _SLOTS_CACHE[cls] = found = child_slot_names(cls)
+        return found
 
 
 def _refuse_node(cls: str) -> None:

@@ -1,0 +1,91 @@
+"""Latency the read-only SQL guard adds to pg_query / pg_explain: parse + walk, and the in-database look-alike check."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+TARGETS_MS = {"typical_p50": 1.0, "typical_p95": 3.0, "large_p50": 100.0, "lookalike_check_p50": 5.0}
+# "large" is 1-17 kB of SQL; pglast builds one Python object per node, which dominates there.
+LARGE_QUERIES = {
+    "3000_term_expression": "SELECT " + " + ".join(f"c{i % 50}" for i in range(3_000)) + " FROM t",
+    "60_nested_subqueries": "SELECT * FROM " + "(SELECT * FROM " * 60 + "t" + ") s" * 60,
+    "200_column_report": "SELECT " + ", ".join(
+        f"sum(amount) FILTER (WHERE region = 'r{i}') AS r{i}" for i in range(200)
+    ) + " FROM orders GROUP BY customer_id",
+}
+
+
+def _timings_ms(fn, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _p(values: list[float], q: float) -> float:
+    return round(statistics.quantiles(values, n=100)[int(q) - 1], 3) if len(values) > 1 else round(values[0], 3)
+
+
+def _cold_first_call_ms() -> float:
+    code = (
+        "import time; t = time.perf_counter();"
+        "from mcp_servers.postgres.guard import check_sql; check_sql('SELECT lower(x) FROM t');"
+        "print((time.perf_counter() - t) * 1000)"
+    )
+    return round(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout), 1)
+
+
+def _lookalike_ms(runs: int = 50) -> float:
+    import psycopg
+
+    from mcp_servers.common.embedded_pg import EmbeddedPostgres
+    from mcp_servers.postgres.guard import LOOKALIKES_SQL, check_sql, lookalike_params
+
+    params = lookalike_params(check_sql("SELECT lower(a), b::text, c->>'k' FROM t WHERE d = 1 AND e ~ 'x'"))
+    server = EmbeddedPostgres.temporary().start()
+    try:
+        with psycopg.connect(server.url("postgres")) as conn:
+            conn.execute(LOOKALIKES_SQL, params).fetchall()
+            times = _timings_ms(lambda: conn.execute(LOOKALIKES_SQL, params).fetchall(), runs)
+    finally:
+        server.destroy()
+    return round(statistics.median(times), 3)
+
+
+def run() -> dict:
+    sys.path.insert(0, "tests/postgres")
+    from redteam_corpus import ANALYST_READS
+
+    from mcp_servers.postgres.guard import check_sql
+
+    cold = _cold_first_call_ms()
+    typical: list[float] = []
+    for sql in ANALYST_READS:
+        check_sql(sql)
+        typical += _timings_ms(lambda: check_sql(sql), 20)
+    large = {}
+    for name, sql in LARGE_QUERIES.items():
+        times = _timings_ms(lambda: check_sql(sql), 10)
+        large[name] = {"chars": len(sql), "p50_ms": round(statistics.median(times), 2), "min_ms": round(min(times), 2)}
+    figures = {
+        "typical_queries": len(ANALYST_READS),
+        "typical_p50_ms": _p(typical, 50),
+        "typical_p95_ms": _p(typical, 95),
+        "large": large,
+        "large_p50_ms_max": max(v["p50_ms"] for v in large.values()),
+        "cold_first_call_ms": cold,
+        "lookalike_check_p50_ms": _lookalike_ms(),
+    }
+    figures["targets_ms"] = TARGETS_MS
+    figures["met"] = {
+        "typical_p50": figures["typical_p50_ms"] <= TARGETS_MS["typical_p50"],
+        "typical_p95": figures["typical_p95_ms"] <= TARGETS_MS["typical_p95"],
+        "large_p50": figures["large_p50_ms_max"] <= TARGETS_MS["large_p50"],
+        "lookalike_check_p50": figures["lookalike_check_p50_ms"] <= TARGETS_MS["lookalike_check_p50"],
+    }
+    return figures
