@@ -57,7 +57,7 @@ def web_db(embedded_pg) -> Iterator[str]:
 def web_server(web_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebProcess]:
     env = clean_env(
         DATABASE_URL=web_db, MCP_AUTH_TOKEN=TOKEN, MCP_ALLOWED_HOSTS=ALLOWED_HOST,
-        MCP_MAX_BODY_BYTES=str(MAX_BODY), MCP_BODY_TIMEOUT_S="1", MCP_MAX_CONCURRENT="8",
+        MCP_MAX_BODY_BYTES=str(MAX_BODY), MCP_BODY_TIMEOUT_S="1", MCP_HEAD_TIMEOUT_S="1", MCP_MAX_CONCURRENT="8",
     )
     with running_web(env, tmp_path_factory.mktemp("web") / "web.log") as web:
         yield web
@@ -160,6 +160,14 @@ async def test_client_that_stalls_mid_body_gets_408_instead_of_holding_the_serve
             await stream.send(head.encode())
             reply = await stream.receive()
     assert reply.startswith(b"HTTP/1.1 408")
+
+
+async def test_client_that_trickles_its_request_head_is_disconnected(web_server: WebProcess) -> None:
+    with anyio.fail_after(10):
+        async with await anyio.connect_tcp("127.0.0.1", web_server.port) as stream:
+            await stream.send(b"POST /postgres/mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            with pytest.raises(anyio.EndOfStream):
+                await stream.receive()
 
 
 async def test_fifty_concurrent_tool_calls_over_http_are_all_answered(web_server: WebProcess) -> None:

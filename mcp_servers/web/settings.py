@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_REQUEST_TIMEOUT_S",
     "DEFAULT_BODY_TIMEOUT_S",
+    "DEFAULT_HEAD_TIMEOUT_S",
     "DEFAULT_MAX_CONCURRENT",
     "DEFAULT_MAX_QUEUED",
 ]
@@ -28,6 +29,8 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_REQUEST_TIMEOUT_S = 30.0
 # A client that cannot send 1 MiB in 10 s is either broken or holding the connection on purpose.
 DEFAULT_BODY_TIMEOUT_S = 10.0
+# The request line and headers are a few hundred bytes; a client trickling them is holding a connection.
+DEFAULT_HEAD_TIMEOUT_S = 10.0
 # Calls running at once per process; the database pool (PG_POOL_MAX) queues the rest of the SQL anyway.
 DEFAULT_MAX_CONCURRENT = 32
 # Calls waiting for a slot before new ones get 503; bounded so a burst cannot grow memory without limit.
@@ -73,6 +76,7 @@ class WebSettings(BaseModel):
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
     body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
+    head_timeout_s: float = DEFAULT_HEAD_TIMEOUT_S
     max_concurrent: int = DEFAULT_MAX_CONCURRENT
     max_queued: int = DEFAULT_MAX_QUEUED
 
@@ -107,6 +111,7 @@ class WebSettings(BaseModel):
             max_body_bytes=int(_number("MCP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int)),
             request_timeout_s=_number("MCP_REQUEST_TIMEOUT_S", DEFAULT_REQUEST_TIMEOUT_S),
             body_timeout_s=_number("MCP_BODY_TIMEOUT_S", DEFAULT_BODY_TIMEOUT_S),
+            head_timeout_s=_number("MCP_HEAD_TIMEOUT_S", DEFAULT_HEAD_TIMEOUT_S),
             max_concurrent=int(_number("MCP_MAX_CONCURRENT", DEFAULT_MAX_CONCURRENT, int)),
             max_queued=int(_number("MCP_MAX_QUEUED", DEFAULT_MAX_QUEUED, int)),
         )
