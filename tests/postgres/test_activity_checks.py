@@ -87,7 +87,7 @@ async def test_young_live_problems_stay_below_the_default_time_thresholds(db_url
         found = await run(db_url)
     assert found["long_running_queries"].status == "green"
     assert found["idle_in_transaction"].status == "green"
-    assert found["idle_in_transaction"].summary == "1 sessions idle in a transaction, none for 60 s"
+    assert found["idle_in_transaction"].summary == "1 session idle in a transaction, none for 60 s"
     assert found["exclusive_locks"].status == "green"
     # Waiting is waiting: the blocked chain shows at once, as yellow until a wait passes 1 s.
     assert found["blocking_queries"].status in ("yellow", "red")

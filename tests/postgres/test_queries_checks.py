@@ -40,7 +40,7 @@ async def test_slow_query_pattern_is_flagged_with_its_share_of_time(fresh_db: st
     assert row["calls"] == SLOW_CALLS
     assert 20 <= row["mean_ms"] < 200
     assert row["share_pct"] > 50
-    assert finding.summary.startswith(f"1 slow statements take {round(row['share_pct'], 1)}% of execution time")
+    assert finding.summary.startswith(f"1 slow statement ({round(row['share_pct'], 1)}% of execution time)")
     assert "statistics cover only the last" in finding.reason  # a server started minutes ago
 
 

@@ -77,6 +77,22 @@ async def test_server_checks_are_green_on_a_healthy_database(fresh_db: str) -> N
     assert found["ssl"].summary.startswith("not encrypted, but the connection is local")
 
 
+async def test_smallint_and_descending_sequences_are_measured_against_their_own_bounds(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE tags (id smallserial PRIMARY KEY)")
+        conn.execute("SELECT setval('tags_id_seq', 30000)")
+        conn.execute("CREATE SEQUENCE countdown AS integer INCREMENT BY -1")
+        conn.execute("SELECT setval('countdown', -1700000000)")
+        conn.execute("CREATE SEQUENCE roomy")  # bigint, far from its max
+        conn.execute("SELECT setval('roomy', 2000000000)")
+    finding = (await run(db_url))["sequences_near_max"]
+    assert finding.status == "red"
+    assert [(r["sequence"], r["data_type"], r["limit_value"], r["used_pct"], r["values_left"]) for r in finding.rows] == [
+        ("tags_id_seq", "smallint", 32767, 91.56, 2767),
+        ("countdown", "integer", -2147483648, 79.16, 447483648),
+    ]
+
+
 async def test_wraparound_counts_transactions_left_per_database_and_table(db_url: str) -> None:
     everything = {"yellow_remaining": XID_MAX, "red_remaining": 1000}
     found = await run(db_url, {"database_xid_wraparound": everything, "table_xid_wraparound": everything})
@@ -114,7 +130,7 @@ async def test_inactive_replication_slot_is_flagged_with_its_retained_wal(fresh_
         with psycopg.connect(fresh_db, autocommit=True) as conn:
             conn.execute("SELECT pg_drop_replication_slot('gone_standby')")
     slots = found["replication_slots"]
-    assert (slots.status, slots.value, slots.summary) == ("yellow", 1, "1 replication slots, 1 inactive")
+    assert (slots.status, slots.value, slots.summary) == ("yellow", 1, "1 replication slot, 1 inactive")
     assert [(r["slot"], r["type"], r["active"], r["wal_status"]) for r in slots.rows] == [
         ("gone_standby", "physical", False, "reserved")
     ]

@@ -20,13 +20,18 @@ from mcp_servers.postgres.settings import APPLICATION_NAME
 
 __all__ = [
     "CHECKS", "CONNECTIONS_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL", "IDLE_IN_TRANSACTION_SQL",
-    "EXCLUSIVE_LOCKS_SQL", "blocking_sql", "query_text",
+    "EXCLUSIVE_LOCKS_SQL", "blocking_sql", "many", "query_text",
 ]
 
 # Our own sessions: this one, and the pool's others (same application_name). A constant, not input.
 NOT_US = f"a.pid <> pg_backend_pid() AND a.application_name <> '{APPLICATION_NAME.replace(chr(39), chr(39) * 2)}'"
 CLIENT = "a.backend_type = 'client backend'"
 HERE = "a.datname = current_database()"
+
+
+def many(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 session`, `3 sessions`."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def query_text(text: Any) -> str | None:
@@ -120,7 +125,7 @@ def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: Db
     return Finding(
         check="long_running_queries", status=_graded(rows, "seconds", limits.yellow_seconds, limits.red_seconds),
         value=len(rows), threshold=threshold, rows=_rows(rows, "query"),
-        summary=f"{len(rows)} queries running for {limits.yellow_seconds:g} s or more (longest {longest:g} s)",
+        summary=f"{many(len(rows), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more (longest {longest:g} s)",
     )
 
 
@@ -164,7 +169,7 @@ def _long_transactions(rows: list[dict[str, Any]], limits: LongTransactionLimits
         check="long_transactions",
         status=_graded(rows, "transaction_seconds", limits.yellow_seconds, limits.red_seconds),
         value=len(rows), threshold=threshold, rows=_rows(rows, "last_query"),
-        summary=f"{len(rows)} transactions open for {limits.yellow_seconds:g} s or more (oldest {oldest:g} s); "
+        summary=f"{many(len(rows), 'transaction')} open for {limits.yellow_seconds:g} s or more (oldest {oldest:g} s); "
         "they hold back vacuum",
     )
 
@@ -205,14 +210,14 @@ def _idle_in_transaction(rows: list[dict[str, Any]], limits: IdleInTransactionLi
         return Finding(
             check="idle_in_transaction", status="red", value=len(old), threshold=threshold,
             rows=_rows(old, "last_query"),
-            summary=f"{len(old)} sessions idle in a transaction for {limits.red_seconds:g} s or more "
+            summary=f"{many(len(old), 'session')} idle in a transaction for {limits.red_seconds:g} s or more "
             f"(longest {max(r['idle_seconds'] for r in old):g} s); {len(rows)} idle in transaction in all",
         )
     status = "yellow" if len(rows) >= limits.yellow_count else "green"
     return Finding(
         check="idle_in_transaction", status=status, value=len(rows), threshold=threshold,
         rows=_rows(rows, "last_query") if status == "yellow" else [],
-        summary=f"{len(rows)} sessions idle in a transaction, none for {limits.red_seconds:g} s",
+        summary=f"{many(len(rows), 'session')} idle in a transaction, none for {limits.red_seconds:g} s",
     )
 
 
@@ -283,7 +288,7 @@ def _blocking(rows: list[dict[str, Any]], limits: BlockingLimits, facts: DbFacts
     return Finding(
         check="blocking_queries", status=_graded(rows, "waiting_seconds", 0, limits.red_seconds),
         value=len(blocked), threshold=threshold, rows=_rows(rows, "blocked_query", "blocking_query"),
-        summary=f"{len(blocked)} sessions blocked by {len({r['blocking_pid'] for r in rows})} others "
+        summary=f"{many(len(blocked), 'session')} blocked by {many(len({r['blocking_pid'] for r in rows}), 'other')} "
         f"(longest wait {max(r['waiting_seconds'] for r in rows):g} s; lock kinds: {', '.join(kinds)})",
     )
 
@@ -331,7 +336,7 @@ def _exclusive_locks(rows: list[dict[str, Any]], limits: ExclusiveLockLimits, fa
     return Finding(
         check="exclusive_locks", status="red" if waiting else "yellow", value=len(rows), threshold=threshold,
         rows=_rows(rows, "query"),
-        summary=f"{len(rows)} table locks that block writes or reads ({names}); {waiting} sessions waiting on them",
+        summary=f"{many(len(rows), 'table lock')} that block writes or reads ({names}); {many(waiting, 'session')} waiting on them",
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.activity import query_text
+from mcp_servers.postgres.checks.activity import many, query_text
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
 
 __all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "statements_sql", "OrderBy"]
@@ -120,7 +120,7 @@ def _slow_queries(rows: list[dict[str, Any]], limits: SlowQueryLimits, facts: Db
     return Finding(
         check="slow_queries", status="red" if share >= limits.red_share_pct else "yellow", value=len(found),
         threshold=threshold, rows=found, reason=note,
-        summary=f"{len(found)} slow statements take {share}% of execution time; slowest averages "
+        summary=f"{many(len(found), 'slow statement')} ({share}% of execution time); the slowest averages "
         f"{worst['mean_ms']:g} ms over {worst['calls']} calls",
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
+from mcp_servers.postgres.checks.activity import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.server_config import CHECKS as CONFIG_CHECKS
 
@@ -26,30 +27,31 @@ def _status(value: float, yellow: float, red: float, *, below: bool = False) -> 
 # --- sequences near their max (one query over pg_sequences, no per-sequence reads) -----------------
 
 SEQUENCES_SQL = f"""
-WITH cols AS (  -- columns fed by a sequence: owned (serial, identity) or through a nextval() default
-    SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid AS attnum
-    FROM pg_depend d
-    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-      AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+WITH seqs AS (
+    SELECT c.oid, s.schemaname, s.sequencename, s.data_type::text AS data_type, s.last_value, s.increment_by,
+           s.cycle, s.min_value, s.max_value
+    FROM pg_sequences s
+    JOIN pg_namespace n ON n.nspname = s.schemaname
+    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
+    WHERE s.last_value IS NOT NULL
+), cols AS (  -- columns fed by each sequence: owned (serial, identity) or through a nextval() default
+    SELECT q.oid AS seq, d.refobjid AS rel, d.refobjsubid AS attnum
+    FROM seqs q JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = q.oid
+    WHERE d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
     UNION
-    SELECT d.refobjid, ad.adrelid, ad.adnum
-    FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid
-    WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass
+    SELECT q.oid, ad.adrelid, ad.adnum
+    FROM seqs q JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = q.oid
+    JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
 ), bounds AS (
     SELECT cols.seq, min({_INT_MAX}) AS col_max, max({_INT_MIN}) AS col_min,
            string_agg(format('%%s.%%I %%s', cols.rel::regclass, a.attname, format_type(a.atttypid, a.atttypmod)), ', ') AS columns
     FROM cols JOIN pg_attribute a ON a.attrelid = cols.rel AND a.attnum = cols.attnum
     GROUP BY cols.seq
-), seqs AS (
-    SELECT s.schemaname, s.sequencename, s.data_type::text AS data_type, s.last_value, s.increment_by, s.cycle,
-           b.columns,
-           greatest(s.min_value, coalesce(b.col_min, s.min_value))::numeric AS lo,
-           least(s.max_value, coalesce(b.col_max, s.max_value))::numeric AS hi
-    FROM pg_sequences s
-    JOIN pg_namespace n ON n.nspname = s.schemaname
-    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
-    LEFT JOIN bounds b ON b.seq = c.oid
-    WHERE s.last_value IS NOT NULL
+), ranged AS (
+    SELECT q.schemaname, q.sequencename, q.data_type, q.last_value, q.increment_by, q.cycle, b.columns,
+           greatest(q.min_value, coalesce(b.col_min, q.min_value))::numeric AS lo,
+           least(q.max_value, coalesce(b.col_max, q.max_value))::numeric AS hi
+    FROM seqs q LEFT JOIN bounds b ON b.seq = q.oid
 )
 SELECT * FROM (
     SELECT schemaname AS schema, sequencename AS sequence, data_type, columns, last_value,
@@ -59,7 +61,7 @@ SELECT * FROM (
            (CASE WHEN increment_by > 0 THEN (hi - last_value) ELSE (last_value - lo) END / abs(increment_by))::bigint
                AS values_left,
            cycle
-    FROM seqs
+    FROM ranged
 ) x
 WHERE used_pct >= %(yellow_pct)s::float8
 ORDER BY used_pct DESC
@@ -82,7 +84,7 @@ def _sequences(rows: list[dict[str, Any]], limits: SequenceLimits, facts: DbFact
     return Finding(
         check="sequences_near_max", status=_status(top["used_pct"], limits.yellow_pct, limits.red_pct),
         value=top["used_pct"], threshold=threshold, rows=rows,
-        summary=f"{len(rows)} sequences past {limits.yellow_pct:g}%; {top['schema']}.{top['sequence']} is at "
+        summary=f"{many(len(rows), 'sequence')} past {limits.yellow_pct:g}%; {top['schema']}.{top['sequence']} is at "
         f"{top['used_pct']:g}% ({top['values_left']} values left before {top['limit_value']})",
     )
 
@@ -110,7 +112,7 @@ def _unlogged(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Fin
     names = ", ".join(f"{r['schema']}.{r['name']}" for r in rows[:5])
     return Finding(
         check="unlogged_tables", status="yellow", value=len(rows), threshold="any", rows=rows,
-        summary=f"{len(rows)} unlogged tables ({names}): emptied after a crash or failover, absent on followers",
+        summary=f"{many(len(rows), 'unlogged table')} ({names}): emptied after a crash or failover, absent on followers",
     )
 
 
@@ -168,7 +170,7 @@ def _wraparound(check: str, what: str):
         return Finding(
             check=check, status=_status(least, limits.yellow_remaining, limits.red_remaining, below=True),
             value=least, threshold=threshold, rows=low,
-            summary=f"{len(low)} {what}s are nearing transaction id wraparound (fewest left: {least:,})",
+            summary=f"{many(len(low), what)} nearing transaction id wraparound (fewest left: {least:,})",
         )
 
     return evaluate
@@ -243,7 +245,7 @@ def _invalid_constraints(rows: list[dict[str, Any]], limits: Limits, facts: DbFa
     first = rows[0]
     return Finding(
         check="invalid_constraints", status="yellow", value=len(rows), threshold="any", rows=rows,
-        summary=f"{len(rows)} constraints are NOT VALID (e.g. {first['constraint']} on {first['schema']}.{first['table']}): "
+        summary=f"{many(len(rows), 'constraint')} NOT VALID (e.g. {first['constraint']} on {first['schema']}.{first['table']}): "
         "existing rows were never checked",
         remediation=f"Fix rows that break it, then ALTER TABLE {first['schema']}.{first['table']} VALIDATE CONSTRAINT "
         f"{first['constraint']}; (takes only a SHARE UPDATE EXCLUSIVE lock: reads and writes continue).",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
+from mcp_servers.postgres.checks.activity import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 
 __all__ = ["CHECKS", "REPLICATION_LAG", "REPLICATION_SLOTS", "SETTINGS_SANITY", "SSL_IN_USE"]
@@ -44,7 +45,7 @@ def _replication_lag(rows: list[dict[str, Any]], limits: ReplicationLagLimits, f
     worst = max((r["lag_seconds"] or 0.0) for r in rows)
     status = "red" if worst >= limits.red_seconds else "yellow" if worst >= limits.yellow_seconds else "green"
     return Finding(check="replication_lag", status=status, value=worst, threshold=threshold, rows=rows,
-                   summary=f"{len(rows)} replication streams; the furthest behind is {worst:g} s")
+                   summary=f"{many(len(rows), 'replication stream')}; the furthest behind is {worst:g} s")
 
 
 REPLICATION_LAG = Check(
@@ -87,7 +88,7 @@ def _replication_slots(rows: list[dict[str, Any]], limits: ReplicationSlotLimits
     return Finding(
         check="replication_slots", status=status, value=len(inactive), threshold=threshold,
         rows=rows if status != "green" else [],
-        summary=f"{len(rows)} replication slots, {len(inactive)} inactive"
+        summary=f"{many(len(rows), 'replication slot')}, {len(inactive)} inactive"
         + (f"; {len(heavy)} retain too much WAL" if heavy else ""),
     )
 

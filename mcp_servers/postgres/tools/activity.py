@@ -129,7 +129,7 @@ async def activity(db: Database, kind: Kind, min_seconds: float | None = None, l
                                  if k in BlockingPair.model_fields}) for r in rows]
         blocked = len({p.blocked_pid for p in pairs})
         return ActivityReport(kind=kind, count=len(pairs), pairs=pairs[:limit], truncated=len(pairs) > limit,
-                              summary=f"{blocked} sessions waiting on locks, {len(pairs)} blocked/blocking pairs")
+                              summary=f"{act.many(blocked, 'session')} waiting on locks, {act.many(len(pairs), 'blocked/blocking pair')}")
     if kind in ("locks", "exclusive_locks"):
         if kind == "locks":
             rows = await db.fetch(ALL_LOCKS_SQL)
@@ -144,17 +144,17 @@ async def activity(db: Database, kind: Kind, min_seconds: float | None = None, l
     if kind == "long_running":
         floor = act.LONG_RUNNING_QUERIES.limits.yellow_seconds if min_seconds is None else min_seconds
         sessions = [_session(r) for r in await db.fetch(act.LONG_RUNNING_SQL, {"yellow_seconds": floor})]
-        summary = f"{len(sessions)} queries running for {floor:g} s or more"
+        summary = f"{act.many(len(sessions), 'query', 'queries')} running for {floor:g} s or more"
     elif kind == "idle_in_transaction":
         floor = min_seconds or 0.0
         rows = [r for r in await db.fetch(act.IDLE_IN_TRANSACTION_SQL) if r["idle_seconds"] >= floor]
         sessions = [_session(r, "idle_seconds", "last_query") for r in rows]
-        summary = f"{len(sessions)} sessions idle in a transaction" + (f" for {floor:g} s or more" if floor else "")
+        summary = f"{act.many(len(sessions), 'session')} idle in a transaction" + (f" for {floor:g} s or more" if floor else "")
     else:
         floor = min_seconds or 0.0
         rows = [r for r in await db.fetch(RUNNING_SQL) if (r["seconds"] or 0) >= floor]
         sessions = [_session(r) for r in rows]
-        summary = f"{len(sessions)} sessions in a query or a transaction"
+        summary = f"{act.many(len(sessions), 'session')} in a query or a transaction"
     return ActivityReport(kind=kind, count=len(sessions), sessions=sessions[:limit],
                           truncated=len(sessions) > limit, summary=summary)
 
