@@ -129,7 +129,7 @@ async def test_pg_activity_agrees_with_pg_long_running_queries_blocking_and_lock
     assert {s["pid"] for s in long_running["sessions"]} == ref_pids - {live.pids["billing-api"]}
     ref_seconds = {r["pid"]: r["duration"].total_seconds() for r in ref_long}
     for s in long_running["sessions"]:
-        assert 0 <= s["seconds"] - ref_seconds[s["pid"]] < 5  # read a moment later
+        assert -0.1 <= s["seconds"] - ref_seconds[s["pid"]] < 5  # read a moment later (ours rounded to 0.1 s)
 
     # blocking: every pair pg:blocking finds, we find; we also find the tuple and relation waits it misses.
     ref_pairs = {(r["blocked_pid"], r["blocking_pid"]) for r in ref_blocking}
@@ -161,7 +161,7 @@ async def test_pg_top_queries_agrees_with_pg_outliers_and_calls(fresh_db: str) -
     assert top["calls"] == SLOW_CALLS and top["query"].startswith("SELECT count(*), sum(amount_cents) FROM payments")
     same = [r for r in ref_outliers if r["query"] == top["query"]]
     assert any(int(r["ncalls"].replace(",", "")) == top["calls"]
-               and abs(r["total_exec_time"].total_seconds() * 1000 - top["total_ms"]) <= 0.05 for r in same)
+               and abs(r["total_exec_time"].total_seconds() * 1000 - top["total_ms"]) <= 0.06 for r in same)  # ours to 0.1 ms
     assert by_time["total_exec_ms"] >= top["total_ms"]
     assert by_time["stats_note"].startswith("statistics cover only the last")
 
