@@ -51,7 +51,7 @@ def builtin_description(tool: Tool) -> str:
 
 async def run_builtin(tool: Tool, arguments: dict[str, Any], settings: LocalSettings) -> dict[str, Any]:
     ttl = min(tool.ttl_seconds, HEROKU_TOOL_TTL_MAX)
-    with anyio.move_on_after(ttl):
+    with anyio.move_on_after(ttl + 5):  # a backstop: each tool enforces ttl itself and says how it ended
         if tool.name == "postgres_get_schema":
             return await _postgres(settings, "pg_schema", {}, ttl)
         if tool.name == "postgres_run_query":
