@@ -7,7 +7,7 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Limits
 
-__all__ = ["USER_SCHEMA", "HitRateLimits", "hit_rate_finding", "mib", "stats_age_text"]
+__all__ = ["USER_SCHEMA", "HitRateLimits", "hit_rate_finding", "hit_rate_sql", "mib", "stats_age_text"]
 
 # System schemas never hold the user's data (`n` is pg_namespace). `%%` because the SQL has binds.
 USER_SCHEMA = (
@@ -32,6 +32,23 @@ def stats_age_text(hours: float | None) -> str:
     if hours < 48:
         return f"{hours:.1f} hours old"
     return f"{hours / 24:.0f} days old"
+
+
+def hit_rate_sql(prefix: str) -> str:
+    """Database-wide hits and reads of `heap_blks` or `idx_blks` (pg_statio_user_tables), plus the 10
+    tables reading the most blocks from disk. `prefix` is one of our two constants, never user input."""
+    assert prefix in ("heap_blks", "idx_blks")
+    return f"""
+WITH t AS (
+  SELECT schemaname AS schema, relname AS table, coalesce({prefix}_hit, 0) AS hit, coalesce({prefix}_read, 0) AS read
+  FROM pg_statio_user_tables
+)
+SELECT sum(hit)::bigint AS hit, sum(read)::bigint AS read,
+       (SELECT coalesce(json_agg(w), '[]') FROM (
+          SELECT schema, "table", hit, read, round(hit::numeric / nullif(hit + read, 0), 4)::float8 AS hit_rate
+          FROM t WHERE read > 0 ORDER BY read DESC LIMIT 10) w) AS worst
+FROM t
+"""
 
 
 class HitRateLimits(Limits):

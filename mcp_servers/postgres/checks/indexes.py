@@ -10,7 +10,7 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
 from mcp_servers.postgres.checks.bloat import INDEX_BLOAT_SQL, BloatLimits, bloat_finding
-from mcp_servers.postgres.checks.common import USER_SCHEMA, hit_rate_finding, HitRateLimits, mib, stats_age_text
+from mcp_servers.postgres.checks.common import USER_SCHEMA, HitRateLimits, hit_rate_finding, hit_rate_sql, mib, stats_age_text
 
 __all__ = [
     "CHECKS", "UNUSED_INDEXES", "DUPLICATE_INDEXES", "INVALID_INDEXES", "NULL_INDEXES",
@@ -312,17 +312,7 @@ INDEX_BLOAT = Check(
     description="Estimated wasted space in btree indexes (PgHero 100 MB; pg:diagnose factor > 10 and > 64 MB).",
 )
 
-INDEX_HIT_RATE_SQL = """
-WITH t AS (
-  SELECT schemaname AS schema, relname AS table, coalesce(idx_blks_hit, 0) AS hit, coalesce(idx_blks_read, 0) AS read
-  FROM pg_statio_user_tables
-)
-SELECT sum(hit)::bigint AS hit, sum(read)::bigint AS read,
-       (SELECT coalesce(json_agg(w), '[]') FROM (
-          SELECT schema, "table", hit, read, round(hit::numeric / nullif(hit + read, 0), 4)::float8 AS hit_rate
-          FROM t WHERE read > 0 ORDER BY read DESC LIMIT 10) w) AS worst
-FROM t
-"""
+INDEX_HIT_RATE_SQL = hit_rate_sql("idx_blks")
 
 INDEX_HIT_RATE = Check(
     name="index_hit_rate", area="indexes", sql=INDEX_HIT_RATE_SQL,

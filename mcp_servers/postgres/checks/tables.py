@@ -11,7 +11,7 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.bloat import TABLE_BLOAT_SQL, BloatLimits, bloat_finding
-from mcp_servers.postgres.checks.common import HitRateLimits, hit_rate_finding
+from mcp_servers.postgres.checks.common import HitRateLimits, hit_rate_finding, hit_rate_sql
 
 __all__ = [
     "CHECKS", "TABLE_BLOAT", "TABLE_HIT_RATE", "TABLE_INDEX_USAGE", "VACUUM_DEAD_ROWS", "NEVER_ANALYZED_TABLES",
@@ -29,17 +29,7 @@ TABLE_BLOAT = Check(
     description="Estimated wasted space in tables (pg:diagnose: factor > 10 and > 64 MB is red).",
 )
 
-TABLE_HIT_RATE_SQL = """
-WITH t AS (
-  SELECT schemaname AS schema, relname AS table, coalesce(heap_blks_hit, 0) AS hit, coalesce(heap_blks_read, 0) AS read
-  FROM pg_statio_user_tables
-)
-SELECT sum(hit)::bigint AS hit, sum(read)::bigint AS read,
-       (SELECT coalesce(json_agg(w), '[]') FROM (
-          SELECT schema, "table", hit, read, round(hit::numeric / nullif(hit + read, 0), 4)::float8 AS hit_rate
-          FROM t WHERE read > 0 ORDER BY read DESC LIMIT 10) w) AS worst
-FROM t
-"""
+TABLE_HIT_RATE_SQL = hit_rate_sql("heap_blks")
 
 TABLE_HIT_RATE = Check(
     name="table_hit_rate", area="tables", sql=TABLE_HIT_RATE_SQL,
