@@ -69,9 +69,12 @@ class TrapDb:
     secret_text: str
     marker: Path
 
-    def state(self) -> dict:
-        with psycopg.connect(self.admin_url) as conn:
-            row = conn.execute(STATE_SQL).fetchone()
+    def state(self, conn: psycopg.Connection | None = None) -> dict:
+        """What the attacks must not change, read as the superuser (autocommit, fresh snapshot each time)."""
+        if conn is None:
+            with psycopg.connect(self.admin_url, autocommit=True) as own:
+                return self.state(own)
+        row = conn.execute(STATE_SQL).fetchone()
         return dict(zip(("canary", "seq", "relations", "large_objects"), row))
 
 
@@ -111,7 +114,8 @@ def _text(result) -> str:
 
 
 async def test_red_team_corpus_is_refused_or_harmless_and_changes_nothing(trap_db: TrapDb) -> None:
-    before = trap_db.state()
+    watcher = psycopg.connect(trap_db.admin_url, autocommit=True)
+    before = trap_db.state(watcher)
     settings_ = PostgresSettings(database_url=trap_db.admin_url, statement_timeout_ms=3_000, allow_explain_analyze=True)
     problems: list[str] = []
     refused = 0
@@ -134,9 +138,10 @@ async def test_red_team_corpus_is_refused_or_harmless_and_changes_nothing(trap_d
             if trap_db.marker.exists():
                 problems.append(f"{attack.name}: the server wrote the marker file")
                 trap_db.marker.unlink()
-            if trap_db.state() != before:
+            if trap_db.state(watcher) != before:
                 problems.append(f"{attack.name}: the database changed")
         after = await client.call_tool("pg_query", {"sql": "SHOW default_transaction_read_only"})
+    watcher.close()
     assert problems == []
     assert refused >= sum(a.expect.startswith("refused") for a in ATTACKS)
     assert after.structured_content["rows"] == [{"default_transaction_read_only": "on"}]
