@@ -2,7 +2,8 @@
 
 Flavours shape what `tools/list` returns, so each preflight rule has a server that breaks it:
 `echo` (echo, add), `other` (echo again: a duplicate across servers), `badname` (a tool named
-`bad name!`), `nodesc` (a tool without a description), `crash` (exits before the handshake).
+`bad name!`), `nodesc` (a tool without a description), `noschema` (an input schema
+that is not an object schema), `crash` (exits before the handshake).
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def main() -> None:
         server.add_tool(echo, name="bad name!")
     if flavour == "nodesc":
         server.add_tool(undocumented)
+    if flavour == "noschema":  # a schema that is not an object schema (hand-written servers get this wrong)
+        server.add_tool(echo, name="loose")
+        server._tool_manager.get_tool("loose").parameters = {"properties": {}}
     server.run("stdio")
 
 
