@@ -25,6 +25,8 @@ from heroku_agents.procfile import ProcfileError, load_procfile
 
 __all__ = ["main", "build_parser", "drive"]
 
+LOCAL_MODEL = "claude-4-sonnet"  # the name sent to the local endpoint when nothing names a model
+
 ENV_HELP = """\
 environment:
   INFERENCE_URL        the add-on's URL (`heroku config:get INFERENCE_URL -a APP`); unset: the local endpoint
@@ -96,7 +98,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     procfile = args.procfile or (Path("Procfile") if Path("Procfile").is_file() else CONFIG_DIR.parent / "Procfile")
     try:
         config = load_config(find_config(args.config), env)
-        request = config.to_request(model=args.model or env.get("INFERENCE_MODEL_ID"), prompt=args.prompt)
+        # with no INFERENCE_URL the local endpoint answers; it takes any model name
+        fallback = args.model or env.get("INFERENCE_MODEL_ID") or (None if env.get("INFERENCE_URL") else LOCAL_MODEL)
+        request = config.to_request(model=fallback, prompt=args.prompt)
         if args.model:
             request = request.model_copy(update={"model": args.model})
         modes = ["agents", "chat"] if args.mode == "both" else [args.mode]

@@ -134,3 +134,31 @@ def test_help_documents_modes_environment_and_every_exit_code() -> None:
     assert "INFERENCE_URL" in done.stdout and "INFERENCE_KEY" in done.stdout
     for code, text in EXIT_CODES.items():
         assert f"  {code:<3} {text}" in done.stdout
+
+
+async def test_without_inference_url_the_driver_starts_the_local_endpoint_and_runs_both_modes(tmp_path: Path) -> None:
+    toy = Path(__file__).parent / "servers" / "toy_server.py"
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(f"mcp-echo: {sys.executable} {toy} --flavour echo\n")
+    config = tmp_path / "add.yaml"
+    config.write_text("name: add\nmessages:\n  - {role: user, content: Add two numbers with the add tool.}\n"
+                      "tools:\n  - {type: mcp, name: mcp-echo/add}\n")
+    code, out, err = await run_main([str(config), "--json", "--mode", "both", "--procfile", str(procfile)], {})
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    starts = [line for line in lines if line["type"] == "run_started"]
+    assert [(s["mode"], s["local"], s["tools"]) for s in starts] == [
+        ("agents", True, ["mcp-echo/add"]), ("chat", True, ["mcp-echo/add"])]
+    assert starts[0]["note"].startswith("INFERENCE_URL is not set: started the local Agents endpoint (heroku_agents.local) at http://127.0.0.1:")
+    for mode in ("agents", "chat"):
+        run = lines[lines.index(next(s for s in starts if s["mode"] == mode)):]
+        call = next(line for line in run if line["type"] == "model_step" and line["tool_calls"])["tool_calls"][0]
+        result = next(line for line in run if line["type"] == "tool_result")
+        a, b = call["arguments"]["a"], call["arguments"]["b"]
+        assert (call["name"], result["name"], result["is_error"]) == ("mcp-echo/add", "mcp-echo/add", False)
+        assert result["summary"] == f"{a} + {b} = {a + b}"
+        figures = next(line for line in run if line["type"] == "run_finished")["figures"]
+        assert figures["mode"] == mode and figures["tool_calls"] == 1 and figures["total_tokens"] > 0
+        assert f"{a + b}" in figures["final_answer"]
+    chat = [line for line in lines if line["type"] == "run_finished"][1]["figures"]
+    assert chat["setup"] > 0 and chat["model_time"] > 0
