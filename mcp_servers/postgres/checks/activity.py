@@ -13,34 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp_servers.common.redact import redact_text, truncate
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.settings import APPLICATION_NAME
+from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS
+from mcp_servers.postgres.checks.sessions import CLIENT, HERE, NOT_US, graded, many, text_rows
 
-__all__ = [
-    "CHECKS", "CONNECTIONS_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL", "IDLE_IN_TRANSACTION_SQL",
-    "EXCLUSIVE_LOCKS_SQL", "blocking_sql", "many", "query_text",
-]
-
-# Our own sessions: this one, and the pool's others (same application_name). A constant, not input.
-NOT_US = f"a.pid <> pg_backend_pid() AND a.application_name <> '{APPLICATION_NAME.replace(chr(39), chr(39) * 2)}'"
-CLIENT = "a.backend_type = 'client backend'"
-HERE = "a.datname = current_database()"
-
-
-def many(count: int, noun: str, plural: str | None = None) -> str:
-    """`1 session`, `3 sessions`."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
-
-
-def query_text(text: Any) -> str | None:
-    """SQL text as it may leave the server: secrets masked, at most 300 characters."""
-    return truncate(redact_text(str(text)), 300) if text is not None else None
-
-
-def _rows(rows: list[dict[str, Any]], *text_columns: str) -> list[dict[str, Any]]:
-    return [{k: (query_text(v) if k in text_columns else v) for k, v in r.items()} for r in rows]
+__all__ = ["CHECKS", "CONNECTIONS_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL", "IDLE_IN_TRANSACTION_SQL"]
 
 
 # --- connection count ---------------------------------------------------------------------------
@@ -110,12 +88,6 @@ class LongQueryLimits(Limits):
     red_seconds: float = 300.0
 
 
-def _graded(rows: list[dict[str, Any]], column: str, yellow: float, red: float) -> str:
-    if any(r[column] is not None and r[column] >= red for r in rows):
-        return "red"
-    return "yellow" if any(r[column] is not None and r[column] >= yellow for r in rows) else "green"
-
-
 def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s"
     if not rows:
@@ -123,8 +95,8 @@ def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: Db
                        summary=f"no query has run for {limits.yellow_seconds:g} s or more")
     longest = max(r["seconds"] for r in rows)
     return Finding(
-        check="long_running_queries", status=_graded(rows, "seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(rows), threshold=threshold, rows=_rows(rows, "query"),
+        check="long_running_queries", status=graded(rows, "seconds", limits.yellow_seconds, limits.red_seconds),
+        value=len(rows), threshold=threshold, rows=text_rows(rows, "query"),
         summary=f"{many(len(rows), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more (longest {longest:g} s)",
     )
 
@@ -167,8 +139,8 @@ def _long_transactions(rows: list[dict[str, Any]], limits: LongTransactionLimits
     oldest = max(r["transaction_seconds"] for r in rows)
     return Finding(
         check="long_transactions",
-        status=_graded(rows, "transaction_seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(rows), threshold=threshold, rows=_rows(rows, "last_query"),
+        status=graded(rows, "transaction_seconds", limits.yellow_seconds, limits.red_seconds),
+        value=len(rows), threshold=threshold, rows=text_rows(rows, "last_query"),
         summary=f"{many(len(rows), 'transaction')} open for {limits.yellow_seconds:g} s or more (oldest {oldest:g} s); "
         "they hold back vacuum",
     )
@@ -209,14 +181,14 @@ def _idle_in_transaction(rows: list[dict[str, Any]], limits: IdleInTransactionLi
     if old:
         return Finding(
             check="idle_in_transaction", status="red", value=len(old), threshold=threshold,
-            rows=_rows(old, "last_query"),
+            rows=text_rows(old, "last_query"),
             summary=f"{many(len(old), 'session')} idle in a transaction for {limits.red_seconds:g} s or more "
             f"(longest {max(r['idle_seconds'] for r in old):g} s); {len(rows)} idle in transaction in all",
         )
     status = "yellow" if len(rows) >= limits.yellow_count else "green"
     return Finding(
         check="idle_in_transaction", status=status, value=len(rows), threshold=threshold,
-        rows=_rows(rows, "last_query") if status == "yellow" else [],
+        rows=text_rows(rows, "last_query") if status == "yellow" else [],
         summary=f"{many(len(rows), 'session')} idle in a transaction, none for {limits.red_seconds:g} s",
     )
 
@@ -227,125 +199,6 @@ IDLE_IN_TRANSACTION = Check(
     remediation="Find the code path that opens a transaction and then waits (often an exception or a slow API "
     "call); set idle_in_transaction_session_timeout for the role (ALTER ROLE ... SET ...).",
     description="Sessions idle inside an open transaction: they hold locks and pin vacuum.",
-)
-
-# --- blocking queries ---------------------------------------------------------------------------
-
-
-def blocking_sql(facts: DbFacts) -> str:
-    """Blocked/blocking pairs. `pg_blocking_pids()` is the server's own answer: it covers waits on a
-    transaction id (row locks), on a relation, on a tuple and on advisory locks, in queue order, so it
-    finds what pg:blocking (transaction ids only) and PgHero (transaction id or relation) find."""
-    waitstart = "l.waitstart" if facts.server_version_num >= 140000 else "NULL::timestamptz"
-    return f"""
-WITH waiting AS (
-    SELECT a.pid, a.usename, a.application_name, a.query, a.query_start
-    FROM pg_stat_activity a
-    WHERE a.wait_event_type = 'Lock' AND {HERE} AND {NOT_US}
-), pairs AS (
-    SELECT w.*, unnest(pg_blocking_pids(w.pid)) AS blocking_pid FROM waiting w
-), wanted AS (
-    SELECT DISTINCT ON (l.pid) l.pid, l.locktype, l.mode, {waitstart} AS waitstart,
-           CASE l.locktype
-               WHEN 'relation' THEN l.relation::regclass::text
-               WHEN 'tuple' THEN format('row (%%s,%%s) of %%s', l.page, l.tuple, l.relation::regclass)
-               WHEN 'transactionid' THEN 'transaction ' || l.transactionid
-               WHEN 'advisory' THEN format('advisory lock %%s/%%s', l.classid, l.objid)
-               ELSE l.locktype
-           END AS locked_object
-    FROM pg_locks l WHERE NOT l.granted
-    ORDER BY l.pid
-)
-SELECT p.pid AS blocked_pid, p.usename AS blocked_user, p.application_name AS blocked_application,
-       round(extract(epoch FROM now() - coalesce(w.waitstart, p.query_start))::numeric, 1)::float8 AS waiting_seconds,
-       w.locktype AS lock_kind, w.mode AS wanted_mode, w.locked_object,
-       p.query AS blocked_query,
-       b.pid AS blocking_pid, b.usename AS blocking_user, b.application_name AS blocking_application,
-       b.state AS blocking_state,
-       round(extract(epoch FROM now() - b.xact_start)::numeric, 1)::float8 AS blocking_transaction_seconds,
-       b.query AS blocking_query
-FROM pairs p
-JOIN pg_stat_activity b ON b.pid = p.blocking_pid
-LEFT JOIN wanted w ON w.pid = p.pid
-ORDER BY waiting_seconds DESC, p.pid, b.pid
-"""
-
-
-class BlockingLimits(Limits):
-    # pg:diagnose "Blocking Queries" is red for any pair. A snapshot also catches ordinary row-lock waits
-    # of milliseconds, so waits shorter than deadlock_timeout's default (1 s, the point where
-    # log_lock_waits logs a wait) are yellow; longer ones are red.
-    red_seconds: float = 1.0
-
-
-def _blocking(rows: list[dict[str, Any]], limits: BlockingLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow: any blocked query; red: blocked >= {limits.red_seconds:g} s"
-    if not rows:
-        return Finding(check="blocking_queries", status="green", value=0, threshold=threshold,
-                       summary="no query is waiting on another session's lock")
-    blocked = {r["blocked_pid"] for r in rows}
-    kinds = sorted({r["lock_kind"] or "unknown" for r in rows})
-    return Finding(
-        check="blocking_queries", status=_graded(rows, "waiting_seconds", 0, limits.red_seconds),
-        value=len(blocked), threshold=threshold, rows=_rows(rows, "blocked_query", "blocking_query"),
-        summary=f"{many(len(blocked), 'session')} blocked by {many(len({r['blocking_pid'] for r in rows}), 'other')} "
-        f"(longest wait {max(r['waiting_seconds'] for r in rows):g} s; lock kinds: {', '.join(kinds)})",
-    )
-
-
-BLOCKING_QUERIES = Check(
-    name="blocking_queries", area="activity", sql=blocking_sql, evaluate=_blocking, limits=BlockingLimits(),
-    remediation="End the blocking session's transaction (commit, or pg_terminate_backend(blocking_pid) / "
-    "heroku pg:kill); keep transactions that lock rows or tables short; set lock_timeout for migrations.",
-    description="Queries waiting on locks held by other sessions (row, relation, tuple, advisory).",
-)
-
-# --- exclusive locks ----------------------------------------------------------------------------
-
-EXCLUSIVE_LOCKS_SQL = f"""
-SELECT l.pid, a.usename AS username, a.application_name AS application, a.state,
-       l.mode, l.relation::regclass::text AS relation,
-       CASE WHEN l.mode = 'AccessExclusiveLock' THEN 'reads and writes' ELSE 'writes' END AS blocks,
-       round(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::numeric, 1)::float8 AS held_seconds,
-       (SELECT count(*) FROM pg_locks w
-        WHERE w.locktype = 'relation' AND w.database = l.database AND w.relation = l.relation AND NOT w.granted) AS waiting,
-       a.query
-FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.locktype = 'relation' AND l.granted
-  AND l.mode IN ('AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock')
-  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND {NOT_US}
-  AND now() - coalesce(a.xact_start, a.query_start) >= %(min_seconds)s::float8 * interval '1 second'
-ORDER BY waiting DESC, held_seconds DESC, l.pid
-"""
-
-
-class ExclusiveLockLimits(Limits):
-    # Our choice: a migration's brief ACCESS EXCLUSIVE lock is normal; one held by a transaction open
-    # for 10 s or more is worth a look (yellow), and one other sessions queue behind is red.
-    min_seconds: float = 10.0
-
-
-def _exclusive_locks(rows: list[dict[str, Any]], limits: ExclusiveLockLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow: held in a transaction open >= {limits.min_seconds:g} s; red: others wait on it"
-    if not rows:
-        return Finding(check="exclusive_locks", status="green", value=0, threshold=threshold,
-                       summary="no session holds a table lock that blocks writes or reads")
-    waiting = sum(r["waiting"] for r in rows)
-    names = ", ".join(sorted({f"{r['mode']} on {r['relation']}" for r in rows})[:3])
-    return Finding(
-        check="exclusive_locks", status="red" if waiting else "yellow", value=len(rows), threshold=threshold,
-        rows=_rows(rows, "query"),
-        summary=f"{many(len(rows), 'table lock')} that block writes or reads ({names}); {many(waiting, 'session')} waiting on them",
-    )
-
-
-EXCLUSIVE_LOCKS = Check(
-    name="exclusive_locks", area="activity", sql=EXCLUSIVE_LOCKS_SQL, evaluate=_exclusive_locks,
-    limits=ExclusiveLockLimits(),
-    remediation="Finish or cancel the holder's transaction; run DDL with a short lock_timeout, build indexes "
-    "CONCURRENTLY, and avoid LOCK TABLE in application code.",
-    description="Table locks that block other sessions' writes or reads (ACCESS EXCLUSIVE, EXCLUSIVE, SHARE ...).",
 )
 
 CHECKS: tuple[Check, ...] = (

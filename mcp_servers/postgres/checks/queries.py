@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.activity import many, query_text
+from mcp_servers.postgres.checks.sessions import many, query_text
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
 
 __all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "statements_sql", "OrderBy"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.activity import many
+from mcp_servers.postgres.checks.sessions import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.server_config import CHECKS as CONFIG_CHECKS
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.activity import many
+from mcp_servers.postgres.checks.sessions import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 
 __all__ = ["CHECKS", "REPLICATION_LAG", "REPLICATION_SLOTS", "SETTINGS_SANITY", "SSL_IN_USE"]

@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 from mcp_servers.common.redact import redact_text
 from mcp_servers.common.results import tool_result
 from mcp_servers.postgres.checks import activity as act
+from mcp_servers.postgres.checks import locks as lk
+from mcp_servers.postgres.checks import sessions as ss
 from mcp_servers.postgres.checks.base import gather_facts
 from mcp_servers.postgres.checks.queries import SLOW_QUERIES, OrderBy, statements, statements_sql
 from mcp_servers.postgres.db import Database
@@ -28,7 +30,7 @@ SELECT a.pid, a.usename AS username, a.application_name AS application, a.state,
        round(extract(epoch FROM now() - a.xact_start)::numeric, 1)::float8 AS transaction_seconds,
        a.wait_event_type, a.wait_event, a.query
 FROM pg_stat_activity a
-WHERE {act.CLIENT} AND {act.HERE} AND {act.NOT_US} AND a.state <> 'idle'
+WHERE {ss.CLIENT} AND {ss.HERE} AND {ss.NOT_US} AND a.state <> 'idle'
 ORDER BY a.query_start NULLS LAST
 """
 
@@ -39,7 +41,7 @@ SELECT l.pid, a.usename AS username, a.application_name AS application, l.lockty
        round(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::numeric, 1)::float8 AS held_seconds,
        a.query
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE {act.HERE} AND {act.NOT_US}
+WHERE {ss.HERE} AND {ss.NOT_US}
 ORDER BY l.granted, l.pid, l.locktype, relation
 """
 
@@ -110,7 +112,7 @@ def _wait(r: dict[str, Any]) -> str | None:
 def _session(r: dict[str, Any], seconds: str = "seconds", query: str = "query") -> Session:
     return Session(pid=r["pid"], username=r["username"], application=r["application"], state=r["state"],
                    seconds=r[seconds], transaction_seconds=r.get("transaction_seconds"), wait=_wait(r),
-                   query=act.query_text(r[query]))
+                   query=ss.query_text(r[query]))
 
 
 async def activity(db: Database, kind: Kind, min_seconds: float | None = None, limit: int = 50) -> ActivityReport:
@@ -124,19 +126,19 @@ async def activity(db: Database, kind: Kind, min_seconds: float | None = None, l
             summary=f"{total} of {facts.max_connections} connections in use, in {len(rows)} database/user/application groups",
         )
     if kind == "blocking":
-        rows = await db.fetch(act.blocking_sql(facts))
-        pairs = [BlockingPair(**{k: (act.query_text(v) if k.endswith("_query") else v) for k, v in r.items()
+        rows = await db.fetch(lk.blocking_sql(facts))
+        pairs = [BlockingPair(**{k: (ss.query_text(v) if k.endswith("_query") else v) for k, v in r.items()
                                  if k in BlockingPair.model_fields}) for r in rows]
         blocked = len({p.blocked_pid for p in pairs})
         return ActivityReport(kind=kind, count=len(pairs), pairs=pairs[:limit], truncated=len(pairs) > limit,
-                              summary=f"{act.many(blocked, 'session')} waiting on locks, {act.many(len(pairs), 'blocked/blocking pair')}")
+                              summary=f"{ss.many(blocked, 'session')} waiting on locks, {ss.many(len(pairs), 'blocked/blocking pair')}")
     if kind in ("locks", "exclusive_locks"):
         if kind == "locks":
             rows = await db.fetch(ALL_LOCKS_SQL)
         else:
-            rows = await db.fetch(act.EXCLUSIVE_LOCKS_SQL, {"min_seconds": min_seconds or 0.0})
+            rows = await db.fetch(lk.EXCLUSIVE_LOCKS_SQL, {"min_seconds": min_seconds or 0.0})
         locks = [Lock(**{**r, "locktype": r.get("locktype", "relation"), "granted": r.get("granted", True),
-                         "query": act.query_text(r["query"])}) for r in rows]
+                         "query": ss.query_text(r["query"])}) for r in rows]
         waiting = sum(1 for x in locks if not x.granted)
         what = "locks" if kind == "locks" else "table locks that block writes or reads"
         return ActivityReport(kind=kind, count=len(locks), locks=locks[:limit], truncated=len(locks) > limit,
@@ -144,17 +146,17 @@ async def activity(db: Database, kind: Kind, min_seconds: float | None = None, l
     if kind == "long_running":
         floor = act.LONG_RUNNING_QUERIES.limits.yellow_seconds if min_seconds is None else min_seconds
         sessions = [_session(r) for r in await db.fetch(act.LONG_RUNNING_SQL, {"yellow_seconds": floor})]
-        summary = f"{act.many(len(sessions), 'query', 'queries')} running for {floor:g} s or more"
+        summary = f"{ss.many(len(sessions), 'query', 'queries')} running for {floor:g} s or more"
     elif kind == "idle_in_transaction":
         floor = min_seconds or 0.0
         rows = [r for r in await db.fetch(act.IDLE_IN_TRANSACTION_SQL) if r["idle_seconds"] >= floor]
         sessions = [_session(r, "idle_seconds", "last_query") for r in rows]
-        summary = f"{act.many(len(sessions), 'session')} idle in a transaction" + (f" for {floor:g} s or more" if floor else "")
+        summary = f"{ss.many(len(sessions), 'session')} idle in a transaction" + (f" for {floor:g} s or more" if floor else "")
     else:
         floor = min_seconds or 0.0
         rows = [r for r in await db.fetch(RUNNING_SQL) if (r["seconds"] or 0) >= floor]
         sessions = [_session(r) for r in rows]
-        summary = f"{act.many(len(sessions), 'session')} in a query or a transaction"
+        summary = f"{ss.many(len(sessions), 'session')} in a query or a transaction"
     return ActivityReport(kind=kind, count=len(sessions), sessions=sessions[:limit],
                           truncated=len(sessions) > limit, summary=summary)
 

@@ -1,0 +1,35 @@
+"""What the session and lock checks share: which backends count, and how query text leaves the server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp_servers.common.redact import redact_text, truncate
+from mcp_servers.postgres.settings import APPLICATION_NAME
+
+__all__ = ["NOT_US", "CLIENT", "HERE", "many", "query_text", "text_rows", "graded"]
+
+# Our own sessions: this one, and the pool's others (same application_name). A constant, not input.
+NOT_US = f"a.pid <> pg_backend_pid() AND a.application_name <> '{APPLICATION_NAME.replace(chr(39), chr(39) * 2)}'"
+CLIENT = "a.backend_type = 'client backend'"
+HERE = "a.datname = current_database()"
+
+
+def many(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 session`, `3 sessions`."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def query_text(text: Any) -> str | None:
+    """SQL text as it may leave the server: secrets masked, at most 300 characters."""
+    return truncate(redact_text(str(text)), 300) if text is not None else None
+
+
+def text_rows(rows: list[dict[str, Any]], *text_columns: str) -> list[dict[str, Any]]:
+    return [{k: (query_text(v) if k in text_columns else v) for k, v in r.items()} for r in rows]
+
+
+def graded(rows: list[dict[str, Any]], column: str, yellow: float, red: float) -> str:
+    if any(r[column] is not None and r[column] >= red for r in rows):
+        return "red"
+    return "yellow" if any(r[column] is not None and r[column] >= yellow for r in rows) else "green"
