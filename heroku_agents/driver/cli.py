@@ -32,7 +32,7 @@ environment:
   INFERENCE_URL        the add-on's URL (`heroku config:get INFERENCE_URL -a APP`); unset: the local endpoint
   INFERENCE_KEY        the add-on's key, sent as `Authorization: Bearer ...`
   INFERENCE_MODEL_ID   model when the config names none (e.g. claude-4-sonnet)
-  APP_NAME             app used by configs that run heroku_tools (incident-runbook)
+  HEROKU_APP_NAME      the app diagnosed by app-triage and incident-runbook (dyno_run_command runs there)
 """
 
 

@@ -25,7 +25,7 @@ def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
 
 
 def test_every_shipped_config_loads_and_names_only_process_type_slash_tool_or_builtin_tools() -> None:
-    configs = load_configs(env={"APP_NAME": "my-app"})
+    configs = load_configs(env={"HEROKU_APP_NAME": "my-app"})
     assert [c.name for c in configs] == ["app-triage", "db-health", "incident-runbook", "slow-queries"]
     for config in configs:
         assert config.description
@@ -37,7 +37,7 @@ def test_every_shipped_config_loads_and_names_only_process_type_slash_tool_or_bu
 
 
 def test_incident_runbook_sends_dyno_run_command_with_target_app_and_tool_params() -> None:
-    config = load_config(CONFIG_DIR / "incident-runbook.yaml", env={"APP_NAME": "shop-prod"})
+    config = load_config(CONFIG_DIR / "incident-runbook.yaml", env={"HEROKU_APP_NAME": "shop-prod"})
     request = config.to_request(model="ignored-config-has-one")
     tool = next(t for t in request.tools or [] if t.type == "heroku_tool")
     assert tool.name == "dyno_run_command"
@@ -100,7 +100,7 @@ def test_unset_variable_error_names_file_line_field_and_variable(tmp_path: Path)
 def test_placeholders_let_tool_names_load_without_the_environment(tmp_path: Path) -> None:
     config = load_config(CONFIG_DIR / "incident-runbook.yaml", env={}, placeholders=True)
     assert "dyno_run_command" in config.tool_names
-    assert config.body["tools"][-1]["runtime_params"]["target_app_name"] == "<APP_NAME>"
+    assert config.body["tools"][-1]["runtime_params"]["target_app_name"] == "<HEROKU_APP_NAME>"
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,7 @@ async def test_unreachable_url_exits_5_and_names_it() -> None:
     [
         (["db-health"], {"INFERENCE_URL": "http://127.0.0.1:1"}, "INFERENCE_URL is set but INFERENCE_KEY is not"),
         (["incident-runbook"], {"INFERENCE_URL": "http://127.0.0.1:1", "INFERENCE_KEY": KEY},
-         "incident-runbook.yaml:11: messages[0].content: ${APP_NAME} is not set"),
+         "incident-runbook.yaml:11: messages[0].content: ${HEROKU_APP_NAME} is not set"),
         (["no-such-config"], {}, "no such config (known in"),
     ],
 )
