@@ -65,8 +65,9 @@ def _findings_section(findings: list[dict[str, Any]]) -> list[str]:
         for f in problems:
             fix = str(f.get("remediation") or "").replace("|", "\\|").replace("\n", " ")
             lines.append(f"| {f.get('check')} | {_ICON.get(str(f.get('status')), f.get('status'))} | {_evidence(f)} | {fix} |")
+        reds = [f for f in problems if f.get("status") == "red"]
         lines += ["", "**Fix first:**"]
-        for number, f in enumerate(problems, start=1):
+        for number, f in enumerate(reds or problems[:3], start=1):
             fix = f.get("remediation") or "investigate with the drill-down tools"
             lines.append(f"{number}. **{f.get('check')}** ({f.get('status')}): {f.get('summary')} Fix: {fix}")
     skipped = [f for f in findings if f.get("status") == "skipped"]
