@@ -4,8 +4,8 @@
 `{marker}` is a path the server could write and which must never appear. The test database holds
 a `canary` table, a `canary_seq` sequence and booby-trapped objects (see the fixture in
 test_query_tools.py): `evil()` writes the marker file with COPY (allowed in a read-only
-transaction!), `public.lower(int)` shadows a built-in, `evil_domain` calls evil in its CHECK, and
-`public.===` is an operator over evil.
+transaction!), `public.lower(int)` shadows a built-in, `evil_domain` calls evil in its CHECK,
+`public.===` is an operator over evil, and a user cast turns `evil_box` into money through evil.
 
 Expectations:
 - "refused": the static guard (pglast) refuses it.
@@ -141,10 +141,11 @@ ATTACKS: list[Attack] = [
     Attack("evil_in_explain", "EXPLAIN SELECT evil()", "refused", "evil"),
     Attack("evil_quoted_name", 'SELECT "evil"()', "refused", "evil"),
     Attack("operator_qualified", "SELECT 1 OPERATOR(public.===) 2", "refused", "not a built-in (pg_catalog) operator"),
-    Attack("operator_unqualified", "SELECT 1 === 2", "refused_by_catalog", "operator === is also defined in schema public"),
+    Attack("operator_unqualified", "SELECT 1 === 2", "refused_by_catalog", "operator === is also defined in schema public (not by an extension)"),
     Attack("shadowed_builtin", "SELECT lower(1)", "refused_by_catalog", "function lower is also defined in schema public"),
-    Attack("domain_cast", "SELECT 'x'::evil_domain", "refused_by_catalog", "domain evil_domain"),
+    Attack("domain_cast", "SELECT 'x'::evil_domain", "refused_by_catalog", "cast to domain evil_domain runs a function of schema public"),
     Attack("domain_in_column_list", "SELECT * FROM json_to_record('{\"a\": \"x\"}') AS t(a evil_domain)", "refused_by_catalog", "evil_domain"),
+    Attack("user_cast_into_builtin", "SELECT ROW(1)::evil_box::money", "refused_by_catalog", "user-defined cast into type money"),
     Attack("tablesample_custom", "SELECT * FROM canary TABLESAMPLE evil(10)", "refused", "TABLESAMPLE"),
     # --- statements that are not reads
     Attack("do_block", "DO $$ BEGIN DELETE FROM canary; END $$", "refused", "DO runs procedural code"),

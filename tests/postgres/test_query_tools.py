@@ -50,6 +50,9 @@ CREATE FUNCTION evil_check(text) RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN P
 CREATE DOMAIN evil_domain AS text CHECK (evil_check(VALUE));
 CREATE FUNCTION evil_op(int, int) RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN PERFORM evil(); RETURN true; END $f$;
 CREATE OPERATOR public.=== (LEFTARG = int, RIGHTARG = int, FUNCTION = evil_op);
+CREATE TYPE evil_box AS (v int);
+CREATE FUNCTION evil_box_to_money(evil_box) RETURNS money LANGUAGE plpgsql AS $f$ BEGIN PERFORM evil(); RETURN 1; END $f$;
+CREATE CAST (evil_box AS money) WITH FUNCTION evil_box_to_money(evil_box);
 """
 
 STATE_SQL = """

@@ -51,7 +51,7 @@ def test_guard_reports_the_names_postgres_will_resolve() -> None:
     result = check_sql("SELECT lower(note), a->>'k', x::my_enum, y::int, pg_catalog.upper(n) FROM t WHERE id = $2")
     assert result.functions == {"lower"}  # pg_catalog-qualified calls cannot be shadowed
     assert result.operators == {"->>", "="}
-    assert result.types == {"my_enum"}  # int is parsed as pg_catalog.int4
+    assert result.types == {"my_enum", "int4"}  # int is parsed as pg_catalog.int4; user casts into it still count
     assert result.param_count == 2
 
 

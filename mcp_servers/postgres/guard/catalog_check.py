@@ -50,10 +50,13 @@ LIMIT 5
 """
 
 _WHY = {
-    "function": "PostgreSQL could resolve the call to it instead of the built-in; write pg_catalog.{name}(...)",
-    "operator": "PostgreSQL could resolve the operator to it; write OPERATOR(pg_catalog.{name})",
-    "cast to": "a cast to {name} runs a user-defined function",
-    "domain": "a cast to domain {name} runs a user-defined function in its CHECK constraint",
+    "function": "function {name} is also defined in schema {schema} (not by an extension), and PostgreSQL could "
+                "resolve the call to it; write pg_catalog.{name}(...)",
+    "operator": "operator {name} is also defined in schema {schema} (not by an extension), and PostgreSQL could "
+                "resolve it there; write OPERATOR(pg_catalog.{name})",
+    "cast to": "a user-defined cast into type {name} (a function in schema {schema}) could run for this cast; "
+               "this database's casts into {name} are not checked, so the query is refused",
+    "domain": "a cast to domain {name} runs a function of schema {schema} in its CHECK constraint",
 }
 
 
@@ -73,9 +76,4 @@ def refuse_lookalikes(rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     row = rows[0]
-    kind, name = row["kind"], row["name"]
-    label = "function" if kind == "function" else "operator" if kind == "operator" else "type"
-    raise SqlRefused(
-        f"{label} {name} is also defined in schema {row['schema']} (not by an extension): "
-        + _WHY[kind].format(name=name)
-    )
+    raise SqlRefused(_WHY[row["kind"]].format(name=row["name"], schema=row["schema"]))

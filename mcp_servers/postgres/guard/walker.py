@@ -186,7 +186,7 @@ def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:
             _check_operator(_names(node.name), operators)
         elif cls == "TypeName":
             names = _names(node.names)
-            if names and not (len(names) == 2 and names[0] == _CATALOG):
+            if names:  # even pg_catalog.int4: a user-defined cast *into* a built-in type runs user code
                 types.add(names[-1])
         elif cls == "RangeTableSample":
             method = _names(node.method)
