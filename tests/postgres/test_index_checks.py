@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -90,6 +91,20 @@ async def test_unused_indexes_trust_every_class_once_statistics_are_a_day_old(si
     classes = {r["index"]: r["class"] for r in finding.rows}
     assert classes[UNUSED_INDEX] == "never used"
     assert classes[NULL_INDEX] == "low scans, high writes"  # 5 lookups against 10,000 inserted rows
+
+
+async def test_unused_indexes_say_statistics_reset_minutes_ago_are_too_young_to_trust(fresh_db: str) -> None:
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE visits (id bigserial PRIMARY KEY, path text, at timestamptz)")
+        conn.execute("CREATE INDEX visits_at_idx ON visits (at)")
+        conn.execute("INSERT INTO visits (path, at) SELECT '/p' || g, now() FROM generate_series(1, 5000) g")
+        conn.execute("SELECT pg_stat_reset()")
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        conn.execute("SELECT 1")
+    [finding] = await run(fresh_db, UNUSED_INDEXES)
+    assert finding.status == "green"
+    assert re.match(r"statistics are \d+ minutes? old", finding.reason or "")
+    assert [(r["index"], r["trusted"]) for r in finding.rows] == [("visits_at_idx", False)]
 
 
 async def test_duplicate_index_names_the_unused_twin_and_the_index_covering_it(sick_db: str) -> None:

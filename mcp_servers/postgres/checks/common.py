@@ -28,7 +28,8 @@ def stats_age_text(hours: float | None) -> str:
     if hours is None:
         return "of unknown age (never reset)"
     if hours < 1:
-        return f"{max(1, round(hours * 60))} minutes old"
+        minutes = max(1, round(hours * 60))
+        return f"{minutes} minute{'s' if minutes > 1 else ''} old"
     if hours < 48:
         return f"{hours:.1f} hours old"
     return f"{hours / 24:.0f} days old"

@@ -13,7 +13,7 @@ from mcp_servers.postgres.checks.bloat import INDEX_BLOAT_SQL, BloatLimits, bloa
 from mcp_servers.postgres.checks.common import USER_SCHEMA, HitRateLimits, hit_rate_finding, hit_rate_sql, mib, stats_age_text
 
 __all__ = [
-    "CHECKS", "UNUSED_INDEXES", "DUPLICATE_INDEXES", "INVALID_INDEXES", "NULL_INDEXES",
+    "CHECKS", "judge_unused", "UNUSED_INDEXES", "DUPLICATE_INDEXES", "INVALID_INDEXES", "NULL_INDEXES",
     "MISSING_FK_INDEXES", "INDEX_BLOAT", "INDEX_HIT_RATE",
     "UNUSED_INDEXES_SQL", "DUPLICATE_INDEXES_SQL", "INVALID_INDEXES_SQL", "NULL_INDEXES_SQL",
     "MISSING_FK_INDEXES_SQL", "INDEX_HIT_RATE_SQL",
@@ -79,30 +79,38 @@ ORDER BY index_bytes DESC, schema, index
 """
 
 
-def _unused(rows: list[dict[str, Any]], limits: UnusedIndexLimits, facts: DbFacts) -> Finding:
+def judge_unused(rows: list[dict[str, Any]], limits: UnusedIndexLimits, facts: DbFacts) -> tuple[list[dict[str, Any]], str | None]:
+    """Copies of `rows` with `trusted` set, and why some are not trusted (None when statistics are old enough).
+
+    Young statistics: a never-used index still counts when its table was scanned often meanwhile; the
+    ratio classes need time (a bulk load alone makes every index "low scans, high writes").
+    """
     age = facts.stats_age_hours
     young = age is None or age < limits.min_stats_age_hours
-    # Young statistics: a never-used index still counts when its table was scanned often meanwhile; the
-    # ratio classes need time (a bulk load alone makes every index "low scans, high writes").
-    trusted = [
-        r for r in rows
-        if not young or (r["class"] == "never used" and r["table_scans"] >= limits.min_table_scans)
+    judged = [
+        dict(r, trusted=not young or (r["class"] == "never used" and r["table_scans"] >= limits.min_table_scans))
+        for r in rows
     ]
-    doubtful = [r for r in rows if r not in trusted]
-    for r in rows:
-        r["trusted"] = r in trusted
+    if not young:
+        return judged, None
+    reason = (
+        f"statistics are {stats_age_text(age)}: counted only never-used indexes whose table was "
+        f"scanned >= {limits.min_table_scans} times meanwhile"
+    )
+    doubtful = sum(1 for r in judged if not r["trusted"])
+    if doubtful:
+        reason += f"; {doubtful} more show few scans but are too young to trust"
+    return judged, reason
+
+
+def _unused(rows: list[dict[str, Any]], limits: UnusedIndexLimits, facts: DbFacts) -> Finding:
+    judged, reason = judge_unused(rows, limits, facts)
+    trusted = [r for r in judged if r["trusted"]]
+    doubtful = [r for r in judged if not r["trusted"]]
     threshold = (
         f"0 scans, or < {limits.low_scan_pct:g} % of table scans with more writes than scans, or "
         f"< {limits.seldom_scan_pct:g} % and > {mib(limits.seldom_min_bytes)}; tables > {limits.min_table_bytes // 8192} pages"
     )
-    reason = None
-    if young:
-        reason = (
-            f"statistics are {stats_age_text(age)}: counted only never-used indexes whose table was "
-            f"scanned >= {limits.min_table_scans} times meanwhile"
-        )
-        if doubtful:
-            reason += f"; {len(doubtful)} more show few scans but are too young to trust"
     if not trusted:
         return Finding(check="unused_indexes", status="green", summary="no unused indexes", value=0,
                        threshold=threshold, rows=doubtful, reason=reason)

@@ -137,8 +137,8 @@ async def index_stats(db: Database, kind: str, limit: int, schema: str | None) -
     result = StorageStats(kind=kind, rows=rows[:limit], truncated=len(rows) > limit)
     if kind == "unused":
         facts = await gather_facts(db)
-        finding = ix.UNUSED_INDEXES.evaluate(result.rows, ix.UNUSED_INDEXES.limits, facts)
-        result.note = finding.reason or f"statistics are {stats_age_text(facts.stats_age_hours)}"
+        result.rows, reason = ix.judge_unused(result.rows, ix.UNUSED_INDEXES.limits, facts)
+        result.note = reason or f"statistics are {stats_age_text(facts.stats_age_hours)}"
     return result
 
 
