@@ -198,7 +198,7 @@ class AgentsClient:
         url = f"{self.base_url}/v1/chat/completions"
         response = await self._request("POST", url, json=body)
         try:
-            return ChatCompletionResponse.model_validate(response.json())
+            return ChatCompletionResponse.model_validate(_normalise_chat(response.json()))
         except (ValueError, ValidationError) as exc:
             raise AgentsHTTPError(
                 f"the answer is not a chat completion ({type(exc).__name__})",
@@ -340,6 +340,21 @@ async def _handle(sse: SSEEvent, url: str, received: list[str]) -> bool:
             message = sse.data
         raise StreamInterruptedError(url, received, f"the server sent an error event: {redact(str(message))[:300]}")
     return False
+
+
+def _normalise_chat(payload: Any) -> Any:
+    """OpenAI-compatible servers send `content: null` beside tool_calls and may omit
+    `system_fingerprint`; Heroku sends strings. Accept both."""
+    if isinstance(payload, dict):
+        if payload.get("system_fingerprint") is None:
+            payload["system_fingerprint"] = ""
+        for choice in payload.get("choices") or []:
+            message = choice.get("message") if isinstance(choice, dict) else None
+            if isinstance(message, dict) and message.get("content") is None:
+                message["content"] = ""
+            if isinstance(choice, dict) and choice.get("finish_reason") is None:
+                choice["finish_reason"] = ""
+    return payload
 
 
 def _body(request: BaseModel | dict[str, Any]) -> dict[str, Any]:

@@ -241,3 +241,19 @@ async def test_chat_completions_plain_and_streamed_and_mcp_server_listing() -> N
         streamed = [c async for c in client.stream_chat_completion(request)]
     assert "".join(c.choices[0].delta.content or "" for c in streamed) == "Hello"
     assert [b["stream"] for b in bodies] == [False, True]
+
+
+async def test_chat_completion_accepts_openai_style_null_content_and_missing_fingerprint() -> None:
+    answer = {"id": "c3", "object": "chat.completion", "created": 1, "model": "gpt",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": None, "tool_calls": [
+                  {"id": "call_1", "type": "function", "function": {"name": "mcp-postgres__pg_diagnose", "arguments": "{}"}}]},
+                  "finish_reason": "tool_calls"}], "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}}
+
+    async def chat(request: Request) -> Response:
+        return JSONResponse(answer)
+
+    app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+    response = await asgi_client(app).chat_completion({"model": "gpt", "messages": [{"role": "user", "content": "hi"}]})
+    message = response.choices[0].message
+    assert (message.content, message.tool_calls[0].function.name) == ("", "mcp-postgres__pg_diagnose")
+    assert response.system_fingerprint == ""
