@@ -243,10 +243,11 @@ async def test_vacuum_stats_agree_with_heroku_pg_vacuum_stats(sick_db: str) -> N
     assert next(r for r in ours["rows"] if r["table"] == BLOATED_TABLE)["expect_autovacuum"] is True
 
 
-async def test_vacuum_trigger_honours_per_table_reloptions(fresh_db: str) -> None:
+async def test_vacuum_trigger_honours_per_table_reloptions_and_the_pg18_cap(fresh_db: str) -> None:
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         for name, options in (("eager", "autovacuum_vacuum_threshold = 100, autovacuum_vacuum_scale_factor = 0"),
                               ("lazy", "autovacuum_vacuum_threshold = 5000"),
+                              ("capped", "autovacuum_vacuum_max_threshold = 200"),  # PostgreSQL 18+
                               ("default_opts", "fillfactor = 100")):
             conn.execute(f"CREATE TABLE {name} (id int) WITH (autovacuum_enabled = false, {options})")
             conn.execute(f"INSERT INTO {name} SELECT generate_series(1, 4000)")
@@ -256,7 +257,8 @@ async def test_vacuum_trigger_honours_per_table_reloptions(fresh_db: str) -> Non
         conn.execute("SELECT 1")
     ours, _ = await call(fresh_db, "pg_table_stats", kind="vacuum")
     got = {r["table"]: (r["autovacuum_threshold"], r["expect_autovacuum"], r["autovacuum_enabled"]) for r in ours["rows"]}
-    # reltuples is 2,000 after ANALYZE; the server default is 50 + 0.2 * reltuples.
-    assert got == {"eager": (100, True, False), "lazy": (5400, False, False), "default_opts": (450, True, False)}
+    # reltuples is 2,000 after ANALYZE; the server default is 50 + 0.2 * reltuples, capped from PG 18 on.
+    assert got == {"eager": (100, True, False), "lazy": (5400, False, False), "capped": (200, True, False),
+                   "default_opts": (450, True, False)}
     theirs = {r["table"]: r["expect_autovacuum"] == "yes" for r in reference(fresh_db, REFERENCE_VACUUM_STATS)}
     assert theirs == {name: expect for name, (_, expect, _) in got.items()}
