@@ -17,8 +17,6 @@ import psycopg
 import pytest
 from mcp import Client
 
-from mcp_servers.app_diagnostics.server import build_server as build_appdiag
-from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.postgres.server import build_server as build_postgres
 from mcp_servers.postgres.settings import PostgresSettings
 from web_process import clean_env, running_web
@@ -109,16 +107,21 @@ def test_inspector_calls_pg_schema_against_the_embedded_database(
 
 
 @pytest.mark.parametrize("era", ["legacy", "modern"])
-async def test_inspector_connects_to_appdiag_in_both_eras_and_sees_its_tools(inspector_bin: Path, era: str) -> None:
+def test_inspector_negotiates_each_era_with_appdiag(inspector_bin: Path, era: str) -> None:
     rc, init = inspector(inspector_bin, *APPDIAG_TARGET, "--method", "initialize", "--protocol-era", era)
     assert rc == 0
     assert init["result"]["serverInfo"]["name"] == "mcp-appdiag"
     assert init["result"]["protocolVersion"] == ERA_VERSIONS[era]
-    rc, listed = inspector(inspector_bin, *APPDIAG_TARGET, "--method", "tools/list", "--protocol-era", era)
-    async with Client(build_appdiag(AppDiagSettings())) as client:
-        expected = sorted(tool.name for tool in (await client.list_tools()).tools)
+
+
+@pytest.mark.parametrize("era", ["legacy", "modern"])
+def test_inspector_calls_explain_error_code_on_appdiag(inspector_bin: Path, era: str) -> None:
+    rc, called = inspector(inspector_bin, *APPDIAG_TARGET, "--method", "tools/call", "--tool-name",
+                           "explain_error_code", "--tool-arg", "code=h12", "--protocol-era", era)
     assert rc == 0
-    assert sorted(tool["name"] for tool in listed["result"]["tools"]) == expected
+    info = called["result"]["structuredContent"]
+    assert (info["code"], info["kind"], info["http_status"]) == ("H12", "router", 503)
+    assert "30 seconds" in info["meaning"]
 
 
 def test_inspector_wrapper_passes_the_server_environment_through_its_config_file(

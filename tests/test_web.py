@@ -79,15 +79,16 @@ async def test_tool_call_with_the_token_is_answered_on_the_postgres_mount(web_se
     assert result.structured_content["overview"]["tables"][0]["table"] == "orders"
 
 
-async def test_appdiag_mount_answers_a_2025_handshake_client(web_server: WebProcess) -> None:
+async def test_appdiag_mount_answers_a_2025_handshake_client_with_a_tool_result(web_server: WebProcess) -> None:
     async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
         async with Client(
             streamable_http_client(f"{web_server.base_url}/appdiag/mcp", http_client=http), mode="legacy"
         ) as client:
             assert client.protocol_version == "2025-11-25"
             assert client.server_info.name == "mcp-appdiag"
-            tools = await client.list_tools()
-    assert tools.next_cursor is None
+            result = await client.call_tool("explain_error_code", {"code": "R14"})
+    assert not result.is_error
+    assert (result.structured_content["code"], result.structured_content["kind"]) == ("R14", "runtime")
 
 
 async def test_request_without_a_token_gets_401_with_a_bare_bearer_challenge(web_server: WebProcess) -> None:
