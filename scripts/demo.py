@@ -16,14 +16,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# The live problems are seconds old when the demo looks at them; production thresholds are minutes.
-DEMO_LIMITS = {
-    "long_running_queries": {"yellow_seconds": 1},
-    "long_transactions": {"yellow_seconds": 1},
-    "idle_in_transaction": {"red_seconds": 1},
-    "exclusive_locks": {"min_seconds": 1},
-}
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -61,10 +53,12 @@ def main() -> int:
 async def _diagnose_over_stdio(url: str):
     from mcp import Client, StdioServerParameters, stdio_client
 
+    from mcp_servers.postgres.seed.activity import LIVE_LIMITS  # the live problems are seconds old
+
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "mcp_servers.postgres"],
-        env={"DATABASE_URL": url, "PG_CHECK_LIMITS": json.dumps(DEMO_LIMITS)},
+        env={"DATABASE_URL": url, "PG_CHECK_LIMITS": json.dumps(LIVE_LIMITS)},
         cwd=str(ROOT),
     )
     async with Client(stdio_client(params)) as client:

@@ -62,7 +62,8 @@ class PostgresSettings(BaseModel):
             raise ValueError('PG_CHECK_LIMITS must look like {"long_running_queries": {"min_seconds": 30}}')
         return cls(
             check_limits=check_limits,
-            database_url=env.get("DATABASE_URL") or None,
+            # MCP_DATABASE_URL lets a dyno use a dedicated read-only credential while the app keeps DATABASE_URL.
+            database_url=env.get("MCP_DATABASE_URL") or env.get("DATABASE_URL") or None,
             statement_timeout_ms=_int("PG_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS),
             lock_timeout_ms=_int("PG_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS),
             connect_timeout_s=_int("PG_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S),

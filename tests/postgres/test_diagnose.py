@@ -1,0 +1,120 @@
+"""pg_diagnose end to end: the sick database's planted problems, a healthy twin, and bad input."""
+
+import socket
+import subprocess
+import sys
+
+import anyio
+import psycopg
+import pytest
+from mcp import Client
+
+from mcp_servers.postgres.seed import recreate_database, sick_database
+from mcp_servers.postgres.seed.activity import LIVE_LIMITS
+from mcp_servers.postgres.seed.storage import plant_healthy_storage
+from mcp_servers.postgres.server import build_server
+from mcp_servers.postgres.settings import PostgresSettings
+
+pytestmark = pytest.mark.anyio
+
+PLANTED = {
+    # check name: the planted problem it must flag (red or yellow)
+    "idle_in_transaction": "a session idle in transaction",
+    "blocking_queries": "a blocked lock chain",
+    "exclusive_locks": "an ACCESS EXCLUSIVE lock others wait on",
+    "long_running_queries": "a long-running query",
+    "long_transactions": "open transactions",
+    "slow_queries": "a slow statement pattern in pg_stat_statements",
+    "vacuum_dead_rows": "dead rows with autovacuum off",
+    "sequences_near_max": "an int sequence near its max",
+    "unused_indexes": "an unused index",
+    "duplicate_indexes": "a duplicate index",
+    "invalid_indexes": "an invalid index",
+    "null_indexes": "a mostly-NULL index",
+    "missing_fk_indexes": "a foreign key without an index",
+    "table_bloat": "a bloated table",
+    "table_index_usage": "a seq-scan-heavy table missing an index",
+    "unlogged_tables": "an unlogged table",
+    "invalid_constraints": "a NOT VALID constraint",
+}
+
+
+async def test_every_planted_problem_of_the_sick_database_is_flagged(embedded_pg) -> None:
+    with sick_database(embedded_pg.admin_url, f"sick_{embedded_pg.version}") as url:
+        settings = PostgresSettings(database_url=url, check_limits=LIVE_LIMITS)
+        async with Client(build_server(settings)) as client:
+            result = await client.call_tool("pg_diagnose", {})
+    assert not result.is_error, result.content
+    report = result.structured_content
+    status = {f["check"]: f["status"] for f in report["findings"]}
+    missed = {name: what for name, what in PLANTED.items() if status.get(name) not in ("red", "yellow")}
+    assert missed == {}
+    assert report["counts"]["skipped"] == 0
+    text = result.content[0].text
+    assert text.startswith(f"Database sick_{embedded_pg.version} (PostgreSQL 18)")
+    assert "fix:" in text
+
+
+async def test_a_healthy_database_has_no_red_or_yellow_finding(embedded_pg) -> None:
+    url = recreate_database(embedded_pg.admin_url, "healthy_twin")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION pg_stat_statements")
+        plant_healthy_storage(conn)
+    try:
+        async with Client(build_server(PostgresSettings(database_url=url))) as client:
+            result = await client.call_tool("pg_diagnose", {})
+    finally:
+        embedded_pg.drop_database(url)
+    assert not result.is_error, result.content
+    problems = {f["check"]: f["summary"] for f in result.structured_content["findings"] if f["status"] in ("red", "yellow")}
+    assert problems == {}
+
+
+async def test_checks_can_be_chosen_by_area_and_unknown_names_are_refused_with_the_valid_ones(fresh_db) -> None:
+    async with Client(build_server(PostgresSettings(database_url=fresh_db))) as client:
+        by_area = await client.call_tool("pg_diagnose", {"checks": ["indexes"]})
+        unknown = await client.call_tool("pg_diagnose", {"checks": ["indexs"]})
+        bad_limit = await client.call_tool("pg_diagnose", {"limits": {"no_such_check": {"x": 1}}})
+    assert {f["check"] for f in by_area.structured_content["findings"]} >= {"unused_indexes", "invalid_indexes"}
+    assert all(f["check"] not in ("slow_queries", "ssl") for f in by_area.structured_content["findings"])
+    assert unknown.is_error and "unknown check or area 'indexs'" in unknown.content[0].text
+    assert "areas: activity, queries, indexes, tables, server" in unknown.content[0].text
+    assert bad_limit.is_error and "'no_such_check', which is not a check" in bad_limit.content[0].text
+
+
+def test_mcp_database_url_takes_precedence_over_database_url() -> None:
+    env = {"DATABASE_URL": "postgres://app@h/db", "MCP_DATABASE_URL": "postgres://reader@h/db"}
+    assert PostgresSettings.from_env(env).database_url == "postgres://reader@h/db"
+    assert PostgresSettings.from_env({"DATABASE_URL": "postgres://app@h/db"}).database_url == "postgres://app@h/db"
+
+
+def test_malformed_pg_check_limits_is_a_clear_startup_error() -> None:
+    with pytest.raises(ValueError, match="PG_CHECK_LIMITS must be a JSON object"):
+        PostgresSettings.from_env({"PG_CHECK_LIMITS": "{not json"})
+
+
+async def test_the_server_answers_over_streamable_http(fresh_db) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mcp_servers.postgres", "--transport", "http", "--port", str(port)],
+        env={"DATABASE_URL": fresh_db, "PATH": "/usr/bin:/bin"},
+        stderr=subprocess.PIPE,
+    )
+    try:
+        with anyio.fail_after(20):
+            while True:  # readiness: the port accepts connections
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                        break
+                except OSError:
+                    assert proc.poll() is None, proc.stderr.read().decode()
+                    await anyio.sleep(0.05)
+            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+                result = await client.call_tool("pg_schema", {})
+        assert not result.is_error
+        assert result.structured_content["overview"]["schemas"][0]["schema"] == "public"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
