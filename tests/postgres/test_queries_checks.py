@@ -1,17 +1,49 @@
+import subprocess
+from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 
 import psycopg
 import pytest
+from mcp import Client
 
 from mcp_servers.common.results import Finding
+from mcp_servers.common import embedded_pg
+from mcp_servers.common.embedded_pg import EmbeddedPostgres
 from mcp_servers.postgres.checks.base import DbFacts, run_checks
 from mcp_servers.postgres.checks.queries import SLOW_QUERIES, statements_sql
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.seed.activity import SLOW_CALLS, plant_server_problems
+from mcp_servers.postgres.server import build_server
 from mcp_servers.postgres.settings import PostgresSettings
 from tests.conftest import PgCluster
 
 pytestmark = pytest.mark.anyio
+
+PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class Preloaded15(EmbeddedPostgres):
+    """A private cluster of the machine's PostgreSQL 15 binaries, started with the embedded server's
+    settings (pg_stat_statements preloaded), so the PG 13-16 column names run against a real server."""
+
+    def _pg(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(PG15_BIN / tool), *args], user=embedded_pg._run_as(), check=True,
+                              capture_output=True, text=True, timeout=timeout, cwd="/")
+
+
+@pytest.fixture(scope="module")
+def preloaded_15() -> Iterator[str]:
+    if not (PG15_BIN / "initdb").exists():
+        pytest.fail(f"PostgreSQL 15 binaries not found in {PG15_BIN} (apt-get install postgresql-15)")
+    server = Preloaded15.temporary().start()
+    try:
+        with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE app")
+        yield server.url("app")
+    finally:
+        server.destroy()
+
 
 NORMALISED_SLOW_QUERY = "SELECT count(*), sum(amount_cents) FROM payments CROSS JOIN pg_sleep($1) WHERE amount_cents > $2"
 
@@ -118,3 +150,22 @@ def test_statement_sql_uses_the_column_names_of_each_server_version(version: int
         assert text in sql
     for text in absent:
         assert text not in sql
+
+
+async def test_postgres_15_column_names_read_a_real_preloaded_server(preloaded_15: str) -> None:
+    with psycopg.connect(preloaded_15, autocommit=True) as conn:
+        version = conn.info.server_version
+        plant_server_problems(conn)
+    finding = await slow_queries(preloaded_15)
+    async with Client(build_server(PostgresSettings(database_url=preloaded_15))) as client:
+        by_io = (await client.call_tool("pg_top_queries", {"order_by": "io"})).structured_content
+        by_mean = (await client.call_tool("pg_top_queries", {"order_by": "mean_time"})).structured_content
+    assert 150000 <= version < 160000
+    assert (finding.status, [(r["query"], r["calls"]) for r in finding.rows]) == ("red", [(NORMALISED_SLOW_QUERY, SLOW_CALLS)])
+    assert by_io["status"] == "ok" and by_io["queries"]  # blk_read_time + blk_write_time before PG 17
+    io = [q["io_ms"] for q in by_io["queries"]]
+    assert io == sorted(io, reverse=True)
+    assert by_mean["stats_reset"] is not None  # pg_stat_statements_info exists from PG 14
+    means = [q["mean_ms"] for q in by_mean["queries"]]
+    assert means == sorted(means, reverse=True)
+    assert NORMALISED_SLOW_QUERY in [q["query"] for q in by_mean["queries"]]
