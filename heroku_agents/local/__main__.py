@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import socket
 import sys
 from pathlib import Path
 
@@ -41,13 +40,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
+    from heroku_agents.errors import redact
     from heroku_agents.local.app import create_app
+    from heroku_agents.local.serve import bind_socket, socket_url
     from heroku_agents.local.settings import LocalSettings
     from heroku_agents.procfile import ProcfileError
 
     overrides: dict[str, object] = {"procfile": args.procfile, "key": args.key, "warm_pool": args.warm, "max_steps": args.max_steps}
-    if args.offline:
-        overrides.update(upstream_url=None)
     settings = LocalSettings.from_env(**overrides)
     if args.offline and settings.upstream_url:
         settings = settings.model_copy(update={"upstream_url": None, "upstream_key": None})
@@ -56,21 +55,21 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ProcfileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((args.host, args.port))
+        sock = bind_socket(args.host, args.port)
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port} ({exc.strerror}); try --port 0", file=sys.stderr)
         return 2
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    model = "offline planner (not an LLM)" if not settings.upstream_url else f"upstream {settings.upstream_url}"
-    print(f"INFERENCE_URL=http://{shown}:{port}", flush=True)
+    url = socket_url(sock)
+    model = "offline planner (not an LLM)" if not settings.upstream_url else f"upstream {redact(settings.upstream_url)}"
+    print(f"INFERENCE_URL={url}", flush=True)
     print(f"INFERENCE_KEY={settings.key}", flush=True)
-    print(f"local Agents endpoint on http://{shown}:{port} (model: {model}; Procfile: {args.procfile})", file=sys.stderr, flush=True)
+    print(f"local Agents endpoint on {url} (model: {model}; Procfile: {args.procfile})", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level=args.log_level.lower(), lifespan="on", timeout_graceful_shutdown=5)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
+        pass
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 import uvicorn
 
 from heroku_agents.local.app import create_app
+from heroku_agents.local.serve import bind_socket
 from heroku_agents.local.settings import LocalSettings
 from heroku_agents.sse import SSEEvent, iter_events
 
@@ -32,7 +32,7 @@ def pid_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def settings(pid_dir: Path) -> LocalSettings:
-    return LocalSettings(key=KEY, procfile=TEST_PROCFILE, app_dir=ROOT, child_env={"FLAKY_PID_DIR": str(pid_dir)})
+    return LocalSettings(key=KEY, procfile=TEST_PROCFILE, child_env={"FLAKY_PID_DIR": str(pid_dir)})
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +54,7 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="module")
 async def live_url(app) -> AsyncIterator[str]:
     """The same app served by uvicorn on a free loopback port (where the socket matters)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock = bind_socket("127.0.0.1", 0)
     config = uvicorn.Config(app, lifespan="off", log_level="warning")
     server = uvicorn.Server(config)
     async with anyio.create_task_group() as tg:

@@ -117,7 +117,7 @@ async def test_mcp_servers_lists_each_mcp_process_type_in_herokus_record_shape(c
     ]
     assert (flaky["namespace"], flaky["server_status"], flaky["primitives_status"], flaky["app_id"]) == (
         "mcp-flaky", "registered", "synced", settings.app_id)
-    assert flaky["process_command"] == "python tests/heroku_agents/local/flaky_server.py"
+    assert flaky["process_command"] == "python flaky_server.py"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", flaky["created_at"])
     echo = next(t for t in flaky["tools"] if t["name"] == "echo_text")
     assert echo["namespaced_name"] == "mcp-flaky/echo_text"

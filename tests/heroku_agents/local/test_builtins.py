@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import anyio
@@ -19,6 +18,7 @@ from conftest import KEY, ROOT, events_of, user
 from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import PlannedCall, ScriptedBackend, Step
 from heroku_agents.local.htmlmd import html_to_markdown
+from heroku_agents.local.serve import bind_socket
 from heroku_agents.local.settings import LocalSettings
 from heroku_agents.procfile import parse_procfile
 
@@ -82,8 +82,7 @@ async def test_html_to_markdown_fetches_a_page_and_converts_it(app, client: http
             "<p>This is <strong>markdown</strong> with <a href='/x'>a link</a>.</p><ul><li>one</li><li>two</li></ul>"
             "<pre>code  block</pre></body></html>")
     site = Starlette(routes=[Route("/page", lambda request: HTMLResponse(page))])
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock = bind_socket("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(site, lifespan="off", log_level="warning"))
     async with anyio.create_task_group() as tg:
         tg.start_soon(server.serve, [sock])

@@ -118,7 +118,7 @@ async def test_upstream_backend_maps_tool_names_both_ways_through_a_real_peer(ap
             return Step("The server echoed hi.", usage=Usage(prompt_tokens=9, completion_tokens=4, total_tokens=13))
         return Step("", (PlannedCall("mcp-flaky__echo_text", {"text": "hi"}),), Usage(prompt_tokens=3, completion_tokens=2, total_tokens=5))
 
-    peer_settings = LocalSettings(key="inf-peer-key-000", procfile=TEST_PROCFILE, app_dir=ROOT)
+    peer_settings = LocalSettings(key="inf-peer-key-000", procfile=TEST_PROCFILE)
     peer = create_app(peer_settings, backend=ScriptedBackend([upstream_step] * 2, model="claude-4-sonnet"),
                       procfile=parse_procfile("", path="empty"))
     peer_http = httpx.AsyncClient(transport=httpx.ASGITransport(app=peer), base_url="http://peer")

@@ -27,7 +27,7 @@ def _structured(body: bytes) -> list[dict]:
 
 
 async def test_warm_processes_serve_calls_and_a_crashed_one_is_replaced(pid_dir) -> None:
-    settings = LocalSettings(key=KEY, procfile=TEST_PROCFILE, app_dir=ROOT, warm_pool=1, child_env={"FLAKY_PID_DIR": str(pid_dir)})
+    settings = LocalSettings(key=KEY, procfile=TEST_PROCFILE, warm_pool=1, child_env={"FLAKY_PID_DIR": str(pid_dir)})
     app = create_app(settings)
     state = app.state.local
     async with app.router.lifespan_context(app):
