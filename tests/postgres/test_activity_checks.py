@@ -63,6 +63,8 @@ async def test_each_activity_check_flags_its_live_problem(db_url: str) -> None:
     }
     relation_pair = next(r for r in blocking.rows if r["lock_kind"] == "relation")
     assert (relation_pair["locked_object"], relation_pair["wanted_mode"]) == ("ledger_entries", "AccessShareLock")
+    tuple_pair = next(r for r in blocking.rows if r["lock_kind"] == "tuple")
+    assert tuple_pair["locked_object"].startswith("row (") and tuple_pair["locked_object"].endswith(") of wallets")
 
     exclusive = found["exclusive_locks"]
     assert exclusive.status == "red"

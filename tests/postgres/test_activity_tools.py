@@ -97,6 +97,9 @@ async def test_pg_activity_shows_each_kind_of_live_problem(fresh_db: str) -> Non
         (worker, holder, "transactionid"), (retry, worker, "tuple"), (report, holder, "relation"),
     }
     assert data["blocking"]["summary"] == "3 sessions waiting on locks, 3 blocked/blocking pairs"
+    tuple_pair = next(x for x in data["blocking"]["pairs"] if x["lock_kind"] == "tuple")
+    assert tuple_pair["locked_object"].startswith("row (") and tuple_pair["locked_object"].endswith(") of wallets")
+    assert data["exclusive_locks"]["summary"] == "1 table lock that blocks writes or reads; 1 session queued behind them"
 
     ledger = {(x["pid"], x["mode"], x["granted"]) for x in data["locks"]["locks"] if x["relation"] == "ledger_entries"}
     assert ledger == {(holder, "AccessExclusiveLock", True), (report, "AccessShareLock", False)}
@@ -168,8 +171,8 @@ async def test_pg_top_queries_agrees_with_pg_outliers_and_calls(fresh_db: str) -
     calls = by_calls.structured_content["queries"]
     assert [q["calls"] for q in calls] == sorted((q["calls"] for q in calls), reverse=True)
     ref_by_text: dict[str, set[int]] = {}
-    for r in ref_calls:
-        ref_by_text.setdefault(r["query"], set()).add(int(r["ncalls"].replace(",", "")))
+    for r in ref_calls:  # we print each statement on one line
+        ref_by_text.setdefault(" ".join(r["query"].split()), set()).add(int(r["ncalls"].replace(",", "")))
     # every statement we report for this database is one pg:calls reports for the server, with its count
     for q in calls:
         if q["query"] is not None and len(q["query"]) < 300:  # untruncated text compares exactly

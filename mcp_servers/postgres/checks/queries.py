@@ -91,7 +91,7 @@ def stats_note(rows: list[dict[str, Any]], facts: DbFacts) -> str | None:
     if head.get("stats_reset") is not None:
         hours = (facts.now - head["stats_reset"]).total_seconds() / 3600
         if hours < 24:
-            span = f"{max(1, round(hours * 60))} minutes" if hours < 1 else f"{hours:.1f} hours"
+            span = many(max(1, round(hours * 60)), "minute") if hours < 1 else f"{hours:.1f} hours"
             notes.append(f"statistics cover only the last {span} (reset {head['stats_reset'].isoformat(timespec='minutes')})")
     if head.get("dealloc"):
         notes.append(f"{head['dealloc']} times statements were evicted (pg_stat_statements.max reached)")

@@ -21,8 +21,8 @@ def many(count: int, noun: str, plural: str | None = None) -> str:
 
 
 def query_text(text: Any) -> str | None:
-    """SQL text as it may leave the server: secrets masked, at most 300 characters."""
-    return truncate(redact_text(str(text)), 300) if text is not None else None
+    """SQL text as it may leave the server: on one line, secrets masked, at most 300 characters."""
+    return truncate(redact_text(" ".join(str(text).split())), 300) if text is not None else None
 
 
 def text_rows(rows: list[dict[str, Any]], *text_columns: str) -> list[dict[str, Any]]:

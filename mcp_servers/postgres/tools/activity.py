@@ -118,7 +118,7 @@ def _session(r: dict[str, Any], seconds: str = "seconds", query: str = "query") 
 async def activity(db: Database, kind: Kind, min_seconds: float | None = None, limit: int = 50) -> ActivityReport:
     facts = await gather_facts(db)
     if kind == "connections":
-        rows = await db.fetch(act.CONNECTIONS_SQL)
+        rows = await db.fetch(act.CONNECTIONS_SQL, act.CONNECTION_COUNT.params())
         total = sum(r["connections"] for r in rows)
         return ActivityReport(
             kind=kind, count=total, max_connections=facts.max_connections, truncated=len(rows) > limit,
@@ -126,7 +126,7 @@ async def activity(db: Database, kind: Kind, min_seconds: float | None = None, l
             summary=f"{total} of {facts.max_connections} connections in use, in {len(rows)} database/user/application groups",
         )
     if kind == "blocking":
-        rows = await db.fetch(lk.blocking_sql(facts))
+        rows = await db.fetch(lk.blocking_sql(facts), lk.BLOCKING_QUERIES.params())
         pairs = [BlockingPair(**{k: (ss.query_text(v) if k.endswith("_query") else v) for k, v in r.items()
                                  if k in BlockingPair.model_fields}) for r in rows]
         blocked = len({p.blocked_pid for p in pairs})
@@ -134,27 +134,32 @@ async def activity(db: Database, kind: Kind, min_seconds: float | None = None, l
                               summary=f"{ss.many(blocked, 'session')} waiting on locks, {ss.many(len(pairs), 'blocked/blocking pair')}")
     if kind in ("locks", "exclusive_locks"):
         if kind == "locks":
-            rows = await db.fetch(ALL_LOCKS_SQL)
+            rows = await db.fetch(ALL_LOCKS_SQL, {})
         else:
             rows = await db.fetch(lk.EXCLUSIVE_LOCKS_SQL, {"min_seconds": min_seconds or 0.0})
         locks = [Lock(**{**r, "locktype": r.get("locktype", "relation"), "granted": r.get("granted", True),
                          "query": ss.query_text(r["query"])}) for r in rows]
         waiting = sum(1 for x in locks if not x.granted)
-        what = "locks" if kind == "locks" else "table locks that block writes or reads"
+        if kind == "locks":
+            summary = f"{ss.many(len(locks), 'lock')} held or awaited by other sessions ({waiting} not granted)"
+        else:
+            queued = sum(x.waiting or 0 for x in locks)
+            verb = "blocks" if len(locks) == 1 else "block"
+            summary = f"{ss.many(len(locks), 'table lock')} that {verb} writes or reads; {ss.many(queued, 'session')} queued behind them"
         return ActivityReport(kind=kind, count=len(locks), locks=locks[:limit], truncated=len(locks) > limit,
-                              summary=f"{len(locks)} {what} held or awaited by other sessions ({waiting} not granted)")
+                              summary=summary)
     if kind == "long_running":
         floor = act.LONG_RUNNING_QUERIES.limits.yellow_seconds if min_seconds is None else min_seconds
         sessions = [_session(r) for r in await db.fetch(act.LONG_RUNNING_SQL, {"yellow_seconds": floor})]
         summary = f"{ss.many(len(sessions), 'query', 'queries')} running for {floor:g} s or more"
     elif kind == "idle_in_transaction":
         floor = min_seconds or 0.0
-        rows = [r for r in await db.fetch(act.IDLE_IN_TRANSACTION_SQL) if r["idle_seconds"] >= floor]
+        rows = [r for r in await db.fetch(act.IDLE_IN_TRANSACTION_SQL, {}) if r["idle_seconds"] >= floor]
         sessions = [_session(r, "idle_seconds", "last_query") for r in rows]
         summary = f"{ss.many(len(sessions), 'session')} idle in a transaction" + (f" for {floor:g} s or more" if floor else "")
     else:
         floor = min_seconds or 0.0
-        rows = [r for r in await db.fetch(RUNNING_SQL) if (r["seconds"] or 0) >= floor]
+        rows = [r for r in await db.fetch(RUNNING_SQL, {}) if (r["seconds"] or 0) >= floor]
         sessions = [_session(r) for r in rows]
         summary = f"{ss.many(len(sessions), 'session')} in a query or a transaction"
     return ActivityReport(kind=kind, count=len(sessions), sessions=sessions[:limit],
@@ -243,7 +248,7 @@ def render_top(t: TopQueries) -> str:
         return f"{t.reason}. Fix: {t.remediation}"
     lines = [f"Top {len(t.queries)} of {t.statements_tracked} statements by {t.order_by} "
              f"(total {t.total_exec_ms:g} ms{'; ' + t.stats_note if t.stats_note else ''}):"]
-    lines += [f"{i}. {q.share_pct or 0:g}% | {q.total_ms:g} ms total | {q.calls} calls | {q.mean_ms:g} ms mean | "
+    lines += [f"{i}. {q.share_pct or 0:g}% | {q.total_ms:g} ms total | {ss.many(q.calls, 'call')} | {q.mean_ms:g} ms mean | "
               f"io {q.io_ms:g} ms | {q.query}" for i, q in enumerate(t.queries, 1)]
     return "\n".join(lines)
 
