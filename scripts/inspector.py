@@ -35,7 +35,7 @@ INSTALL_TIMEOUT_S = 900
 
 # Mount name -> (module run with `python -m`, environment variables passed to it: exact names or prefixes*).
 SERVERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "postgres": ("mcp_servers.postgres", ("DATABASE_URL", "PG_*", "EMBEDDED_PG_*")),
+    "postgres": ("mcp_servers.postgres", ("MCP_DATABASE_URL", "DATABASE_URL", "PG_*", "EMBEDDED_PG_*")),
     "appdiag": ("mcp_servers.app_diagnostics", ("HEROKU_*", "HTTP_PROBE_*")),
 }
 
