@@ -23,6 +23,12 @@ _EXPORTS = {
                     "heroku_agents.sse"),
     **dict.fromkeys(["Procfile", "ProcfileError", "ProcessType", "load_procfile", "parse_procfile"],
                     "heroku_agents.procfile"),
+    **dict.fromkeys(["AgentsClient"], "heroku_agents.client"),
+    **dict.fromkeys(["AgentConfig", "load_config", "load_configs"], "heroku_agents.configs"),
+    **dict.fromkeys(
+        ["AgentsError", "AgentsHTTPError", "AuthenticationError", "ConfigError", "RateLimitedError", "StreamInterruptedError"],
+        "heroku_agents.errors",
+    ),
 }
 
 __all__ = sorted(_EXPORTS)

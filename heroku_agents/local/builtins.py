@@ -14,6 +14,7 @@ Each returns a `CallToolResult` wire dict; failures are `isError` results.
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,7 @@ from heroku_agents.models import HEROKU_TOOLS, Tool
 __all__ = ["LOCAL_BUILTINS", "run_builtin", "builtin_schema", "builtin_description", "HEROKU_TOOL_TTL_MAX"]
 
 HEROKU_TOOL_TTL_MAX = 120  # Mintlify: ttl_seconds max 120 for heroku_tools
-POSTGRES_SERVER_COMMAND = f"{sys.executable} -m mcp_servers.postgres"
+POSTGRES_SERVER_COMMAND = f"{shlex.quote(sys.executable)} -m mcp_servers.postgres"
 MAX_OUTPUT = 20_000  # characters of stdout/stderr kept per stream
 LOCAL_BUILTINS = ("postgres_get_schema", "postgres_run_query", "code_exec_python", "html_to_markdown", "dyno_run_command")
 

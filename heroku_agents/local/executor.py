@@ -78,7 +78,7 @@ class ToolExecutor:
                     outcome = wire_result(result)
             # A tool process is arbitrary code: whatever breaks becomes an isError result the model reads.
             except Exception as exc:  # noqa: BLE001
-                detail = str(exc) if isinstance(exc, ServerFailed) else _first_line(exc)
+                detail = redact(str(exc) if isinstance(exc, ServerFailed) else _first_line(exc), self.settings.secrets)
                 logger.warning("%s failed: %s", name, detail)
                 outcome = error_result(f"the process of {entry.process.name} failed while running {tool}: {detail}")
         if scope.cancelled_caught:

@@ -51,7 +51,6 @@ class LocalSettings(BaseModel):
     registry_timeout: float = DEFAULT_REGISTRY_TIMEOUT
     warm_pool: int = Field(default=0, ge=0, description="Idle processes kept per server (0: one process per call, like Heroku).")
     child_env: dict[str, str] = Field(default_factory=dict)
-    heartbeat_seconds: float | None = None  # emit `event:heartbeat` frames (not in Heroku's documented stream)
 
     @property
     def workdir(self) -> Path:
