@@ -28,3 +28,23 @@ def test_compact_schema_folds_nullable_simple_types_and_leaves_refs_alone() -> N
             "b": {"anyOf": [{"$ref": "#/$defs/X"}, {"type": "null"}]},
         }
     }
+
+
+def test_output_schemas_are_published_shallow_with_a_typed_top_level() -> None:
+    from mcp_servers.common.schemas import compact_output_schema
+
+    schema = {
+        "$defs": {"Row": {"title": "Row", "type": "object", "properties": {"x": {"type": "number"}}}},
+        "properties": {
+            "rows": {"items": {"$ref": "#/$defs/Row"}, "type": "array", "default": [], "description": "the rows"},
+            "count": {"type": "integer", "title": "Count"},
+        },
+        "required": ["count"],
+        "type": "object",
+    }
+    assert compact_output_schema(schema) == {
+        "$defs": {"Row": {"type": "object"}},
+        "properties": {"rows": {"items": {"$ref": "#/$defs/Row"}, "type": "array"}, "count": {"type": "integer"}},
+        "required": ["count"],
+        "type": "object",
+    }

@@ -43,5 +43,5 @@ def build_server(settings: PostgresSettings | None = None) -> MCPServer:
     from mcp_servers.postgres.tools import register_all
 
     register_all(server, db, settings)
-    compact_tool_schemas(server)
+    compact_tool_schemas(server, full_output=settings.full_output_schemas)
     return server

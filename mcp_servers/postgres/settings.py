@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
+from mcp_servers.common.schemas import full_output_schemas_requested
+
 __all__ = ["PostgresSettings", "DEFAULT_STATEMENT_TIMEOUT_MS", "PROJECT_DATA_DIR"]
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 15_000  # long enough for catalog scans of 10k tables, short enough for an agent
@@ -39,6 +41,7 @@ class PostgresSettings(BaseModel):
     allow_explain_analyze: bool = False
     embedded_data_dir: Path = PROJECT_DATA_DIR
     check_limits: dict[str, dict[str, float | int | str]] = {}
+    full_output_schemas: bool = False  # MCP_FULL_OUTPUT_SCHEMAS: publish nested row models too
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "PostgresSettings":
@@ -68,6 +71,7 @@ class PostgresSettings(BaseModel):
             lock_timeout_ms=_int("PG_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS),
             connect_timeout_s=_int("PG_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S),
             pool_max=_int("PG_POOL_MAX", DEFAULT_POOL_MAX),
+            full_output_schemas=full_output_schemas_requested(env),
             allow_explain_analyze=env.get("PG_ALLOW_EXPLAIN_ANALYZE", "").lower() in ("1", "true", "yes"),
             embedded_data_dir=Path(env.get("EMBEDDED_PG_DATA_DIR") or PROJECT_DATA_DIR),
         )
