@@ -35,11 +35,15 @@ async def run_agents(client: AgentsClient, request: AgentRequest, renderer: Rend
     start = time.perf_counter()
     step = 0
     final = ""
+    previous = 0.0
     async for event in client.stream_agent(request):
         now = time.perf_counter() - start
+        # Heroku reports no timings: the gap before an event is the time spent producing it
+        gap, previous = now - previous, now
         if figures.first_step is None:
             figures.first_step = now
         if isinstance(event, ChatCompletionEvent):
+            figures.model_time += gap
             step += 1
             choice = event.choices[0]
             calls = tuple(
@@ -55,11 +59,13 @@ async def run_agents(client: AgentsClient, request: AgentRequest, renderer: Rend
                                   event.usage.prompt_tokens, event.usage.completion_tokens, raw=to_wire(event)))
         else:
             outcome = tool_outcome(event)
+            figures.tool_time += gap
             figures.tool_calls += 1
             figures.tool_errors += outcome.is_error
             figures.tools_called.append(outcome.name)
             renderer.on(ToolResult(step, now, outcome.name, outcome.tool_call_id, outcome.is_error,
-                                   summarize_result(outcome.text, outcome.structured), raw=to_wire(event)))
+                                   summarize_result(outcome.text, outcome.structured), duration=gap,
+                                   raw=to_wire(event)))
     figures.elapsed = time.perf_counter() - start
     figures.final_answer = final
     renderer.on(FinalAnswer(final))

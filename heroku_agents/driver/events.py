@@ -59,7 +59,7 @@ class ToolResult:
     tool_call_id: str
     is_error: bool
     summary: str
-    duration: float | None = None  # measured by the driver (chat mode); Heroku does not report it
+    duration: float | None = None  # chat: the tools/call; agents: the gap since the previous event
     raw: dict[str, Any] | None = field(default=None, repr=False)
 
 
@@ -76,8 +76,8 @@ class RunFigures:
     elapsed: float = 0.0
     first_step: float | None = None  # seconds until the first model step arrived
     setup: float = 0.0  # chat mode: starting the MCP servers and listing tools
-    model_time: float = 0.0  # chat mode: time inside /v1/chat/completions
-    tool_time: float = 0.0  # chat mode: time inside MCP tools/call
+    model_time: float = 0.0  # chat: time inside /v1/chat/completions; agents: gaps before chat.completion events
+    tool_time: float = 0.0  # chat: time inside MCP tools/call; agents: gaps before tool.completion events
     model_steps: int = 0
     tool_calls: int = 0
     tool_errors: int = 0

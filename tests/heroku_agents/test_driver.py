@@ -159,6 +159,7 @@ async def test_without_inference_url_the_driver_starts_the_local_endpoint_and_ru
         assert result["summary"] == f"{a} + {b} = {a + b}"
         figures = next(line for line in run if line["type"] == "run_finished")["figures"]
         assert figures["mode"] == mode and figures["tool_calls"] == 1 and figures["total_tokens"] > 0
+        assert figures["tool_time"] > 0 and figures["model_time"] > 0 and result["duration"] > 0
         assert f"{a + b}" in figures["final_answer"]
     chat = [line for line in lines if line["type"] == "run_finished"][1]["figures"]
     assert chat["setup"] > 0 and chat["model_time"] > 0

@@ -293,3 +293,13 @@ def test_register_servers_script_runs_the_preflight_and_exits_10_on_problems(tmp
     assert done.returncode == 10
     assert "error: preflight found 1 problem(s):" in done.stderr
     assert "mcp-badname/bad name!: tool name 'bad name!' is not [A-Za-z0-9_-]{1,64}" in done.stderr
+
+
+async def test_the_repository_procfile_serves_every_tool_the_shipped_configs_name() -> None:
+    from heroku_agents.configs import CONFIG_DIR
+
+    with anyio.fail_after(90):
+        report = await preflight(ROOT / "Procfile", config_dir=CONFIG_DIR, env=server_environment({}))
+    assert report.process_types == ["mcp-postgres", "mcp-appdiag"]
+    assert report.configs_checked == ["app-triage", "db-health", "incident-runbook", "slow-queries"]
+    assert report.problems == []
