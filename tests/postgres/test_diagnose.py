@@ -118,3 +118,21 @@ async def test_the_server_answers_over_streamable_http(fresh_db) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+async def test_pg_stat_statements_installed_but_not_preloaded_is_skipped_with_the_fix(system_pg) -> None:
+    # The machine's PostgreSQL 15 does not preload pg_stat_statements.
+    url = system_pg.create_database("nopreload")
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            preloaded = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+            conn.execute("CREATE EXTENSION pg_stat_statements")
+        assert "pg_stat_statements" not in preloaded
+        async with Client(build_server(PostgresSettings(database_url=url))) as client:
+            result = await client.call_tool("pg_diagnose", {"checks": ["slow_queries"]})
+    finally:
+        system_pg.drop_database(url)
+    (finding,) = result.structured_content["findings"]
+    assert finding["status"] == "skipped"
+    assert finding["reason"] == "pg_stat_statements must be loaded at server start"
+    assert "shared_preload_libraries" in finding["remediation"]

@@ -171,6 +171,15 @@ async def run_check(db: Database, check: Check, facts: DbFacts) -> Finding:
             reason="the database role lacks a privilege this check needs",
             remediation="GRANT pg_read_all_stats (or pg_monitor) TO the role the server connects as.",
         )
+    except psycopg.errors.ObjectNotInPrerequisiteState:
+        # e.g. pg_stat_statements installed but not in shared_preload_libraries
+        ext = next(iter(check.requires.extensions), None)
+        return Finding(
+            check=check.name, status="skipped", summary="extension installed but not loaded",
+            reason=f"{ext or 'a required module'} must be loaded at server start",
+            remediation=f"Add {ext} to shared_preload_libraries and restart PostgreSQL (Heroku does this for you)."
+            if ext else None,
+        )
     except psycopg.errors.QueryCanceled:
         return Finding(check=check.name, status="skipped", summary="timed out",
                        reason="the check's query exceeded statement_timeout (PG_STATEMENT_TIMEOUT_MS)")
