@@ -133,6 +133,7 @@ class McpToolbox:
 
     async def call(self, function_name: str, arguments: Any, call_id: str) -> ToolCompletionEvent:
         """Run one tool call; the result is shaped like Heroku's `tool.completion` so both modes read alike."""
+        import anyio
         from mcp import MCPError
 
         entry = self.entries.get(function_name)
@@ -150,6 +151,8 @@ class McpToolbox:
                 result = r.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"meta"})
             except MCPError as exc:
                 result = _error_result(f"{name} failed: {exc}")
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
+                result = _error_result(f"{name} failed: its server process exited during the call")
         message = ToolMessage(content=tool_result_content(name, result), tool_call_id=call_id, name=name)
         return ToolCompletionEvent(id="local", created=int(time.time()), system_fingerprint="chat-mode",
                                    choices=[ToolChoice(message=message)])

@@ -19,7 +19,7 @@ from heroku_agents.driver.chat_mode import DEFAULT_MAX_TURNS, McpToolbox, run_ch
 from heroku_agents.driver.endpoint import open_endpoint
 from heroku_agents.driver.events import RunFigures, RunStarted
 from heroku_agents.driver.render import JsonRenderer, Renderer, RichRenderer, comparison_table
-from heroku_agents.errors import EXIT_CODES, AgentsError
+from heroku_agents.errors import EXIT_CODES, AgentsError, redact
 from heroku_agents.models import AgentRequest
 from heroku_agents.procfile import ProcfileError, load_procfile
 
@@ -65,11 +65,12 @@ async def drive(
     """Run `request` in each mode against the endpoint the environment selects."""
     results: list[RunFigures] = []
     async with open_endpoint(env, procfile=procfile) as endpoint:
+        shown_url = redact(endpoint.url)  # an INFERENCE_URL with user:password@ must not be printed
         async with AgentsClient(endpoint.url, endpoint.key) as client:
             tools = tuple(t.name for t in request.tools or [])
             for mode in modes:
                 if mode == "agents":
-                    renderer.on(RunStarted("agents", endpoint.url, request.model, config_name, endpoint.local, tools, endpoint.note))
+                    renderer.on(RunStarted("agents", shown_url, request.model, config_name, endpoint.local, tools, endpoint.note))
                     results.append(await run_agents(client, request, renderer))
                     continue
                 async with McpToolbox.open(load_procfile(procfile), request, env=_server_env(env)) as box:
@@ -77,7 +78,7 @@ async def drive(
                     if box.skipped:
                         note = (note + "\n" if note else "") + (
                             f"chat mode runs MCP tools only; skipped heroku_tools: {', '.join(box.skipped)}")
-                    renderer.on(RunStarted("chat", endpoint.url, request.model, config_name, endpoint.local,
+                    renderer.on(RunStarted("chat", shown_url, request.model, config_name, endpoint.local,
                                            tuple(e.name for e in box.entries.values()), note))
                     results.append(await run_chat(client, request, box, renderer, max_turns=max_turns))
     return results
