@@ -42,12 +42,20 @@ def parse_tool_content(content: str) -> ToolOutcome:
     return ToolOutcome(bool(result.get("isError")), data, text)
 
 
+_PLACEHOLDER = re.compile(r"(?<!`)<([A-Za-z_][A-Za-z0-9_ .-]*)>(?!`)")
+
+
+def _md(text: Any) -> str:
+    """Table-safe Markdown: `<table>`-style placeholders in code spans (not read as HTML), pipes escaped."""
+    return _PLACEHOLDER.sub(r"`<\1>`", str(text or "")).replace("|", "\\|").replace("\n", " ")
+
+
 def _evidence(finding: dict[str, Any]) -> str:
     parts = [str(finding.get("summary") or "")]
     if finding.get("value") is not None:
         value = f"value {finding['value']}"
         parts.append(value + (f" (threshold {finding['threshold']})" if finding.get("threshold") else ""))
-    return "; ".join(p for p in parts if p).replace("|", "\\|").replace("\n", " ")
+    return _md("; ".join(p for p in parts if p))
 
 
 def _findings_section(findings: list[dict[str, Any]]) -> list[str]:
@@ -63,13 +71,13 @@ def _findings_section(findings: list[dict[str, Any]]) -> list[str]:
     if problems:
         lines += ["| check | status | evidence | fix |", "|---|---|---|---|"]
         for f in problems:
-            fix = str(f.get("remediation") or "").replace("|", "\\|").replace("\n", " ")
+            fix = _md(f.get("remediation"))
             lines.append(f"| {f.get('check')} | {_ICON.get(str(f.get('status')), f.get('status'))} | {_evidence(f)} | {fix} |")
         reds = [f for f in problems if f.get("status") == "red"]
         lines += ["", "**Fix first:**"]
         for number, f in enumerate(reds or problems[:3], start=1):
-            fix = f.get("remediation") or "investigate with the drill-down tools"
-            lines.append(f"{number}. **{f.get('check')}** ({f.get('status')}): {f.get('summary')} Fix: {fix}")
+            fix = _md(f.get("remediation") or "investigate with the drill-down tools")
+            lines.append(f"{number}. **{f.get('check')}** ({f.get('status')}): {_md(f.get('summary'))} Fix: {fix}")
     skipped = [f for f in findings if f.get("status") == "skipped"]
     if skipped:
         lines += ["", "Skipped: " + "; ".join(f"{f.get('check')} ({f.get('reason')})" for f in skipped)]
