@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from heroku_agents.errors import (
     AgentsConnectionError,
@@ -39,6 +37,8 @@ from heroku_agents.models import (
     ToolCompletionEvent,
     parse_event,
 )
+from heroku_agents._client_wire import body_of, normalise_chat, request_id, server_message, transport_reason
+from heroku_agents.outcomes import ToolOutcome, describe_event, tool_outcome
 from heroku_agents.sse import SSEDecoder, SSEEvent
 
 __all__ = [
@@ -60,66 +60,6 @@ MAX_BACKOFF = 10.0  # cap for both our backoff and a server's Retry-After
 USER_AGENT = "heroku-mcp-toolkit/0.1 (heroku_agents.client)"
 IGNORED_EVENTS = frozenset({"heartbeat", "ping", "keep-alive"})
 
-_RESULT = re.compile(r"^Tool '(?P<name>.*?)' returned result: (?P<rest>.*)$", re.S)
-
-
-@dataclass(frozen=True)
-class ToolOutcome:
-    """A `tool.completion` read back: the MCP CallToolResult when the content carried one."""
-
-    name: str
-    tool_call_id: str
-    text: str
-    result: dict[str, Any] | None
-    is_error: bool
-
-    @property
-    def structured(self) -> Any:
-        """`structuredContent`, else the JSON of the joined text parts when they are JSON, else None."""
-        if self.result and self.result.get("structuredContent") is not None:
-            return self.result["structuredContent"]
-        try:
-            return json.loads(self.text)
-        except ValueError:
-            return None
-
-
-def tool_outcome(event: ToolCompletionEvent) -> ToolOutcome:
-    """Parse `Tool '<name>' returned result: <CallToolResult JSON>` back into its parts.
-
-    Built-in tools may return plain text after the prefix; then `result` is None and `text` is it.
-    """
-    message = event.choices[0].message
-    match = _RESULT.match(message.content)
-    rest = match["rest"] if match else message.content
-    result: dict[str, Any] | None = None
-    try:
-        parsed = json.loads(rest)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, dict) and isinstance(parsed.get("content"), list):
-        result = parsed
-        text = "\n".join(p.get("text", "") for p in parsed["content"] if isinstance(p, dict) and p.get("type") == "text")
-    else:
-        text = rest
-    return ToolOutcome(
-        name=match["name"] if match else message.name,
-        tool_call_id=message.tool_call_id,
-        text=text,
-        result=result,
-        is_error=bool(result and result.get("isError")),
-    )
-
-
-def describe_event(event: ChatCompletionEvent | ToolCompletionEvent) -> str:
-    """A short label for progress and for `StreamInterruptedError.received`."""
-    choice = event.choices[0]
-    if isinstance(event, ToolCompletionEvent):
-        return f"tool.completion ({choice.message.name})"
-    calls = choice.message.tool_calls or []
-    if calls:
-        return f"chat.completion (tool_calls: {', '.join(c.function.name for c in calls)})"
-    return f"chat.completion ({choice.finish_reason or 'no finish_reason'})"
 
 
 class AgentsClient:
@@ -172,7 +112,7 @@ class AgentsClient:
             AgentsHTTPError (and subclasses), AgentsConnectionError: before the stream starts.
             StreamInterruptedError: the stream ended or broke before `done`, or sent an `error` event.
         """
-        body = _body(request)
+        body = body_of(request)
         url = f"{self.base_url}/v1/agents/heroku"
         received: list[str] = []
         async with self._open_stream(url, body) as response:
@@ -193,18 +133,18 @@ class AgentsClient:
         Raises:
             AgentsHTTPError (and subclasses), AgentsConnectionError.
         """
-        body = _body(request)
+        body = body_of(request)
         body["stream"] = False
         url = f"{self.base_url}/v1/chat/completions"
         response = await self._request("POST", url, json=body)
         try:
-            return ChatCompletionResponse.model_validate(_normalise_chat(response.json()))
+            return ChatCompletionResponse.model_validate(normalise_chat(response.json()))
         except (ValueError, ValidationError) as exc:
             raise AgentsHTTPError(
                 f"the answer is not a chat completion ({type(exc).__name__})",
                 status=response.status_code,
                 url=url,
-                request_id=_request_id(response),
+                request_id=request_id(response),
                 body_excerpt=response.text,
             ) from None
 
@@ -216,7 +156,7 @@ class AgentsClient:
         Raises:
             AgentsHTTPError (and subclasses), AgentsConnectionError, StreamInterruptedError.
         """
-        body = _body(request)
+        body = body_of(request)
         body["stream"] = True
         url = f"{self.base_url}/v1/chat/completions"
         received: list[str] = []
@@ -248,7 +188,7 @@ class AgentsClient:
                 f"the answer is not a list of MCP server records ({type(exc).__name__})",
                 status=response.status_code,
                 url=url,
-                request_id=_request_id(response),
+                request_id=request_id(response),
                 body_excerpt=response.text,
             ) from None
 
@@ -265,7 +205,7 @@ class AgentsClient:
             try:
                 response = await self._http.request(method, url, headers=self._headers(stream=False), **kw)
             except httpx.TransportError as exc:
-                raise AgentsConnectionError(url, _reason(exc)) from None
+                raise AgentsConnectionError(url, transport_reason(exc)) from None
             if response.is_success:
                 return response
             await self._raise_or_wait(response, url, attempt, response.text)
@@ -281,7 +221,7 @@ class AgentsClient:
                         return
                     text = (await response.aread()).decode("utf-8", "replace")
             except httpx.TransportError as exc:
-                raise AgentsConnectionError(url, _reason(exc)) from None
+                raise AgentsConnectionError(url, transport_reason(exc)) from None
             await self._raise_or_wait(response, url, attempt, text)
 
     async def _raise_or_wait(self, response: httpx.Response, url: str, attempt: int, text: str) -> None:
@@ -296,8 +236,8 @@ class AgentsClient:
             log.warning("HTTP %s from %s; retry %d/%d in %.1fs", status, redact(url), attempt + 1, self.retries, delay)
             await anyio.sleep(delay)
             return
-        message = _server_message(text) or response.reason_phrase or "no message"
-        kw: dict[str, Any] = {"status": status, "url": url, "request_id": _request_id(response), "body_excerpt": text}
+        message = server_message(text) or response.reason_phrase or "no message"
+        kw: dict[str, Any] = {"status": status, "url": url, "request_id": request_id(response), "body_excerpt": text}
         if status in (401, 403):
             raise AuthenticationError(message, **kw)
         if status == 429:
@@ -319,7 +259,7 @@ class AgentsClient:
                     if sse.event not in IGNORED_EVENTS:
                         yield sse
         except httpx.TransportError as exc:
-            raise StreamInterruptedError(url, received, f"connection broke: {_reason(exc)}") from None
+            raise StreamInterruptedError(url, received, f"connection broke: {transport_reason(exc)}") from None
         for sse in decoder.close():
             if await _handle(sse, url, received):
                 return
@@ -340,63 +280,3 @@ async def _handle(sse: SSEEvent, url: str, received: list[str]) -> bool:
             message = sse.data
         raise StreamInterruptedError(url, received, f"the server sent an error event: {redact(str(message))[:300]}")
     return False
-
-
-def _normalise_chat(payload: Any) -> Any:
-    """OpenAI-compatible servers send `content: null` beside tool_calls and may omit
-    `system_fingerprint`; Heroku sends strings. Accept both."""
-    if isinstance(payload, dict):
-        if payload.get("system_fingerprint") is None:
-            payload["system_fingerprint"] = ""
-        for choice in payload.get("choices") or []:
-            message = choice.get("message") if isinstance(choice, dict) else None
-            if isinstance(message, dict) and message.get("content") is None:
-                message["content"] = ""
-            if isinstance(choice, dict) and choice.get("finish_reason") is None:
-                choice["finish_reason"] = ""
-    return payload
-
-
-def _body(request: BaseModel | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(request, BaseModel):
-        return request.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return dict(request)
-
-
-def _server_message(text: str) -> str:
-    """`error.message`, then `message`, then `detail`, then the raw text (spec 9.2)."""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return text.strip()[:300]
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])
-        if isinstance(error, str):
-            return error
-        for key in ("message", "detail"):
-            if body.get(key):
-                return str(body[key])
-    return text.strip()[:300]
-
-
-def _request_id(response: httpx.Response) -> str | None:
-    return response.headers.get("x-request-id") or response.headers.get("request-id")
-
-
-def _reason(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.ConnectError):
-        cause: BaseException | None = exc
-        while cause is not None:  # httpx wraps the OS error a few levels down
-            if isinstance(cause, ConnectionRefusedError):
-                return "connection refused"
-            cause = cause.__cause__ or cause.__context__
-        text = str(exc).lower()
-        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
-            return "host name not found"
-        return f"connect failed: {redact(str(exc))[:120]}"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out ({type(exc).__name__})"
-    return f"{type(exc).__name__}: {redact(str(exc))[:120]}" if str(exc) else type(exc).__name__
-
