@@ -48,6 +48,11 @@ async def register(
     """
     from heroku_agents.mcp_stdio import server_environment
 
+    api_key = env.get("HEROKU_API_KEY")
+    if app and not api_key:  # before the slow preflight: fail fast on what the user must fix first
+        raise RegistrationError(
+            "--app needs HEROKU_API_KEY to attach the add-on: `export HEROKU_API_KEY=$(heroku auth:token)`"
+        )
     report = await preflight(procfile, config_dir=config_dir, env=server_environment(env))
     count = sum(len(t) for t in report.tools.values())
     out(f"preflight ok: {len(report.tools)} server(s), {count} tool(s); configs checked: "
@@ -57,20 +62,16 @@ async def register(
     result = RegistrationResult(report)
 
     url, key = env.get(f"{alias}_URL"), env.get(f"{alias}_KEY")
-    if app:
-        api_key = env.get("HEROKU_API_KEY")
-        if not api_key:
-            raise RegistrationError(
-                "--app needs HEROKU_API_KEY to attach the add-on: `export HEROKU_API_KEY=$(heroku auth:token)`"
-            )
+    if app and api_key:
         base = env.get("HEROKU_API_URL") or DEFAULT_PLATFORM_URL
         result.attachment = await attach_inference(app, api_key, addon=addon, alias=alias, base_url=base, http=platform_http)
         out(result.attachment.describe())
         if not url:
             config = await app_config_vars(app, api_key, base_url=base, http=platform_http)
-            url, key = config.get(f"{alias}_URL"), config.get(f"{alias}_KEY")
+            name = result.attachment.name  # an add-on attached earlier may carry another alias
+            url, key = config.get(f"{name}_URL"), config.get(f"{name}_KEY")
             if not url:
-                raise RegistrationError(f"{app} has no {alias}_URL config var yet; rerun in a minute")
+                raise RegistrationError(f"{app} has no {name}_URL config var yet; rerun in a minute")
     else:
         out("no --app: skipping the add-on attachment (pass --app APP with HEROKU_API_KEY to attach)")
 

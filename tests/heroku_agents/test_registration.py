@@ -303,3 +303,10 @@ async def test_the_repository_procfile_serves_every_tool_the_shipped_configs_nam
     assert report.process_types == ["mcp-postgres", "mcp-appdiag"]
     assert report.configs_checked == ["app-triage", "db-health", "incident-runbook", "slow-queries"]
     assert report.problems == []
+
+
+async def test_app_without_heroku_api_key_fails_before_starting_any_server(tmp_path: Path) -> None:
+    with anyio.fail_after(5), pytest.raises(RegistrationError) as info:
+        await register(procfile=tmp_path / "absent", config_dir=None, env={}, app="my-mcp-app")
+    assert str(info.value) == "--app needs HEROKU_API_KEY to attach the add-on: `export HEROKU_API_KEY=$(heroku auth:token)`"
+    assert info.value.exit_code == 10
