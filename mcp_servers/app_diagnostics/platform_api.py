@@ -219,7 +219,7 @@ class PlatformAPI:
         if status == 401 or error_id == "unauthorized":
             text = (f"the Heroku Platform API rejected HEROKU_API_KEY ({message}); create a fresh token "
                     "with `heroku authorizations:create --short` and set HEROKU_API_KEY")
-        elif status == 404 and app and (path == app_path(app) or "app" in message.lower()):
+        elif status == 404 and app and (path == app_path(app) or re.search(r"\bapp\b", message, re.I)):
             text = f"app {app} not found or not visible to this API key (check the name with `heroku apps`)"
         elif status == 404:
             text = f"not found: {message} ({method} {path})"

@@ -72,4 +72,5 @@ async def fake_url(fake: FakeHeroku) -> AsyncIterator[str]:
             yield f"http://127.0.0.1:{port}"
         finally:
             server.should_exit = True
+            server.force_exit = True  # do not wait for requests a test left hanging
     sock.close()

@@ -100,7 +100,8 @@ class FakeHeroku:
 
     def fail(self, status: int, *, times: int = 1, method: str | None = None, path_contains: str | None = None,
              error_id: str | None = None, message: str | None = None, retry_after: str | None = None) -> None:
-        """Answer the next `times` matching API calls with `status` and a Heroku error body."""
+        """Answer the next `times` matching API calls with `status` and a Heroku error body
+        (`status=0`: never answer, to exercise the client's timeout)."""
         default_id = {429: "rate_limit", 500: "internal_server_error", 503: "service_unavailable"}.get(status, "bad_request")
         self._faults.append(_Fault(status, times, method, path_contains, error_id or default_id,
                                    message or "Heroku is having a moment; try again.", retry_after))
@@ -145,6 +146,8 @@ class FakeHeroku:
         exchange = Exchange("api", request.method, path, headers, body, 0)
         self.exchanges.append(exchange)
         status, payload, extra = self._answer(request, path, body, authorization)
+        if status == 0:  # fail(0): a server that accepted the request and never answers
+            await anyio.Event().wait()
         exchange.status, exchange.response = status, payload
         out_headers = {"RateLimit-Remaining": str(max(0, self.rate_limit_remaining)), "Request-Id": str(uuid.uuid4()), **extra}
         return JSONResponse(payload, status_code=status, headers=out_headers)
