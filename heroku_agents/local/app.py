@@ -105,7 +105,11 @@ async def agents_heroku(request: Request) -> Response:
     run = AgentRun(agent_request, state.backend, tools, state.settings.max_steps, state.settings.secrets)
     events = run.events()
     # The first model step runs before the response starts: an upstream failure there is an HTTP error.
-    first = await events.__anext__()
+    try:
+        first = await events.__anext__()
+    except Exception as exc:  # noqa: BLE001  (the request's top level: answer 500 with a reason, log the rest)
+        logger.exception("agent run failed before its first event")
+        return error_response(500, f"the local endpoint failed ({type(exc).__name__}); see its log", "internal_error")
     if isinstance(first, RunError):
         status = 429 if first.status == 429 else 502
         return error_response(status, first.message, "rate_limit_error" if status == 429 else "upstream_error")
@@ -114,11 +118,16 @@ async def agents_heroku(request: Request) -> Response:
 
 async def _frames(first: Any, events: AsyncIterator[Any]) -> AsyncIterator[bytes]:
     yield encode_event("message", to_json(first))
-    async for event in events:
-        if isinstance(event, RunError):
-            yield encode_event("error", event.payload())
-        else:
-            yield encode_event("message", to_json(event))
+    try:
+        async for event in events:
+            if isinstance(event, RunError):
+                yield encode_event("error", event.payload())
+            else:
+                yield encode_event("message", to_json(event))
+    # The stream's top level: a bug must still end the stream properly, with a reason and no traceback.
+    except Exception as exc:  # noqa: BLE001
+        logger.exception("agent run failed")
+        yield encode_event("error", {"message": f"the local endpoint failed mid-run ({type(exc).__name__}); see its log", "type": "internal_error"})
     yield encode_done()
 
 
