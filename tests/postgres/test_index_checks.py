@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import psycopg
@@ -17,31 +16,11 @@ from mcp_servers.postgres.checks.indexes import (
 )
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.seed.storage import (
-    DUPLICATE_PAIR, INVALID_INDEX, MISSING_FK, NULL_INDEX, UNUSED_INDEX, plant_healthy_storage, plant_storage_problems,
+    DUPLICATE_PAIR, INVALID_INDEX, MISSING_FK, NULL_INDEX, UNUSED_INDEX,
 )
 from mcp_servers.postgres.settings import PostgresSettings
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module", params=["embedded", "system"])
-def sick_db(request: pytest.FixtureRequest) -> Iterator[str]:
-    cluster = request.getfixturevalue(f"{request.param}_pg")
-    url = cluster.create_database("sick_idx")
-    with psycopg.connect(url, autocommit=True) as conn:
-        plant_storage_problems(conn)
-    yield url
-    cluster.drop_database(url)
-
-
-@pytest.fixture(scope="module", params=["embedded", "system"])
-def healthy_db(request: pytest.FixtureRequest) -> Iterator[str]:
-    cluster = request.getfixturevalue(f"{request.param}_pg")
-    url = cluster.create_database("healthy_idx")
-    with psycopg.connect(url, autocommit=True) as conn:
-        plant_healthy_storage(conn)
-    yield url
-    cluster.drop_database(url)
 
 
 async def run(url: str, *checks: Check) -> list[Finding]:

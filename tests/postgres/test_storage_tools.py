@@ -6,7 +6,6 @@ heroku/cli), restated with raw numbers where the originals wrap them in pg_size_
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -15,7 +14,7 @@ from mcp import Client
 from psycopg.rows import dict_row
 
 from mcp_servers.postgres.seed.storage import (
-    BLOATED_TABLE, MISSING_FK, SEQ_SCAN_TABLE, UNUSED_INDEX, plant_storage_problems,
+    BLOATED_TABLE, MISSING_FK, SEQ_SCAN_TABLE, UNUSED_INDEX,
 )
 from mcp_servers.postgres.server import build_server
 from mcp_servers.postgres.settings import PostgresSettings
@@ -119,16 +118,6 @@ FROM pg_stat_user_tables psut INNER JOIN pg_class ON psut.relid = pg_class.oid
 INNER JOIN vacuum_settings ON pg_class.oid = vacuum_settings.oid
 ORDER BY 1, 2
 """
-
-
-@pytest.fixture(scope="module", params=["embedded", "system"])
-def sick_db(request: pytest.FixtureRequest) -> Iterator[str]:
-    cluster = request.getfixturevalue(f"{request.param}_pg")
-    url = cluster.create_database("sick_tools")
-    with psycopg.connect(url, autocommit=True) as conn:
-        plant_storage_problems(conn)
-    yield url
-    cluster.drop_database(url)
 
 
 def reference(url: str, sql: str) -> list[dict[str, Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -14,31 +13,11 @@ from mcp_servers.postgres.checks.tables import (
 )
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.seed.storage import (
-    BLOATED_TABLE, SEQ_SCAN_TABLE, SEQ_SCANS, plant_healthy_storage, plant_storage_problems,
+    BLOATED_TABLE, SEQ_SCAN_TABLE, SEQ_SCANS,
 )
 from mcp_servers.postgres.settings import PostgresSettings
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module", params=["embedded", "system"])
-def sick_db(request: pytest.FixtureRequest) -> Iterator[str]:
-    cluster = request.getfixturevalue(f"{request.param}_pg")
-    url = cluster.create_database("sick_tbl")
-    with psycopg.connect(url, autocommit=True) as conn:
-        plant_storage_problems(conn)
-    yield url
-    cluster.drop_database(url)
-
-
-@pytest.fixture(scope="module", params=["embedded", "system"])
-def healthy_db(request: pytest.FixtureRequest) -> Iterator[str]:
-    cluster = request.getfixturevalue(f"{request.param}_pg")
-    url = cluster.create_database("healthy_tbl")
-    with psycopg.connect(url, autocommit=True) as conn:
-        plant_healthy_storage(conn)
-    yield url
-    cluster.drop_database(url)
 
 
 async def run(url: str, *checks: Check) -> list[Finding]:

@@ -109,13 +109,6 @@ class Check:
     remediation: str | None = None
     description: str = ""
 
-    def with_limits(self, **overrides: Any) -> "Check":
-        """A copy of this check with some thresholds replaced (validated by the Limits model)."""
-        from dataclasses import replace
-
-        limits = type(self.limits).model_validate({**self.limits.model_dump(), **overrides})
-        return replace(self, limits=limits)
-
     def query(self, facts: DbFacts) -> str:
         return self.sql(facts) if callable(self.sql) else self.sql
 
