@@ -77,11 +77,11 @@ async def test_ttl_seconds_kills_a_slow_tool_and_its_children(app, client: httpx
     with anyio.fail_after(20):
         response = await client.post("/v1/agents/heroku", json={
             "model": "m", "messages": [user("sleep")],
-            "tools": [{"type": "mcp", "name": "sleep_for", "runtime_params": {"ttl_seconds": 2}}],
+            "tools": [{"type": "mcp", "name": "sleep_for", "runtime_params": {"ttl_seconds": 3}}],
         })
     (result,) = _tool_results(response.content)
     assert result == {"content": [{"type": "text", "text": (
-        "Error: mcp-flaky/sleep_for did not finish within ttl_seconds=2; its process was killed. Try narrower arguments."
+        "Error: mcp-flaky/sleep_for did not finish within ttl_seconds=3; its process was killed. Try narrower arguments."
     )}], "isError": True}
     pids = [int(p.read_text()) for p in pid_dir.glob("*.pid")]
     assert len(pids) == 2  # the server and the child it started
