@@ -23,7 +23,7 @@ from heroku_agents.errors import EXIT_CODES, AgentsError, redact
 from heroku_agents.models import AgentRequest
 from heroku_agents.procfile import ProcfileError, load_procfile
 
-__all__ = ["main", "build_parser", "drive"]
+__all__ = ["main", "build_parser", "drive", "bare_tool_names"]
 
 LOCAL_MODEL = "claude-4-sonnet"  # the name sent to the local endpoint when nothing names a model
 
@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--model", help="override the config's model")
     parser.add_argument("--procfile", type=Path, default=None, help="Procfile of the MCP servers (default: ./Procfile)")
+    parser.add_argument(
+        "--bare-names", action="store_true",
+        help="send mcp tool names without their 'process_type/' prefix (Heroku's documented request form; "
+             "the namespaced form is what its stream uses, and what the local endpoint also accepts)",
+    )
     parser.add_argument("--max-turns", type=int, default=DEFAULT_MAX_TURNS, help="chat mode: model steps before giving up")
     return parser
 
@@ -84,6 +89,12 @@ async def drive(
     return results
 
 
+def bare_tool_names(request: AgentRequest) -> AgentRequest:
+    """`mcp-postgres/pg_diagnose` -> `pg_diagnose` for every mcp tool (heroku_tools keep their names)."""
+    tools = [t.model_copy(update={"name": t.name.rsplit("/", 1)[-1]}) if t.type == "mcp" else t for t in request.tools or []]
+    return request.model_copy(update={"tools": tools or request.tools})
+
+
 def _server_env(env: Mapping[str, str]) -> dict[str, str]:
     from heroku_agents.mcp_stdio import server_environment
 
@@ -104,6 +115,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         request = config.to_request(model=fallback, prompt=args.prompt)
         if args.model:
             request = request.model_copy(update={"model": args.model})
+        if args.bare_names:
+            request = bare_tool_names(request)
         modes = ["agents", "chat"] if args.mode == "both" else [args.mode]
         results = anyio.run(lambda: drive(request, modes, renderer, config_name=config.name, procfile=procfile,
                                           env=env, max_turns=args.max_turns))

@@ -163,3 +163,13 @@ async def test_without_inference_url_the_driver_starts_the_local_endpoint_and_ru
         assert f"{a + b}" in figures["final_answer"]
     chat = [line for line in lines if line["type"] == "run_finished"][1]["figures"]
     assert chat["setup"] > 0 and chat["model_time"] > 0
+
+
+async def test_bare_names_sends_mcp_tools_without_their_process_type() -> None:
+    seen: list[dict[str, Any]] = []
+    async with serve_local(replay_app(seen)) as url:
+        code, _, _ = await run_main(["incident-runbook", "--json", "--bare-names"],
+                                    {"INFERENCE_URL": url, "INFERENCE_KEY": KEY, "HEROKU_APP_NAME": "shop"})
+    assert code == 0
+    assert [t["name"] for t in seen[0]["body"]["tools"]] == [
+        "app_overview", "analyze_logs", "recent_releases", "pg_diagnose", "pg_activity", "dyno_run_command"]
