@@ -10,6 +10,7 @@ from mcp.server import MCPServer
 
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
+from mcp_servers.common.schemas import compact_tool_schemas
 
 __all__ = ["build_server", "AppDiagState", "SERVER_NAME"]
 
@@ -47,4 +48,5 @@ def build_server(settings: AppDiagSettings | None = None, *, api: PlatformAPI | 
     from mcp_servers.app_diagnostics.tools import register_all
 
     register_all(server, api, settings)
+    compact_tool_schemas(server, full_output=settings.full_output_schemas)
     return server

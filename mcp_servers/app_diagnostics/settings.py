@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from mcp_servers.common.schemas import full_output_schemas_requested
+
 __all__ = [
     "AppDiagSettings",
     "DEFAULT_API_URL",
@@ -48,6 +50,7 @@ class AppDiagSettings(BaseModel):
     log_timeout_s: float = DEFAULT_LOG_TIMEOUT_S
     http_probe_timeout_s: float = DEFAULT_PROBE_TIMEOUT_S
     http_probe_allow_private: bool = False
+    full_output_schemas: bool = False  # MCP_FULL_OUTPUT_SCHEMAS: publish nested row models too
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "AppDiagSettings":
@@ -74,6 +77,7 @@ class AppDiagSettings(BaseModel):
             log_timeout_s=_number("HEROKU_LOG_TIMEOUT_S", DEFAULT_LOG_TIMEOUT_S),
             http_probe_timeout_s=_number("HTTP_PROBE_TIMEOUT_S", DEFAULT_PROBE_TIMEOUT_S),
             http_probe_allow_private=(env.get("HTTP_PROBE_ALLOW_PRIVATE") or "").strip().lower() in _TRUE,
+            full_output_schemas=full_output_schemas_requested(env),
         )
 
     @property

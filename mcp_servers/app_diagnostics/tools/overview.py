@@ -7,14 +7,15 @@ from collections import Counter
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.app_diagnostics.tools._fetch import gather
+from mcp_servers.app_diagnostics.tools._render import render_overview
 from mcp_servers.common.redact import truncate
-from mcp_servers.common.results import Finding, Status, worst
+from mcp_servers.common.results import Finding, Status, tool_result, worst
 
 __all__ = ["register", "AppOverview", "build_overview", "FEATURES_THAT_MATTER"]
 
@@ -252,10 +253,11 @@ def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> 
     )
     async def app_overview(
         app: Annotated[str | None, Field(description="Heroku app name or id; default HEROKU_APP_NAME.")] = None,
-    ) -> AppOverview:
+    ) -> Annotated[CallToolResult, AppOverview]:
         """Start here for "what is wrong with my app?". Returns the app (generation, stack, region,
         maintenance), each process type's desired quantity against its dynos (up/starting/crashed/idle),
         the last releases with status, add-ons with state and plan, the features that matter, and red/
         yellow findings: web scaled to 0 (H14), crashed dynos, crash loops, failed or pending releases,
         add-ons not provisioned, runtime metrics off. Needs HEROKU_API_KEY."""
-        return await build_overview(api, resolve_app(app, settings))
+        overview = await build_overview(api, resolve_app(app, settings))
+        return tool_result(overview, render_overview(overview))

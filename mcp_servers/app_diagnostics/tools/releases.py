@@ -8,14 +8,15 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from mcp.server import MCPServer
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI, PlatformAPIError, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.app_diagnostics.tools._fetch import gather
+from mcp_servers.app_diagnostics.tools._render import render_releases
 from mcp_servers.common.redact import redact_text, truncate
-from mcp_servers.common.results import Finding, Status, worst
+from mcp_servers.common.results import Finding, Status, tool_result, worst
 
 __all__ = ["register", "RecentReleases", "build_releases", "config_diff", "names_from_description"]
 
@@ -218,9 +219,10 @@ def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> 
     async def recent_releases(
         app: Annotated[str | None, Field(description="Heroku app name or id; default HEROKU_APP_NAME.")] = None,
         limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="How many releases, newest first.")] = DEFAULT_LIMIT,
-    ) -> RecentReleases:
+    ) -> Annotated[CallToolResult, RecentReleases]:
         """Use when errors started "recently" or after a deploy. Lists the newest releases with status
         and kind (deploy, config, rollback, add-on), the config-var NAMES each one added, removed or
         changed (values are never shown), the build behind it, failed builds that released nothing, and
         the newest release you could roll back to. Needs HEROKU_API_KEY."""
-        return await build_releases(api, resolve_app(app, settings), limit)
+        releases = await build_releases(api, resolve_app(app, settings), limit)
+        return tool_result(releases, render_releases(releases))
