@@ -70,17 +70,50 @@ def rank_tools(goal: str, context: str, tools: list[ToolSpec]) -> list[tuple[flo
     return [(score, tool) for score, _, tool in scored]
 
 
-def fill_arguments(tool: ToolSpec, message: str) -> dict[str, Any] | None:
-    """Required arguments from defaults, enums and the message; None when one cannot be filled."""
+def fill_arguments(
+    tool: ToolSpec, message: str, evidence: list[Any] | None = None, *, skip: set[str] | frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
+    """Required arguments from defaults, enums and the message (SQL also from earlier tool results,
+    e.g. the worst query of a top-queries report for an explain tool); None when none can be filled
+    or every candidate is in `skip` (argument JSON already tried)."""
     schema = tool.input_schema or {}
     properties: dict[str, Any] = schema.get("properties") or {}
-    arguments: dict[str, Any] = {}
-    for name in schema.get("required") or []:
-        value = _fill_one(name, properties.get(name) or {}, message)
-        if value is None:
-            return None
-        arguments[name] = value
-    return arguments
+    required = schema.get("required") or []
+    sql_names = [n for n in required if n in ("sql", "query")]
+    candidates: list[Any] = [None]
+    if sql_names and evidence:
+        candidates += list(_sql_in(evidence))
+    for candidate in candidates:
+        arguments: dict[str, Any] = {}
+        for name in required:
+            value = _fill_one(name, properties.get(name) or {}, message)
+            if value is None and name in sql_names:
+                value = candidate
+            if value is None:
+                break
+            arguments[name] = value
+        else:
+            if _arguments_text(arguments) not in skip:
+                return arguments
+    return None
+
+
+def _arguments_text(arguments: dict[str, Any]) -> str:
+    return json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
+
+
+def _sql_in(data: Any) -> Any:
+    """Complete read statements found under query/sql keys of structured results, in order."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in ("query", "sql", "statement") and isinstance(value, str) and not value.endswith("…") \
+                    and re.match(r"\s*(select|with)\b", value, re.I):
+                yield value
+            else:
+                yield from _sql_in(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _sql_in(item)
 
 
 def _fill_one(name: str, prop: dict[str, Any], message: str) -> Any:
@@ -131,29 +164,38 @@ class OfflinePlanner:
     async def step(self, messages: list[dict[str, Any]], tools: list[ToolSpec], options: StepOptions | None = None) -> Step:
         goal = next((m.get("content") or "" for m in reversed(messages) if m.get("role") == "user"), "")
         context = "\n".join(m.get("content") or "" for m in messages if m.get("role") == "system")
-        called = [c["function"]["name"] for m in messages if m.get("role") == "assistant" for c in m.get("tool_calls") or []]
+        calls = {c["id"]: c["function"] for m in messages if m.get("role") == "assistant" for c in m.get("tool_calls") or []}
         results = [(m.get("name") or "", parse_tool_content(m.get("content") or "")) for m in messages if m.get("role") == "tool"]
+        outcomes = {m.get("tool_call_id"): parse_tool_content(m.get("content") or "") for m in messages if m.get("role") == "tool"}
+        # a tool counts as done once it answered; one that failed may be retried with other arguments
+        done = {f["name"] for cid, f in calls.items() if cid in outcomes and not outcomes[cid].error}
+        tried = [(f["name"], f.get("arguments") or "{}") for f in calls.values()]
         prompt_tokens = sum(_estimate(json.dumps(m, default=str)) for m in messages) + _estimate(json.dumps([t.name for t in tools]))
         call = None
-        if len(set(called)) < self.max_tool_steps and not _has_findings(results):
-            call = self._next_call(goal, context, tools, set(called))
+        if len(done) < self.max_tool_steps and len(tried) < self.max_tool_steps + 2 and not _has_findings(results):
+            evidence = [outcome.data for _, outcome in results if not outcome.error]
+            call = self._next_call(goal, context, tools, done, evidence, tried)
         if call is not None:
             content = f"Calling {call.name}: it best matches the request among the offered tools."
             return Step(content=content, tool_calls=(call,), usage=_usage(prompt_tokens, content))
         answer = compose_answer(goal, results, offered=[t.name for t in tools])
         return Step(content=answer, usage=_usage(prompt_tokens, answer))
 
-    def _next_call(self, goal: str, context: str, tools: list[ToolSpec], called: set[str]) -> PlannedCall | None:
+    def _next_call(
+        self, goal: str, context: str, tools: list[ToolSpec], done: set[str], evidence: list[Any],
+        tried: list[tuple[str, str]],
+    ) -> PlannedCall | None:
         ranked = rank_tools(goal, context, tools)
         if not ranked:
             return None
         best = ranked[0][0]
         for score, tool in ranked:
-            if tool.name in called:
+            if tool.name in done:
                 continue
-            if called and score < 0.6 * best:
+            if tried and score < 0.6 * best:
                 return None  # the rest are weak matches; answer with what we have
-            arguments = fill_arguments(tool, goal)
+            used = {args for name, args in tried if name == tool.name}
+            arguments = fill_arguments(tool, goal, evidence, skip=used)
             if arguments is not None:
                 return PlannedCall(tool.name, arguments)
         return None

@@ -108,6 +108,7 @@ def compose_answer(goal: str, results: list[tuple[str, ToolOutcome]], *, offered
             if data.get("stderr"):
                 lines += ["stderr:", "```", str(data["stderr"]).strip()[:MAX_TEXT], "```"]
         else:
-            lines.append(outcome.text.strip()[:MAX_TEXT] or "(empty result)")
+            text = outcome.text.strip()[:MAX_TEXT] or "(empty result)"
+            lines += ["```", text, "```"] if "\n" in text else [text]  # keep the tool's own layout
         lines.append("")
     return "\n".join(lines).strip() + f"\n\n{note}"

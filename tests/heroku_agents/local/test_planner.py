@@ -51,6 +51,18 @@ def test_required_arguments_come_from_the_message_or_the_tool_is_skipped() -> No
     assert fill_arguments(enum_tool, "do a full scan") == {"mode": "full", "limit": 5}
 
 
+def test_sql_arguments_come_from_earlier_results_and_a_refused_one_is_not_tried_again() -> None:
+    explain = ToolSpec("mcp-postgres/pg_explain", "Explain a query plan.", {"type": "object", "required": ["sql"], "properties": {"sql": {"type": "string"}}})
+    evidence = [{"queries": [
+        {"query": "INSERT INTO t VALUES ($1)"}, {"query": "SELECT * FROM big WHERE a = $1 …"},
+        {"query": "SELECT pg_sleep($1)"}, {"query": "WITH x AS (SELECT 1) SELECT * FROM x"},
+    ]}]
+    assert fill_arguments(explain, "why slow?", evidence) == {"sql": "SELECT pg_sleep($1)"}
+    assert fill_arguments(explain, "why slow?", evidence, skip={'{"sql":"SELECT pg_sleep($1)"}'}) == {
+        "sql": "WITH x AS (SELECT 1) SELECT * FROM x"}
+    assert fill_arguments(explain, "why slow?", []) is None
+
+
 async def test_planner_answers_from_findings_by_severity_with_remediation() -> None:
     findings = [
         {"check": "cache_hit", "status": "green", "summary": "99% hits"},
