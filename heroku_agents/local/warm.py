@@ -79,6 +79,8 @@ class WarmPool:
     @asynccontextmanager
     async def lease(self, entry: "ServerEntry") -> AsyncIterator[tuple[Any, ServerProcess] | None]:
         idle = self._idle.get(entry.process.name) or []
+        while idle and idle[-1].server.process.returncode is not None:  # died while idle: replace it
+            self._retire(idle.pop(), entry)
         if not idle or self._tg is None:
             yield None
             return
@@ -91,10 +93,14 @@ class WarmPool:
             if ok and warm.server.process.returncode is None:
                 idle.append(warm)
             else:
-                warm.server.kill()
-                warm.stop.set()
-                if self._tg is not None:
-                    self._tg.start_soon(self._hold, entry)
+                self._retire(warm, entry)
+
+    def _retire(self, warm: _Warm, entry: "ServerEntry") -> None:
+        """Kill a process that failed, timed out, was cancelled or died; start its replacement."""
+        warm.server.kill()
+        warm.stop.set()
+        if self._tg is not None:
+            self._tg.start_soon(self._hold, entry)
 
     async def aclose(self) -> None:
         for idle in self._idle.values():
