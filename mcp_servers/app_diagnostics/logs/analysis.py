@@ -2,97 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timezone
 
 from mcp_servers.app_diagnostics.logs.codes import CODES
 from mcp_servers.app_diagnostics.logs.models import (
-    AddonHealth, CodeCount, DynoHealth, ErrorBurst, Latency, LogAnalysis, MinuteBucket, ParseStats, PathStat,
-    ReleaseRef, StatusCount,
+    AddonHealth, CodeCount, DynoHealth, LogAnalysis, MinuteBucket, ParseStats, PathStat, ReleaseRef,
+    StatusCount,
 )
 from mcp_servers.app_diagnostics.logs.parser import (
     AddonMetrics, AppOutput, DynoError, DynoNotice, LogplexError, MemoryUse, ProcessExit, ReleaseEvent, RouterLine,
     RuntimeMetrics, StateChange, parse_line,
 )
+from mcp_servers.app_diagnostics.logs.stats import find_bursts, latency, normalise_path, percentile, utc
 from mcp_servers.common.redact import redact_text, truncate
 
-__all__ = ["analyze_lines", "normalise_path", "percentile", "MAX_TIMELINE", "BURST_MIN_ERRORS"]
+__all__ = ["analyze_lines", "normalise_path", "percentile", "MAX_TIMELINE"]
 
 MAX_PATHS = 5
 MAX_TIMELINE = 60  # minutes shown; the log-session buffer (1500 lines) rarely spans more
 MAX_SAMPLES = 5
-BURST_MIN_ERRORS = 5  # a minute with at least this many errors ...
-BURST_MIN_RATE = 0.10  # ... that are at least 10 % of its requests is part of an error burst
-_PATH_CACHE_MAX = 50_000
-
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_HEX = re.compile(r"^[0-9a-fA-F]{16,}$")
-_TOKEN = re.compile(r"^(?=.*\d)[A-Za-z0-9_\-]{20,}$")
-_path_cache: dict[str, str] = {}
-
-
-def normalise_path(path: str | None) -> str:
-    """`/users/123/posts/9f1c…?page=2` -> `/users/:id/posts/:uuid` (ids, uuids, hashes, tokens; no query)."""
-    if not path:
-        return "(none)"
-    cached = _path_cache.get(path)
-    if cached is not None:
-        return cached
-    bare = path.split("?", 1)[0].split("#", 1)[0] or "/"
-    parts = []
-    for segment in bare.split("/"):
-        if segment.isdigit():
-            segment = ":id"
-        elif len(segment) >= 16 and (_UUID.match(segment) or _HEX.match(segment)):
-            segment = ":uuid" if "-" in segment else ":hash"
-        elif len(segment) >= 20 and _TOKEN.match(segment):
-            segment = ":token"
-        parts.append(segment)
-    result = truncate("/".join(parts), 120) or "/"
-    if len(_path_cache) >= _PATH_CACHE_MAX:
-        _path_cache.clear()
-    _path_cache[path] = result
-    return result
-
-
-def percentile(ordered: list[int], fraction: float) -> int | None:
-    """Nearest-rank percentile of an already sorted list."""
-    if not ordered:
-        return None
-    rank = max(1, -(-int(fraction * 1000) * len(ordered) // 1000))  # ceil(fraction * n)
-    return ordered[min(rank, len(ordered)) - 1]
-
-
-def _latency(values: list[int]) -> Latency:
-    values.sort()
-    if not values:
-        return Latency()
-    return Latency(count=len(values), p50=percentile(values, 0.5), p95=percentile(values, 0.95),
-                   p99=percentile(values, 0.99), max=values[-1])
-
-
-_utc_cache: dict[str, str] = {}
-
-
-def utc(ts: str) -> str:
-    """An ISO timestamp as a UTC string that sorts correctly (`2024-05-01T12:00:01`)."""
-    if ts.endswith("+00:00") or ts.endswith("Z"):
-        return ts[:19]
-    cached = _utc_cache.get(ts)
-    if cached is None:
-        try:
-            parsed = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-            if parsed.tzinfo is not None:
-                parsed = parsed.astimezone(timezone.utc)
-            cached = parsed.strftime("%Y-%m-%dT%H:%M:%S")
-        except ValueError:
-            cached = ts[:19]
-        if len(_utc_cache) < 10_000:
-            _utc_cache[ts] = cached
-    return cached
-
 
 class _Dyno:
     __slots__ = ("state", "crashes", "exits", "errors", "mem_max", "mem_last", "quota", "pct_max", "load_max")
@@ -250,7 +179,7 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
     router_errors = sum(stat[1] for stat in paths.values())
     path_stats = [_path_stat(key, stat) for key, stat in paths.items()]
     timeline = [_minute(minute, b) for minute, b in sorted(minutes.items())]
-    bursts = _bursts(timeline, release_refs)
+    bursts = find_bursts(timeline, release_refs)
     from mcp_servers.app_diagnostics.logs.findings import findings_for
 
     analysis = LogAnalysis(
@@ -264,8 +193,8 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
         findings=[],
         codes=[_code_count(code, n, code_paths.get(code), socks.get(code)) for code, n in codes.most_common()],
         statuses=[StatusCount(status=s, count=n) for s, n in sorted(statuses.items())],
-        service=_latency(services),
-        connect=_latency(connects),
+        service=latency(services),
+        connect=latency(connects),
         slowest_paths=sorted((p for p in path_stats if p.p95_ms is not None),
                              key=lambda p: (-(p.p95_ms or 0), -p.requests))[:MAX_PATHS],
         failing_paths=sorted((p for p in path_stats if p.errors), key=lambda p: (-p.errors, p.path))[:MAX_PATHS],
@@ -315,37 +244,3 @@ def _dyno_health(name: str, d: _Dyno) -> DynoHealth:
     return DynoHealth(dyno=name, last_state=d.state, crashes=d.crashes, exits=dict(d.exits),
                       runtime_errors=dict(d.errors), memory_max_mb=d.mem_max, memory_last_mb=d.mem_last,
                       memory_quota_mb=d.quota, memory_max_pct=pct, load_avg_1m_max=d.load_max)
-
-
-def _minutes_between(earlier: str, later: str) -> float:
-    a = datetime.fromisoformat(earlier[:19])
-    b = datetime.fromisoformat(later[:19])
-    return round((b - a).total_seconds() / 60, 1)
-
-
-def _bursts(timeline: list[MinuteBucket], releases: list[ReleaseRef]) -> list[ErrorBurst]:
-    """Runs of consecutive minutes with many errors, each tied to the last release before it."""
-    bursts: list[ErrorBurst] = []
-    current: ErrorBurst | None = None
-    previous_minute: str | None = None
-    ordered = sorted(releases, key=lambda r: r.at)
-    for b in timeline:
-        hot = b.errors >= BURST_MIN_ERRORS and (b.requests == 0 or b.errors / b.requests >= BURST_MIN_RATE)
-        if not hot:
-            continue
-        contiguous = current is not None and previous_minute is not None and _minutes_between(previous_minute, b.minute) <= 1
-        if contiguous:
-            current.end = b.minute
-            current.errors += b.errors
-            for code, n in b.codes.items():
-                current.codes[code] = current.codes.get(code, 0) + n
-        else:
-            current = ErrorBurst(start=b.minute, end=b.minute, errors=b.errors, codes=dict(b.codes))
-            bursts.append(current)
-        previous_minute = b.minute
-    for burst in bursts:
-        before = [r for r in ordered if r.at[:16] <= burst.start]
-        if before:
-            burst.after_release = before[-1]
-            burst.minutes_after_release = max(0.0, _minutes_between(before[-1].at, burst.start))
-    return bursts[-10:]
