@@ -57,6 +57,7 @@ def test_decoder_accepts_crlf_and_cr_line_ends_split_between_chunks() -> None:
             assert list(iter_events([stream[:cut], stream[cut:]])) == _spec_events()
     # a CRLF whose LF arrives in the next chunk is one line end, not two
     assert list(iter_events([b"data:a\r", b"\ndata:b\r\n\r\n"])) == [SSEEvent("message", "a\nb")]
+    assert list(iter_events([b"data:a\r", b"", b"\ndata:b\r", b"\r"])) == [SSEEvent("message", "a\nb")]
 
 
 def test_decoder_tolerates_the_space_after_the_colon_and_joins_multiline_data() -> None:
