@@ -1,6 +1,7 @@
 """Async client of the Heroku Platform API (v3): auth, Range pagination, rate-limit pacing, retries.
 
-Every failure a tool should explain is a `PlatformAPIError`, a `ToolError` the model reads:
+Every failure a tool should explain is a `PlatformAPIError` (messages built in `platform_errors.py`),
+a `ToolError` the model reads:
 
     ToolError (mcp SDK)
      └── PlatformAPIError      .status (HTTP status or None), .error_id (Heroku's `id`), .request_id
@@ -26,13 +27,13 @@ from urllib.parse import quote, urlsplit
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
-from mcp_servers.common.redact import redact_text
+from mcp_servers.app_diagnostics.platform_errors import MISSING_KEY, PlatformAPIError, error_from_response
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["PlatformAPI", "PlatformAPIError", "resolve_app", "app_path", "ACCEPT"]
+__all__ = ["PlatformAPI", "PlatformAPIError", "MISSING_KEY", "resolve_app", "app_path", "ACCEPT"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,24 +44,8 @@ MAX_PAGE_SIZE = 1000
 MAX_PAGES = 20  # a bound on one listing: 20 pages of up to 1000 items
 MAX_BACKOFF_S = 10.0
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
-MISSING_KEY = (
-    "HEROKU_API_KEY is not set, so the Heroku Platform API cannot be called; create a token with "
-    "`heroku authorizations:create --short` and set HEROKU_API_KEY (analyze_logs on pasted log text "
-    "and http_probe work without it)"
-)
 _APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-
-
-class PlatformAPIError(ToolError):
-    """A Platform API call failed in a way the caller (and the model) can act on."""
-
-    def __init__(self, message: str, *, status: int | None = None, error_id: str | None = None,
-                 request_id: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_id = error_id
-        self.request_id = request_id
 
 
 def resolve_app(app: str | None, settings: AppDiagSettings) -> str:
@@ -151,9 +136,6 @@ class PlatformAPI:
         if raw is not None and raw.strip().lstrip("-").isdigit():
             self.rate_limit_remaining = int(raw)
 
-    def _clean(self, text: str) -> str:
-        return redact_text(text, self.settings.secrets)
-
     # -- requests -------------------------------------------------------------------------------
 
     async def request(
@@ -207,35 +189,8 @@ class PlatformAPI:
 
     def _error(self, response: "httpx.Response", method: str, path: str, app: str | None,
                attempts: int | None = None) -> PlatformAPIError:
-        status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        body = body if isinstance(body, dict) else {}
-        error_id = str(body.get("id") or f"http_{status}")
-        message = self._clean(str(body.get("message") or response.reason_phrase or "no message")).strip()
-        request_id = response.headers.get("Request-Id")
-        if status == 401 or error_id == "unauthorized":
-            text = (f"the Heroku Platform API rejected HEROKU_API_KEY ({message}); create a fresh token "
-                    "with `heroku authorizations:create --short` and set HEROKU_API_KEY")
-        elif status == 404 and app and (path == app_path(app) or re.search(r"\bapp\b", message, re.I)):
-            text = f"app {app} not found or not visible to this API key (check the name with `heroku apps`)"
-        elif status == 404:
-            text = f"not found: {message} ({method} {path})"
-        elif status == 403:
-            text = f"this API key may not read {path} ({message}); ask the app's owner for access"
-        elif status == 429:
-            text = (f"the Heroku API rate limit is used up ({message.splitlines()[0]}) after "
-                    f"{attempts} attempts; wait a minute and retry, fewer calls help")
-        elif status >= 500:
-            text = (f"the Heroku Platform API failed {method} {path} with HTTP {status} ({message}) "
-                    f"after {attempts} attempts; check https://status.heroku.com and retry")
-        else:
-            text = f"the Heroku Platform API refused {method} {path}: {message} ({error_id}, HTTP {status})"
-        if request_id:
-            text += f" [Request-Id {request_id}]"
-        return PlatformAPIError(text, status=status, error_id=error_id, request_id=request_id)
+        return error_from_response(response, method, path, app=app, app_path=app_path(app) if app else None,
+                                   secrets=self.settings.secrets, attempts=attempts)
 
     def _json(self, response: "httpx.Response", path: str) -> Any:
         try:

@@ -3,7 +3,6 @@ import pytest
 from conftest import FAKE_URL
 from fake_platform import FakeHeroku
 from mcp import Client
-from pydantic import SecretStr
 
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI
 from mcp_servers.app_diagnostics.server import build_server

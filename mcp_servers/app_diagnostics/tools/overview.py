@@ -3,7 +3,6 @@ features, and flags for what is wrong (web=0, crashed dynos, crash loops, failed
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
