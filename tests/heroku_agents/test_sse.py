@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heroku_agents.models import parse_event
 from heroku_agents.sse import DONE_FRAME, SSEDecoder, SSEEvent, aiter_events, encode_done, encode_event, iter_events
@@ -111,3 +113,22 @@ async def test_async_decoder_matches_the_sync_one() -> None:
 
     assert [e async for e in aiter_events(chunks())] == _spec_events()
     assert json.loads(_spec_events()[0].data)["id"] == "chatcmpl-184410e4ae2b7bb5180ae"
+
+
+_names = st.sampled_from(["message", "done", "heartbeat", "error"])
+_payloads = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=st.lists(st.tuples(_names, _payloads), min_size=1, max_size=5), cuts=st.lists(st.integers(0, 10_000), max_size=8),
+       newline=st.sampled_from([b"\n", b"\r\n", b"\r"]))
+def test_any_encoded_events_decode_back_whatever_the_chunking_and_line_ends(events, cuts, newline) -> None:
+    stream = b"".join(encode_event(name, {"v": payload}) for name, payload in events).replace(b"\n", newline)
+    points = sorted({c % (len(stream) + 1) for c in cuts})
+    chunks = [stream[a:b] for a, b in zip([0, *points], [*points, len(stream)])]
+    decoded = list(iter_events(chunks))
+    assert [(e.event, e.json()) for e in decoded] == [(name, {"v": payload}) for name, payload in events]
