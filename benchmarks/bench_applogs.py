@@ -55,8 +55,13 @@ def run() -> dict:
     return {
         "lines": LINES,
         "understood": understood,
-        "parse": {**parse, "target_lines_per_s": TARGET_LINES_PER_S, "met": parse["best_lines_per_s"] >= TARGET_LINES_PER_S},
-        "parse_and_analyze": {**analyze, "target_lines_per_s": TARGET_LINES_PER_S,
-                              "met": analyze["best_lines_per_s"] >= TARGET_LINES_PER_S},
+        "parse": {**parse, **_verdict(parse)},
+        "parse_and_analyze": {**analyze, **_verdict(analyze)},
         "analyze_logs_pasted_text": pasted,
     }
+
+
+def _verdict(rates: dict[str, float]) -> dict[str, object]:
+    # On a shared machine wall time includes waiting for a core; CPU time does not.
+    return {"target_lines_per_s": TARGET_LINES_PER_S, "met": rates["best_lines_per_s"] >= TARGET_LINES_PER_S,
+            "met_cpu": rates["best_cpu_lines_per_s"] >= TARGET_LINES_PER_S}

@@ -65,6 +65,7 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
     current_minute: str | None = None
     bucket: list = []
     path_keys: dict[str, str] = {}  # "METHOD raw-path" -> "METHOD normalised-path"
+    n_router = n_app = 0  # the two most common kinds, counted in locals (the hot path)
 
     for line in lines:
         total += 1
@@ -91,21 +92,21 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
             if bucket is None:
                 bucket = minutes[minute] = [0, 0, Counter(), []]
         if kind is RouterLine:
-            kinds["router"] += 1
-            status, code, service = event.status, event.code, event.service
+            n_router += 1
+            _, at, code, _, method, path, _, _, _, _, connect, service, status, _, _, _, sock, _, _, _ = event
             bucket[0] += 1
-            is_error = (status is not None and status >= 500) or event.at == "error"
+            is_error = (status is not None and status >= 500) or at == "error"
             if status is not None:
                 statuses[status] += 1
             if service is not None:
                 services.append(service)
                 bucket[3].append(service)
-            if event.connect is not None:
-                connects.append(event.connect)
-            raw = f"{event.method} {event.path}"
+            if connect is not None:
+                connects.append(connect)
+            raw = f"{method} {path}"
             key = path_keys.get(raw)
             if key is None:
-                key = path_keys[raw] = f"{event.method or '-'} {normalise_path(event.path)}"
+                key = path_keys[raw] = f"{method or '-'} {normalise_path(path)}"
             stat = paths.get(key)
             if stat is None:
                 stat = paths[key] = [0, 0, [], Counter()]
@@ -117,13 +118,13 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
                 code_paths[code][key] += 1
                 stat[3][code] += 1
                 bucket[2][code] += 1
-                if event.sock:
-                    socks[code][event.sock] += 1
+                if sock:
+                    socks[code][sock] += 1
             if is_error:
                 stat[1] += 1
                 bucket[1] += 1
         elif kind is AppOutput:
-            kinds["app"] += 1
+            n_app += 1
         elif kind is RuntimeMetrics:
             kinds["runtime_metrics"] += 1
             dyno = dynos[event.source]
@@ -175,7 +176,11 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
             elif kind is DynoNotice:
                 pass
 
-    requests = kinds["router"]
+    if n_router:
+        kinds["router"] = n_router
+    if n_app:
+        kinds["app"] = n_app
+    requests = n_router
     router_errors = sum(stat[1] for stat in paths.values())
     path_stats = [_path_stat(key, stat) for key, stat in paths.items()]
     timeline = [_minute(minute, b) for minute, b in sorted(minutes.items())]
