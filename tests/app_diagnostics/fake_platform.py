@@ -301,3 +301,15 @@ def _default_log_lines(fake: FakeApp) -> list[str]:
     scenario = LogScenario(app=fake.app["name"], host=fake.app["web_url"].split("//")[1].rstrip("/"),
                            web_dynos=web, worker_dynos=workers, release_version=current)
     return generate_lines(MAX_LOG_LINES, scenario)
+
+
+if __name__ == "__main__":  # try mcp-appdiag offline: python tests/app_diagnostics/fake_platform.py [PORT]
+    import sys
+
+    import uvicorn
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 5050
+    print(f"fake Heroku Platform API on http://127.0.0.1:{port}; point the server at it with\n"
+          f"  HEROKU_API_URL=http://127.0.0.1:{port} HEROKU_API_KEY={FAKE_API_KEY} HEROKU_APP_NAME=acme-shop\n"
+          f"apps: {', '.join(build_world().apps)}", file=sys.stderr)
+    uvicorn.run(FakeHeroku(), host="127.0.0.1", port=port, log_level="warning")
