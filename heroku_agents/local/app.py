@@ -96,8 +96,9 @@ async def agents_heroku(request: Request) -> Response:
     except ValueError as exc:
         message = validation_message(exc) if isinstance(exc, ValidationError) else str(exc)
         return error_response(400, message)
-    with anyio.move_on_after(state.settings.registry_timeout + 5):
-        await state.ready.wait()
+    # Only the servers this request names must have synced (a hung server delays no one else).
+    mcp_names = [tool.name for tool in agent_request.tools or [] if tool.type == "mcp"]
+    await state.registry.wait_for(mcp_names, state.settings.registry_timeout + 5)
     try:
         tools = bind_tools(agent_request, state.registry, state.executor)
     except ToolBindingError as exc:

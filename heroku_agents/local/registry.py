@@ -53,6 +53,7 @@ class ServerEntry:
     primitives_status: Literal["syncing", "synced", "error"] = "syncing"
     error: str | None = None
     tools: list[RegisteredTool] = field(default_factory=list)
+    settled: anyio.Event = field(default_factory=anyio.Event)  # set once the first sync ended, either way
 
     def record(self) -> MCPServerRecord:
         return MCPServerRecord(
@@ -103,6 +104,7 @@ class Registry:
         if scope.cancelled_caught:
             reason = f"tools/list did not answer within {self.settings.registry_timeout:g}s"
         entry.updated_at = _now()
+        entry.settled.set()
         if reason is None:
             entry.primitives_status = "synced"
             logger.info("%s: synced %d tools", entry.process.name, len(entry.tools))
@@ -112,6 +114,20 @@ class Registry:
 
     def _redact(self, text: str) -> str:
         return redact(text, self.settings.secrets)
+
+    async def wait_for(self, names: list[str], timeout: float) -> None:
+        """Wait (bounded) until the servers that could provide these tool names have synced: the named
+        namespace for `ns/tool`, every server for a bare name."""
+        wanted: dict[str, ServerEntry] = {}
+        for name in names:
+            namespace = name.partition("/")[0] if "/" in name else None
+            if namespace is None:
+                wanted.update(self.servers)
+            elif namespace in self.servers:
+                wanted[namespace] = self.servers[namespace]
+        with anyio.move_on_after(timeout):
+            for entry in wanted.values():
+                await entry.settled.wait()
 
     def records(self) -> list[MCPServerRecord]:
         return [entry.record() for entry in self.servers.values()]

@@ -84,3 +84,18 @@ def test_settings_from_env_pick_the_upstream_and_the_child_environment() -> None
     bare = LocalSettings.from_env({})
     assert bare.upstream_url is None and bare.key.startswith("inf-") and bare.child_env == {}
     assert json.loads(json.dumps(bare.model_dump(mode="json")))["max_steps"] == 12
+
+
+async def test_a_request_waits_only_for_the_servers_it_names() -> None:
+    settings = LocalSettings(key=KEY, procfile=TEST_PROCFILE, registry_timeout=30)
+    app = create_app(settings, procfile=PROCFILE)
+    async with app.router.lifespan_context(app):
+        app.state.local.backend = ScriptedBackend([Step("", (PlannedCall("mcp-flaky/echo_text", {}),)), Step("ok")])
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local",
+                                     headers={"Authorization": f"Bearer {KEY}"}) as client:
+            with anyio.fail_after(10):  # mcp-hung is still "syncing" (for 30 s) all along
+                response = await client.post("/v1/agents/heroku", json={
+                    "model": "m", "messages": [user("x")], "tools": [{"type": "mcp", "name": "mcp-flaky/echo_text"}]})
+                servers = (await client.get("/v1/mcp/servers")).json()
+    assert [e.event for e in events_of(response.content)] == ["message", "message", "message", "done"]
+    assert {s["process_type"]: s["primitives_status"] for s in servers}["mcp-hung"] == "syncing"
