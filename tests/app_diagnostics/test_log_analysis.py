@@ -98,8 +98,11 @@ def test_releases_from_the_api_explain_bursts_when_the_log_has_no_release_line()
     lines = [error_line("H12", T0 + timedelta(seconds=i), seed=i) for i in range(6)]
     earlier = ReleaseRef(kind="release", version=7, at="2026-11-25T09:00:00")
     latest = ReleaseRef(kind="release", version=8, at="2026-11-25T09:45:00")
-    (burst,) = analyze_lines(lines, releases=[latest, earlier]).bursts
+    analysis = analyze_lines(lines + [f"{_ts(T0)} app[api]: Release v8 created by user dev@example.com"],
+                             releases=[latest, earlier])
+    (burst,) = analysis.bursts
     assert (burst.after_release.version, burst.minutes_after_release) == (8, 15.0)
+    assert [(r.version, r.at) for r in analysis.releases] == [(7, "2026-11-25T09:00:00"), (8, "2026-11-25T09:45:00")]
 
 
 def test_lines_not_understood_are_counted_and_quoted_redacted() -> None:

@@ -78,6 +78,12 @@ async def test_fetching_logs_without_an_api_key_says_how_to_get_one() -> None:
     assert result.is_error and "HEROKU_API_KEY is not set" in result.content[0].text
 
 
+async def test_empty_pasted_text_is_a_clear_error_not_a_fetch() -> None:
+    async with Client(build_server(AppDiagSettings(heroku_app_name="acme-shop"))) as client:
+        result = await client.call_tool("analyze_logs", {"log_text": "  \n"})
+    assert result.is_error and "log_text is empty" in result.content[0].text
+
+
 async def test_more_than_1500_lines_is_rejected_by_the_schema() -> None:
     async with Client(build_server(AppDiagSettings())) as client:
         result = await client.call_tool("analyze_logs", {"app": "acme-shop", "lines": 5000})

@@ -184,6 +184,7 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
     router_errors = sum(stat[1] for stat in paths.values())
     path_stats = [_path_stat(key, stat) for key, stat in paths.items()]
     timeline = [_minute(minute, b) for minute, b in sorted(minutes.items())]
+    release_refs = _unique(release_refs)
     bursts = find_bursts(timeline, release_refs)
     from mcp_servers.app_diagnostics.logs.findings import findings_for
 
@@ -210,11 +211,23 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
                             max_waiting_connections=e[3]) for (svc, src), e in sorted(addons.items(), key=str)],
         logplex=dict(logplex),
         logplex_dropped=dropped,
-        releases=sorted(release_refs, key=lambda r: r.at)[-10:],
+        releases=release_refs[-10:],
         bursts=bursts,
     )
     analysis.findings = findings_for(analysis)
     return analysis
+
+
+def _unique(refs: list[ReleaseRef]) -> list[ReleaseRef]:
+    """Oldest first, one entry per release version (the log and the API can both name it)."""
+    seen: set[tuple] = set()
+    out = []
+    for ref in sorted(refs, key=lambda r: r.at):
+        key = (ref.kind, ref.version) if ref.version is not None else (ref.kind, ref.at)
+        if key not in seen:
+            seen.add(key)
+            out.append(ref)
+    return out
 
 
 def _path_stat(key: str, stat: list) -> PathStat:

@@ -64,7 +64,9 @@ async def analyze(api: PlatformAPI, settings: AppDiagSettings, *, app: str | Non
                   lines: int, source: str | None, dyno: str | None) -> LogAnalysis:
     """Analyse pasted text when given (no API key needed), else fetch the app's recent lines."""
     secrets = settings.secrets
-    if log_text is not None and log_text.strip():
+    if log_text is not None:
+        if not log_text.strip():
+            raise ToolError("log_text is empty; paste `heroku logs` output, or leave log_text out to fetch the app's logs")
         if len(log_text) > MAX_PASTED_CHARS:
             raise ToolError(f"log_text is {len(log_text)} characters; paste at most {MAX_PASTED_CHARS} "
                             "(the most recent part of the log is what matters)")
