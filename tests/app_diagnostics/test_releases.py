@@ -59,10 +59,14 @@ async def test_recent_releases_names_the_failed_release_the_failed_build_and_a_r
     assert len(fake.api_calls("/config-vars")) == 4
 
 
+@pytest.mark.parametrize(("status", "error_id", "message"), [
+    (404, "not_found", "Couldn't find that release."),
+    (403, "forbidden", "This OAuth authorization lacks the read-protected scope."),  # a `--scope read` token
+])
 async def test_recent_releases_fall_back_to_descriptions_when_release_config_vars_are_unreadable(
-    fake: FakeHeroku, settings: AppDiagSettings, api: PlatformAPI
+    fake: FakeHeroku, settings: AppDiagSettings, api: PlatformAPI, status: int, error_id: str, message: str
 ) -> None:
-    fake.fail(404, times=100, path_contains="/config-vars", error_id="not_found", message="Couldn't find that release.")
+    fake.fail(status, times=100, path_contains="/config-vars", error_id=error_id, message=message)
     async with Client(build_server(settings, api=api)) as client:
         result = await client.call_tool("recent_releases", {"app": "acme-shop", "limit": 2})
     releases = result.structured_content

@@ -168,8 +168,9 @@ async def build_releases(api: PlatformAPI, app: str, limit: int = DEFAULT_LIMIT)
             output_stream_url=_no_query(release.get("output_stream_url")) if release.get("status") != "succeeded" else None,
         ))
     if any(c is None for c in configs):
-        notes.append("some releases' config vars were not readable (expired or no access); their changes come "
-                     "from Heroku's release description, which names set and removed variables only")
+        notes.append("some releases' config vars were not readable (expired releases, or a token without the "
+                     "read-protected scope); their changes come from Heroku's release description, which names "
+                     "set and removed variables only")
     current = next((d for d in details if d.current), None)
     candidate = None
     if current is not None:
