@@ -30,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--warm", type=int, default=None, metavar="N", help="keep N warm processes per MCP server (default 0: one process per call, like Heroku)")
     parser.add_argument("--offline", action="store_true", help="ignore any upstream and use the offline planner")
     parser.add_argument("--max-steps", type=int, default=None, help="model steps per agent run (default 12)")
+    parser.add_argument("--heartbeat", type=float, default=None, metavar="SECONDS",
+                        help="write a ':heartbeat' SSE comment after SECONDS of silence (default off; tests client robustness)")
     parser.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
     return parser
 
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     from heroku_agents.local.settings import LocalSettings
     from heroku_agents.procfile import ProcfileError
 
-    overrides: dict[str, object] = {"procfile": args.procfile, "key": args.key, "warm_pool": args.warm, "max_steps": args.max_steps}
+    overrides: dict[str, object] = {"procfile": args.procfile, "key": args.key, "warm_pool": args.warm, "max_steps": args.max_steps,
+                                   "heartbeat_seconds": args.heartbeat}
     settings = LocalSettings.from_env(**overrides)
     if args.offline and settings.upstream_url:
         settings = settings.model_copy(update={"upstream_url": None, "upstream_key": None})

@@ -114,7 +114,7 @@ async def agents_heroku(request: Request) -> Response:
     if isinstance(first, RunError):
         status = 429 if first.status == 429 else 502
         return error_response(status, first.message, "rate_limit_error" if status == 429 else "upstream_error")
-    return SSEResponse(_frames(first, events))
+    return SSEResponse(_frames(first, events), heartbeat=state.settings.heartbeat_seconds)
 
 
 async def _frames(first: Any, events: AsyncIterator[Any]) -> AsyncIterator[bytes]:

@@ -51,6 +51,9 @@ class LocalSettings(BaseModel):
     registry_timeout: float = DEFAULT_REGISTRY_TIMEOUT
     warm_pool: int = Field(default=0, ge=0, description="Idle processes kept per server (0: one process per call, like Heroku).")
     child_env: dict[str, str] = Field(default_factory=dict)
+    heartbeat_seconds: float | None = Field(
+        default=None, gt=0, description="Write a `:heartbeat` SSE comment after this much silence (off by default, as on Heroku's documented stream)."
+    )
 
     @property
     def workdir(self) -> Path:

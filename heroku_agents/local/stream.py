@@ -2,28 +2,32 @@
 
 Starlette's StreamingResponse only sees a disconnect on its next write under ASGI 2.4 servers; an
 agent run can sit in a 2-minute tool call, so here a second task waits on `http.disconnect` and
-cancels the run (and with it the tool's process group).
+cancels the run (and with it the tool's process group). The frames are produced in their own task,
+so an optional heartbeat (an SSE comment, which every client ignores) can be written while a tool runs.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 
 import anyio
 from starlette.types import Receive, Scope, Send
 
-__all__ = ["SSEResponse"]
+__all__ = ["HEARTBEAT_FRAME", "SSEResponse"]
 
 logger = logging.getLogger(__name__)
+HEARTBEAT_FRAME = b":heartbeat\n\n"  # a comment: Heroku's CLI, luminaire and our decoder all skip it
 
 
 class SSEResponse:
     media_type = "text/event-stream"
 
-    def __init__(self, frames: AsyncIterator[bytes], *, status_code: int = 200) -> None:
+    def __init__(self, frames: AsyncIterator[bytes], *, status_code: int = 200, heartbeat: float | None = None) -> None:
         self.frames = frames
         self.status_code = status_code
+        self.heartbeat = heartbeat
         self.disconnected = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -32,6 +36,7 @@ class SSEResponse:
             (b"cache-control", b"no-cache"),
             (b"x-accel-buffering", b"no"),
         ]
+        sender, receiver = anyio.create_memory_object_stream[bytes](0)
         async with anyio.create_task_group() as tg:
 
             async def watch() -> None:
@@ -43,17 +48,33 @@ class SSEResponse:
                         tg.cancel_scope.cancel()
                         return
 
+            async def produce() -> None:
+                try:
+                    async with sender:
+                        async for frame in self.frames:
+                            await sender.send(frame)
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        aclose = getattr(self.frames, "aclose", None)
+                        if aclose is not None:
+                            await aclose()
+
             tg.start_soon(watch)
+            tg.start_soon(produce)
             try:
                 await send({"type": "http.response.start", "status": self.status_code, "headers": headers})
-                async for frame in self.frames:
-                    await send({"type": "http.response.body", "body": frame, "more_body": True})
+                async with receiver:
+                    while True:
+                        with anyio.move_on_after(self.heartbeat or math.inf) as idle:
+                            try:
+                                frame = await receiver.receive()
+                            except anyio.EndOfStream:
+                                break
+                        if idle.cancelled_caught:
+                            frame = HEARTBEAT_FRAME
+                        await send({"type": "http.response.body", "body": frame, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             except OSError:
                 self.disconnected = True
             finally:
                 tg.cancel_scope.cancel()
-                with anyio.CancelScope(shield=True):
-                    aclose = getattr(self.frames, "aclose", None)
-                    if aclose is not None:
-                        await aclose()

@@ -203,3 +203,19 @@ async def test_client_disconnect_cancels_the_run_and_kills_its_tool_processes(ap
         while any(_alive(pid) for pid in pids) or LIVE_PIDS:
             await anyio.sleep(0.02)
     assert not any(_alive(pid) for pid in pids)
+
+
+async def test_heartbeats_are_sse_comments_between_events_when_enabled(app, client: httpx.AsyncClient, settings) -> None:
+    state = app.state.local
+    state.settings = settings.model_copy(update={"heartbeat_seconds": 0.1})
+    try:
+        state.backend = ScriptedBackend([Step("", (_call("mcp-flaky/sleep_for", seconds=1.0),)), Step("rested")])
+        response = await client.post("/v1/agents/heroku", json={
+            "model": "m", "messages": [user("sleep")], "tools": [{"type": "mcp", "name": "sleep_for"}]})
+    finally:
+        state.settings = settings
+    assert b"\n\n:heartbeat\n\n" in response.content
+    events = events_of(response.content)
+    assert [e.event for e in events] == ["message"] * 3 + ["done"]
+    assert json.loads(events[2].data)["choices"][0]["message"]["content"] == "rested"
+    assert response.content.startswith(b"event:message\ndata:{")
