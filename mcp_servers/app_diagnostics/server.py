@@ -19,7 +19,9 @@ VERSION = "0.1.0"
 INSTRUCTIONS = (
     "Read-only diagnostics for a Heroku app (argument `app`, default HEROKU_APP_NAME). Start with "
     "app_overview (dynos vs formation, releases, add-ons, features, flags); use recent_releases to "
-    "see what changed (config-var names only, never values). Nothing here changes the app."
+    "see what changed (config-var names only, never values); analyze_logs for error codes, latency and "
+    "crashes in recent logs (or pasted log text), explain_error_code for any H/R/L code, http_probe to "
+    "see the app from outside. Nothing here changes the app."
 )
 
 
