@@ -56,11 +56,13 @@ def error_response(status: int, message: str, kind: str = "invalid_request_error
 
 
 def validation_message(exc: ValidationError) -> str:
-    """`messages.0.content: Input should be a valid string; ...`: each bad field by its path."""
+    """`messages[0].content: Input should be a valid string; ...`: each bad field by its JSON path."""
     parts = []
     for error in exc.errors():
-        path = ".".join(str(p) for p in error["loc"]) or "(body)"
-        parts.append(f"{path}: {error['msg']}")
+        path = ""
+        for part in error["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+        parts.append(f"{path or '(body)'}: {error['msg']}")
     return "; ".join(parts)
 
 

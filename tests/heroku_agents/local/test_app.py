@@ -81,8 +81,10 @@ async def test_available_models_needs_no_key(app) -> None:
     ("body", "message"),
     [
         ({"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]},
-         "messages.0.content: Input should be a valid string"),
+         "messages[0].content: Input should be a valid string"),
         ({"messages": [user("hi")]}, "model: Field required"),
+        ({"model": "m", "messages": [user("hi")], "tools": [{"type": "mcp", "name": "x", "runtime_params": {"ttl_seconds": 0}}]},
+         "tools[0].runtime_params.ttl_seconds: Input should be greater than or equal to 1"),
         ({"model": "m", "messages": [user("hi")], "tools": [{"type": "heroku_tool", "name": "rm_rf"}]},
          "tools[0].name: unknown heroku_tool 'rm_rf'; Heroku's built-ins are dyno_run_command"),
         ({"model": "m", "messages": [user("hi")], "tools": [{"type": "heroku_tool", "name": "pdf_to_markdown"}]},
