@@ -36,7 +36,9 @@ _ROUTER = re.compile(
     r'fwd="([^"]*)" dyno=(\S*) connect=(\d*)(?:ms)? service=(\d*)(?:ms)? status=(\d*) bytes=(\d*) '
     r"protocol=(\S*)(?: (.+))?$"
 )
-_KV = re.compile(r'([\w#.-]+)=(?:"([^"]*)"|(\S*))')
+_KV = re.compile(r'(?<![^ ])([\w#.-]+)=(?:"([^"]*)"|(\S*))')  # keys start a token: no rescans mid-word
+_SAMPLE = re.compile(r"(?<![^ ])sample#([\w.-]+)=(-?\d+(?:\.\d+)?)")
+_FIELD = re.compile(r"(?<![^ ])(source|dyno|addon)=(\S+)")
 _NUM = re.compile(r"-?\d+(?:\.\d+)?")
 
 # --- dyno (heroku[web.1]) ----------------------------------------------------------------------
@@ -63,13 +65,13 @@ def _int(text: str | None) -> int | None:
 
 
 def _samples(message: str) -> dict[str, float]:
-    values: dict[str, float] = {}
-    for key, quoted, bare in _KV.findall(message):
-        if key.startswith("sample#"):
-            number = _NUM.match(quoted or bare)
-            if number is not None:
-                values[key[7:]] = float(number.group())
-    return values
+    """`sample#name=12.5MB` pairs as {name: 12.5} (units dropped; see the record's docstring)."""
+    return {key: float(value) for key, value in _SAMPLE.findall(message)}
+
+
+def _fields(message: str) -> dict[str, str]:
+    """The `source=`, `dyno=` and `addon=` fields of a metrics line."""
+    return dict(_FIELD.findall(message, 0, 300))
 
 
 def _router(ts: str, message: str) -> RouterLine | None:
@@ -139,12 +141,10 @@ def _dyno(ts: str, dyno: str, message: str) -> Event | None:
                 return _logplex_error(ts, m)
             return DynoError(ts, dyno, m.group(1), m.group(2) or _title(m.group(1)), m.group(3).strip() or None)
     elif message.startswith("source="):
-        fields = _KV.findall(message, 0, 200)
         samples = _samples(message)
         if samples:
-            dyno_id = next((q or b for k, q, b in fields if k == "dyno"), None)
-            source = next((q or b for k, q, b in fields if k == "source"), dyno)
-            return RuntimeMetrics(ts, source, dyno_id, samples)
+            fields = _fields(message)
+            return RuntimeMetrics(ts, fields.get("source", dyno), fields.get("dyno"), samples)
     for prefix, kind in _NOTICES:
         if message.startswith(prefix):
             return DynoNotice(ts, dyno, kind, message[:200])
@@ -202,7 +202,7 @@ def _dispatch(ts: str, source: str, process: str, message: str) -> Event | None:
             samples = _samples(message)
             if not samples:
                 return AppOutput(ts, process)
-            fields = {k: q or b for k, q, b in _KV.findall(message, 0, 300) if not k.startswith("sample#")}
+            fields = _fields(message)
             return AddonMetrics(ts, process, fields.get("source"), fields.get("addon"), samples)
         if process == "log-shuttle" and message.startswith("Error L"):
             m = _ERROR.match(message)
@@ -229,13 +229,17 @@ def parse_line(line: str) -> Event | None:
     if sp > 0 and line[4:5] == "-" and line[10:11] == "T":
         # Fast path: a router line in the canonical modern field order (most lines of a busy app).
         if line.startswith(_ROUTER_MARK, sp):
-            m = _ROUTER_FAST.match(line, sp + 17)
+            pos, sock = sp + 17, None
+            if line.startswith("sock=", pos):  # H18/H27 put it first
+                end = line.find(" ", pos)
+                sock, pos = line[pos + 5:end] or None, end + 1
+            m = _ROUTER_FAST.match(line, pos)
             if m is not None and m.end() == len(line):
                 at, code, desc, method, path, host, rid, fwd, dyno, conn, serv, status, size, proto = m.groups()
                 return _new(RouterLine, (
                     line[:sp], at, code, desc, method, path, host, rid, fwd, dyno or None,
                     int(conn) if conn else None, int(serv) if serv else None,
-                    int(status) if status else None, int(size) if size else None, proto, None, None, None, None, None,
+                    int(status) if status else None, int(size) if size else None, proto, None, sock, None, None, None,
                 ))
             return _guarded(line[:sp], "heroku", "router", line[sp + 17:])
         # Cheap header split for the other `TS source[process]: message` lines.
