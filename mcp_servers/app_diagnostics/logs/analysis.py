@@ -54,7 +54,7 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
     socks: dict[str, Counter[str]] = defaultdict(Counter)
     services: list[int] = []
     connects: list[int] = []
-    paths: dict[str, list] = {}  # key -> [requests, errors, service list, codes Counter]
+    paths: dict[str, list] = {}  # key -> [requests, errors, service list, codes Counter, key]
     minutes: dict[str, list] = {}  # minute -> [requests, errors, codes Counter, service list]
     dynos: dict[str, _Dyno] = defaultdict(_Dyno)
     addons: dict[tuple[str, str | None], list] = {}
@@ -64,7 +64,7 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
     first_ts = last_ts = None
     current_minute: str | None = None
     bucket: list = []
-    path_keys: dict[str, str] = {}  # "METHOD raw-path" -> "METHOD normalised-path"
+    stat_by_raw: dict[str, list] = {}  # "METHOD raw-path" -> the stat of its normalised path
     n_router = n_app = 0  # the two most common kinds, counted in locals (the hot path)
 
     for line in lines:
@@ -104,18 +104,19 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
             if connect is not None:
                 connects.append(connect)
             raw = f"{method} {path}"
-            key = path_keys.get(raw)
-            if key is None:
-                key = path_keys[raw] = f"{method or '-'} {normalise_path(path)}"
-            stat = paths.get(key)
+            stat = stat_by_raw.get(raw)
             if stat is None:
-                stat = paths[key] = [0, 0, [], Counter()]
+                key = f"{method or '-'} {normalise_path(path)}"
+                stat = paths.get(key)
+                if stat is None:
+                    stat = paths[key] = [0, 0, [], Counter(), key]
+                stat_by_raw[raw] = stat
             stat[0] += 1
             if service is not None:
                 stat[2].append(service)
             if code is not None:
                 codes[code] += 1
-                code_paths[code][key] += 1
+                code_paths[code][stat[4]] += 1
                 stat[3][code] += 1
                 bucket[2][code] += 1
                 if sock:
