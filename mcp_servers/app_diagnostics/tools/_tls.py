@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import ssl
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["TLSInfo", "inspect_tls", "default_context"]
 
@@ -25,6 +27,8 @@ class TLSInfo(BaseModel):
 
 def default_context() -> ssl.SSLContext:
     """The CAs httpx trusts (certifi), so the probe and the handshake agree."""
+    import ssl
+
     try:
         import certifi
 
@@ -34,6 +38,8 @@ def default_context() -> ssl.SSLContext:
 
 
 def _handshake(address: str, port: int, host: str, timeout: float, context: ssl.SSLContext) -> tuple[bytes, str | None]:
+    import socket
+
     with socket.create_connection((address, port), timeout=timeout) as sock:
         with context.wrap_socket(sock, server_hostname=host) as tls:
             return tls.getpeercert(binary_form=True) or b"", tls.version()
@@ -61,6 +67,8 @@ def _describe(der: bytes, info: TLSInfo) -> TLSInfo:
 def inspect_tls(address: str, port: int, host: str, timeout: float, context: ssl.SSLContext) -> TLSInfo:
     """Handshake with `address:port` as `host`; when verification fails, read the certificate anyway
     (without trusting it) so the answer still names its expiry and issuer. Blocking: run in a thread."""
+    import ssl
+
     try:
         der, version = _handshake(address, port, host, timeout, context)
         info = TLSInfo(verified=True, version=version)

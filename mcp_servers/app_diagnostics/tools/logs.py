@@ -11,7 +11,6 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
-from mcp_servers.app_diagnostics.logs.analysis import analyze_lines
 from mcp_servers.app_diagnostics.logs.codes import CODES, lookup, nearest_codes
 from mcp_servers.app_diagnostics.logs.models import ErrorCodeInfo, LogAnalysis, ReleaseRef
 from mcp_servers.app_diagnostics.logs.render import render_analysis, render_code
@@ -63,6 +62,8 @@ async def _api_releases(api: PlatformAPI, app: str) -> list[ReleaseRef]:
 async def analyze(api: PlatformAPI, settings: AppDiagSettings, *, app: str | None, log_text: str | None,
                   lines: int, source: str | None, dyno: str | None) -> LogAnalysis:
     """Analyse pasted text when given (no API key needed), else fetch the app's recent lines."""
+    from mcp_servers.app_diagnostics.logs.analysis import analyze_lines  # at call time: keeps cold start short
+
     secrets = settings.secrets
     if log_text is not None:
         if not log_text.strip():

@@ -8,12 +8,8 @@ every step has a timeout. `HTTP_PROBE_ALLOW_PRIVATE=1` lifts the address and por
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-import ssl
-import statistics
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urljoin, urlsplit
 
 import anyio
@@ -23,7 +19,10 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
-from mcp_servers.app_diagnostics.tools._tls import TLSInfo, default_context, inspect_tls
+from mcp_servers.app_diagnostics.tools._tls import TLSInfo
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["register", "probe", "ProbeResult", "MAX_REDIRECTS", "MAX_COUNT", "PUBLIC_PORTS"]
 
@@ -95,6 +94,9 @@ def _check_url(url: str, allow_private: bool) -> tuple[str, str, int]:
 
 async def _resolve(host: str, port: int, allow_private: bool, timeout: float) -> list[str]:
     """Every address of `host`, refused if any is not public (private, loopback, link-local, metadata...)."""
+    import ipaddress
+    import socket
+
     try:
         with anyio.fail_after(timeout):
             infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -161,7 +163,11 @@ async def probe(settings: AppDiagSettings, url: str, path: str = "/", count: int
     Raises:
         ToolError: the URL is not http(s), resolves to a non-public address, or uses a refused port.
     """
+    import statistics
+
     import httpx
+
+    from mcp_servers.app_diagnostics.tools._tls import default_context, inspect_tls
 
     url = url.strip()
     if "://" not in url:
