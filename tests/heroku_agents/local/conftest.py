@@ -18,6 +18,7 @@ from heroku_agents.sse import SSEEvent, iter_events
 ROOT = Path(__file__).resolve().parents[3]
 TEST_PROCFILE = Path(__file__).with_name("Procfile.test")
 KEY = "inf-00000000-1111-2222-3333-444444444444"
+DATABASE_URL = "postgres://app:s3cret-pw@db.internal:5432/app"  # never reaches a real database: a secret to keep
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def pid_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def settings(pid_dir: Path) -> LocalSettings:
-    return LocalSettings(key=KEY, procfile=TEST_PROCFILE, child_env={"FLAKY_PID_DIR": str(pid_dir)})
+    return LocalSettings(key=KEY, procfile=TEST_PROCFILE, child_env={"FLAKY_PID_DIR": str(pid_dir), "DATABASE_URL": DATABASE_URL})
 
 
 @pytest.fixture(scope="module")

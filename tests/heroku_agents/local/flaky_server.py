@@ -57,7 +57,8 @@ def _call(name: str, arguments: dict) -> dict:
         child.kill()
         return _result({"text": f"slept {arguments.get('seconds')}s", "pid": os.getpid()})
     if name == "crash_now":
-        print("flaky_server: crashing on purpose", file=sys.stderr, flush=True)
+        # a careless server: its last words include a secret the endpoint must not forward
+        print(f"flaky_server: crashing on purpose (DATABASE_URL={os.environ.get('DATABASE_URL')})", file=sys.stderr, flush=True)
         os._exit(7)
     return {"content": [{"type": "text", "text": f"Unknown tool: {name}"}], "isError": True}
 

@@ -98,7 +98,8 @@ async def test_a_crashing_tool_process_becomes_an_error_result_with_its_stderr(a
     assert result["isError"] is True
     text = result["content"][0]["text"]
     assert text.startswith("Error: the process of mcp-flaky failed while running crash_now:")
-    assert "flaky_server: crashing on purpose" in text
+    assert "flaky_server: crashing on purpose (DATABASE_URL=postgres://app:********@db.internal:5432/app)" in text
+    assert "s3cret-pw" not in response.text
     assert json.loads(events_of(response.content)[-2].data)["choices"][0]["message"]["content"] == "it crashed"
 
 
