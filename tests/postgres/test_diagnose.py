@@ -134,5 +134,5 @@ async def test_pg_stat_statements_installed_but_not_preloaded_is_skipped_with_th
         system_pg.drop_database(url)
     (finding,) = result.structured_content["findings"]
     assert finding["status"] == "skipped"
-    assert finding["reason"] == "pg_stat_statements must be loaded at server start"
+    assert finding["reason"] == "pg_stat_statements is installed but not in shared_preload_libraries"
     assert "shared_preload_libraries" in finding["remediation"]

@@ -169,7 +169,7 @@ async def run_check(db: Database, check: Check, facts: DbFacts) -> Finding:
         ext = next(iter(check.requires.extensions), None)
         return Finding(
             check=check.name, status="skipped", summary="extension installed but not loaded",
-            reason=f"{ext or 'a required module'} must be loaded at server start",
+            reason=f"{ext or 'a required module'} is installed but not in shared_preload_libraries",
             remediation=f"Add {ext} to shared_preload_libraries and restart PostgreSQL (Heroku does this for you)."
             if ext else None,
         )
