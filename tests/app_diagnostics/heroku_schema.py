@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +26,23 @@ from referencing.jsonschema import DRAFT4
 
 __all__ = ["SCHEMA_PATH", "Link", "load_schema", "links", "find_links", "validate_response", "validate_request"]
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "heroku-platform-api-schema.json"
+_SCHEMA_FILE = Path("shared") / "data" / "heroku-platform-api-schema.json"
+# Where the team's shared folder can be: beside the checkout (../shared), or the workplace's /work/shared
+# when CI clones the repository somewhere else. HEROKU_PLATFORM_SCHEMA names the file explicitly.
+_CANDIDATES = (
+    Path(__file__).resolve().parents[2].parent / _SCHEMA_FILE,
+    Path("/work") / _SCHEMA_FILE,
+)
+
+
+def _schema_path() -> Path:
+    explicit = os.environ.get("HEROKU_PLATFORM_SCHEMA")
+    if explicit:
+        return Path(explicit)
+    return next((path for path in _CANDIDATES if path.exists()), _CANDIDATES[0])
+
+
+SCHEMA_PATH = _schema_path()
 ROOT_ID = "http://api.heroku.com/schema"
 
 
@@ -33,8 +50,9 @@ ROOT_ID = "http://api.heroku.com/schema"
 def load_schema() -> dict[str, Any]:
     if not SCHEMA_PATH.exists():
         raise FileNotFoundError(
-            f"the Heroku Platform API schema is missing at {SCHEMA_PATH}; the app-diagnostics contract "
-            "tests need it (heroku/platform-api schema.json, see shared/data/README.md)"
+            f"the Heroku Platform API schema is missing (looked at {', '.join(map(str, _CANDIDATES))}); the "
+            "app-diagnostics contract tests need it (heroku/platform-api schema.json, see shared/data/README.md); "
+            "set HEROKU_PLATFORM_SCHEMA to its path"
         )
     return json.loads(SCHEMA_PATH.read_text())
 
