@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -67,10 +66,9 @@ async def serve_local(app: Any) -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn on 127.0.0.1 (port chosen by the OS) for the block's duration."""
     import uvicorn
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    port = sock.getsockname()[1]
+    from heroku_agents.local.serve import bind_socket, socket_url
+
+    sock = bind_socket("127.0.0.1", 0)  # TCP_NODELAY: uvicorn leaves passed-in sockets alone (40 ms/request)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5))
     stopped = anyio.Event()
 
@@ -89,7 +87,7 @@ async def serve_local(app: Any) -> AsyncIterator[str]:
                         raise AgentsError("the local Agents endpoint failed to start; see the log lines above")
                     await anyio.sleep(0.02)
             try:
-                yield f"http://127.0.0.1:{port}"
+                yield socket_url(sock)
             finally:
                 server.should_exit = True
     finally:
