@@ -62,7 +62,7 @@ class PostgresSettings(BaseModel):
         except json.JSONDecodeError as exc:
             raise ValueError(f"PG_CHECK_LIMITS must be a JSON object of check name -> limits: {exc}") from None
         if not isinstance(check_limits, dict) or not all(isinstance(v, dict) for v in check_limits.values()):
-            raise ValueError('PG_CHECK_LIMITS must look like {"long_running_queries": {"min_seconds": 30}}')
+            raise ValueError('PG_CHECK_LIMITS must look like {"long_running_queries": {"yellow_seconds": 30}}')
         return cls(
             check_limits=check_limits,
             # MCP_DATABASE_URL lets a dyno use a dedicated read-only credential while the app keeps DATABASE_URL.
@@ -81,6 +81,13 @@ class PostgresSettings(BaseModel):
         """The host (and port) to name in error messages: never the password."""
         if not self.database_url:
             return "embedded PostgreSQL"
-        parts = urlsplit(self.database_url)
+        try:
+            parts = urlsplit(self.database_url)
+        except ValueError:  # e.g. an unclosed IPv6 bracket; psycopg's own error then names the fault
+            return "(unparsable DATABASE_URL)"
         host = parts.hostname or "localhost"
-        return f"{host}:{parts.port}" if parts.port else host
+        try:
+            port = parts.port
+        except ValueError:  # not a number: psycopg's own error then names the bad port
+            return host
+        return f"{host}:{port}" if port else host

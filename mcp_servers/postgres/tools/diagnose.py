@@ -46,7 +46,11 @@ async def diagnose(
                     raise ValueError(f"{source} names {name!r}, which is not a check; known: {', '.join(sorted(known))}")
                 index = next((i for i, c in enumerate(selected) if c.name == name), None)
                 if index is not None:
-                    selected[index] = selected[index].with_limits(**overrides)
+                    try:
+                        selected[index] = selected[index].with_limits(**overrides)
+                    except ValidationError as exc:
+                        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                        raise ValueError(f"{source} limits for {name!r} are invalid: {problems}") from None
     except (ValueError, ValidationError) as exc:
         raise ToolError(str(exc).splitlines()[0] if isinstance(exc, ValidationError) else str(exc)) from None
     facts = await gather_facts(db)
@@ -88,7 +92,7 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
         ] = None,
         limits: Annotated[
             dict[str, dict[str, float | int | str]] | None,
-            Field(description="Per-check threshold overrides, e.g. {\"long_running_queries\": {\"min_seconds\": 30}}."),
+            Field(description="Per-check threshold overrides, e.g. {\"long_running_queries\": {\"yellow_seconds\": 30}}."),
         ] = None,
     ) -> Annotated[CallToolResult, DiagnoseReport]:
         """Run the database health checks (connections, long and blocking queries, idle transactions,
