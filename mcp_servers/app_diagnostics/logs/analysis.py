@@ -12,7 +12,7 @@ from mcp_servers.app_diagnostics.logs.models import (
 )
 from mcp_servers.app_diagnostics.logs.parser import (
     AddonMetrics, AppOutput, DynoError, DynoNotice, LogplexError, MemoryUse, ProcessExit, ReleaseEvent, RouterLine,
-    RuntimeMetrics, StateChange, parse_line,
+    FAST_LINE, RuntimeMetrics, StateChange, parse_line,
 )
 from mcp_servers.app_diagnostics.logs.stats import find_bursts, latency, normalise_path, percentile, utc
 from mcp_servers.common.redact import redact_text, truncate
@@ -67,8 +67,65 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
     stat_by_raw: dict[str, list] = {}  # "METHOD raw-path" -> the stat of its normalised path
     n_router = n_app = 0  # the two most common kinds, counted in locals (the hot path)
 
+    fast_stat: dict[str, list] = {}  # 'METHOD path="raw-path' (a FAST_LINE group) -> the stat of its path
+    fast_match = FAST_LINE.match
+
     for line in lines:
         total += 1
+        m = fast_match(line)
+        if m is not None:
+            # The commonest lines, parsed and counted here without building a record; the updates and
+            # their order are those of the general path below for the same line.
+            understood += 1
+            ts, sock, at, code, raw, connect, service, status = m.groups()
+            if first_ts is None or ts < first_ts:
+                first_ts = ts
+            if last_ts is None or ts > last_ts:
+                last_ts = ts
+            minute = ts[:16]
+            if minute != current_minute:
+                current_minute = minute
+                bucket = minutes.get(minute)
+                if bucket is None:
+                    bucket = minutes[minute] = [0, 0, Counter(), []]
+            if at is None:
+                n_app += 1
+                continue
+            n_router += 1
+            bucket[0] += 1
+            stat = fast_stat.get(raw)
+            if stat is None:
+                method, _, path = raw.partition(' path="')
+                key = f"{method or '-'} {normalise_path(path)}"
+                stat = paths.get(key)
+                if stat is None:
+                    stat = paths[key] = [0, 0, [], Counter(), key]
+                fast_stat[raw] = stat
+            stat[0] += 1
+            if status:
+                status = int(status)
+                statuses[status] += 1
+                is_error = status >= 500 or at == "error"
+            else:
+                is_error = at == "error"
+            if service:
+                service = int(service)
+                services.append(service)
+                bucket[3].append(service)
+                stat[2].append(service)
+            if connect:
+                connects.append(int(connect))
+            if code is not None:
+                codes[code] += 1
+                code_paths[code][stat[4]] += 1
+                stat[3][code] += 1
+                bucket[2][code] += 1
+                if sock:
+                    socks[code][sock] += 1
+            if is_error:
+                stat[1] += 1
+                bucket[1] += 1
+            continue
         event = parse_line(line)
         if event is None:
             if line.strip():
