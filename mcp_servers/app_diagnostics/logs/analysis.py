@@ -22,6 +22,7 @@ __all__ = ["analyze_lines", "normalise_path", "percentile", "MAX_TIMELINE"]
 MAX_PATHS = 5
 MAX_TIMELINE = 60  # minutes shown; the log-session buffer (1500 lines) rarely spans more
 MAX_SAMPLES = 5
+_NO_TS_YET = "\U0010ffff"  # sorts after any timestamp (they start with a digit)
 
 class _Dyno:
     __slots__ = ("state", "crashes", "exits", "errors", "mem_max", "mem_last", "quota", "pct_max", "load_max")
@@ -61,7 +62,7 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
     logplex: Counter[str] = Counter()
     dropped = 0
     release_refs: list[ReleaseRef] = list(releases)
-    first_ts = last_ts = None
+    first_ts, last_ts = _NO_TS_YET, ""  # sentinels: every timestamp sorts between them
     current_minute: str | None = None
     bucket: list = []
     stat_by_raw: dict[str, list] = {}  # "METHOD raw-path" -> the stat of its normalised path
@@ -78,9 +79,9 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
             # their order are those of the general path below for the same line.
             understood += 1
             ts, sock, at, code, raw, connect, service, status = m.groups()
-            if first_ts is None or ts < first_ts:
+            if ts < first_ts:
                 first_ts = ts
-            if last_ts is None or ts > last_ts:
+            if ts > last_ts:
                 last_ts = ts
             minute = ts[:16]
             if minute != current_minute:
@@ -138,9 +139,9 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
         kind = type(event)
         ts = event.ts
         ts = ts[:19] if ts.endswith("+00:00") else utc(ts)
-        if first_ts is None or ts < first_ts:
+        if ts < first_ts:
             first_ts = ts
-        if last_ts is None or ts > last_ts:
+        if ts > last_ts:
             last_ts = ts
         minute = ts[:16]
         if minute != current_minute:
@@ -234,6 +235,8 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
             elif kind is DynoNotice:
                 pass
 
+    if not understood:
+        first_ts = last_ts = None
     if n_router:
         kinds["router"] = n_router
     if n_app:

@@ -227,11 +227,11 @@ _SPECIAL_APP = frozenset({"api", "log-shuttle"})
 # output line (only the second). It accepts a subset of what `parse_line`'s fast paths accept, with the
 # same field values, so a line it takes gives exactly the record fields `parse_line` would; any other
 # line goes through `parse_line`. Timestamps: UTC only (`+00:00` or `Z`), first space before column 40.
-FAST_LINE = re.compile(
-    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d{1,13})?(?:\+00:00|Z) (?:heroku\[router\]: (?:sock=([^ ]*) )?"
-    r'at=([a-z]+) (?:code=(H\d\d) desc="[^"]*" )?method=([A-Z]* path="[^"]*)" host=[^ ]* request_id=[^ ]* '
-    r'fwd="[^"]*" dyno=[^ ]* connect=(\d*)(?:ms)? service=(\d*)(?:ms)? status=(\d*) bytes=\d* protocol=[^ ]*\Z'
-    r"|app\[(?!api\]|log-shuttle\]|heroku-)[^\]\s]{1,76}\]: )"
+FAST_LINE = re.compile(  # possessive repeats (*+): each field ends at a character it cannot contain
+    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d{1,13}+)?(?:\+00:00|Z) (?:heroku\[router\]: (?:sock=([^ ]*+) )?"
+    r'at=([a-z]++) (?:code=(H\d\d) desc="[^"]*+" )?method=([A-Z]*+ path="[^"]*+)" host=[^ ]*+ request_id=[^ ]*+ '
+    r'fwd="[^"]*+" dyno=[^ ]*+ connect=(\d*+)(?:ms)? service=(\d*+)(?:ms)? status=(\d*+) bytes=\d*+ protocol=[^ ]*+\Z'
+    r"|app\[(?!api\]|log-shuttle\]|heroku-)[^\]\s]{1,76}+\]: )"
 )
 
 
