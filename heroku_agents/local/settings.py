@@ -24,6 +24,15 @@ CHILD_ENV_VARS = (
 CHILD_ENV_PREFIXES = ("PG_", "APPDIAG_", "HEROKU_", "MCP_", "HTTP_PROBE_")
 
 
+def _url_password(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        return unquote(urlsplit(url.strip()).password or "")
+    except ValueError:
+        return ""
+
+
 def generate_key() -> str:
     """A key shaped like Heroku's: `inf-` + a UUID."""
     return f"inf-{uuid.uuid4()}"
@@ -64,6 +73,8 @@ class LocalSettings(BaseModel):
         """Values that must never appear in an event, a log line or an error."""
         values = [self.key, self.upstream_key or ""]
         values += [v for k, v in self.child_env.items() if k in ("DATABASE_URL", "HEROKU_API_KEY") or "KEY" in k or "TOKEN" in k]
+        # A URL's password on its own (a tool may print libpq's pieces rather than the whole URL).
+        values += [_url_password(v) for v in (*self.child_env.values(), self.upstream_url or "") if "://" in v]
         return tuple(v for v in values if v and len(v) >= 4)
 
     @classmethod
