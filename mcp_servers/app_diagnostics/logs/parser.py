@@ -37,8 +37,10 @@ _ROUTER = re.compile(
     r"protocol=(\S*)(?: (.+))?$"
 )
 _KV = re.compile(r'(?<![^ ])([\w#.-]+)=(?:"([^"]*)"|(\S*))')  # keys start a token: no rescans mid-word
-_SAMPLE = re.compile(r"(?<![^ ])sample#([\w.-]+)=(-?\d+(?:\.\d+)?)")
-_FIELD = re.compile(r"(?<![^ ])(source|dyno|addon)=(\S+)")
+# Applied to " " + message: a leading literal lets the scan jump between candidates, where a look-behind
+# (a token start) was tried at every position; the same matches, about twice as fast.
+_SAMPLE = re.compile(r" sample#([\w.-]+)=(-?\d+(?:\.\d+)?)")
+_FIELD = re.compile(r" (source|dyno|addon)=(\S+)")
 _NUM = re.compile(r"-?\d+(?:\.\d+)?")
 
 # --- dyno (heroku[web.1]) ----------------------------------------------------------------------
@@ -66,12 +68,12 @@ def _int(text: str | None) -> int | None:
 
 def _samples(message: str) -> dict[str, float]:
     """`sample#name=12.5MB` pairs as {name: 12.5} (units dropped; see the record's docstring)."""
-    return {key: float(value) for key, value in _SAMPLE.findall(message)}
+    return {key: float(value) for key, value in _SAMPLE.findall(" " + message)}
 
 
 def _fields(message: str) -> dict[str, str]:
     """The `source=`, `dyno=` and `addon=` fields of a metrics line."""
-    return dict(_FIELD.findall(message, 0, 300))
+    return dict(_FIELD.findall(" " + message, 0, 301))
 
 
 def _router(ts: str, message: str) -> RouterLine | None:
