@@ -50,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
 
     overrides: dict[str, object] = {"procfile": args.procfile, "key": args.key, "warm_pool": args.warm, "max_steps": args.max_steps,
                                    "heartbeat_seconds": args.heartbeat}
-    settings = LocalSettings.from_env(**overrides)
+    try:
+        settings = LocalSettings.from_env(**overrides)
+    except ValueError as exc:  # pydantic's ValidationError too; its messages leave the input values out
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()] if hasattr(exc, "errors") else [str(exc)]
+        print(f"error: {'; '.join(problems)}", file=sys.stderr)
+        return 2
     if args.offline and settings.upstream_url:
         settings = settings.model_copy(update={"upstream_url": None, "upstream_key": None})
     try:

@@ -98,7 +98,10 @@ class LocalSettings(BaseModel):
         if env.get("LOCAL_AGENTS_KEY"):
             values["key"] = env["LOCAL_AGENTS_KEY"]
         if env.get("LOCAL_AGENTS_WARM_POOL"):
-            values["warm_pool"] = int(env["LOCAL_AGENTS_WARM_POOL"])
+            try:
+                values["warm_pool"] = int(env["LOCAL_AGENTS_WARM_POOL"])
+            except ValueError:
+                raise ValueError(f"LOCAL_AGENTS_WARM_POOL must be a whole number, got {env['LOCAL_AGENTS_WARM_POOL']!r}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
