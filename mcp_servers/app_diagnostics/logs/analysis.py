@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from mcp_servers.app_diagnostics.logs.codes import CODES
 from mcp_servers.app_diagnostics.logs.models import (
-    AddonHealth, CodeCount, DynoHealth, LogAnalysis, MinuteBucket, ParseStats, PathStat, ReleaseRef,
-    StatusCount,
+    AddonHealth, DynoHealth, LogAnalysis, ParseStats, ReleaseRef, StatusCount,
 )
 from mcp_servers.app_diagnostics.logs.parser import (
-    AddonMetrics, AppOutput, DynoError, DynoNotice, LogplexError, MemoryUse, ProcessExit, ReleaseEvent, RouterLine,
-    FAST_LINE, RuntimeMetrics, StateChange, parse_line,
+    FAST_LINE, AddonMetrics, AppOutput, DynoError, DynoNotice, LogplexError, MemoryUse, ProcessExit, ReleaseEvent,
+    RouterLine, RuntimeMetrics, StateChange, parse_line,
 )
-from mcp_servers.app_diagnostics.logs.stats import find_bursts, latency, normalise_path, percentile, utc
+from mcp_servers.app_diagnostics.logs.stats import (
+    code_count, find_bursts, latency, minute_bucket, normalise_path, path_stat, percentile, unique_releases, utc,
+)
 from mcp_servers.common.redact import redact_text, truncate
 
 __all__ = ["analyze_lines", "normalise_path", "percentile", "MAX_TIMELINE"]
@@ -243,9 +243,9 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
         kinds["app"] = n_app
     requests = n_router
     router_errors = sum(stat[1] for stat in paths.values())
-    path_stats = [_path_stat(key, stat) for key, stat in paths.items()]
-    timeline = [_minute(minute, b) for minute, b in sorted(minutes.items())]
-    release_refs = _unique(release_refs)
+    path_stats = [path_stat(key, stat) for key, stat in paths.items()]
+    timeline = [minute_bucket(minute, b) for minute, b in sorted(minutes.items())]
+    release_refs = unique_releases(release_refs)
     bursts = find_bursts(timeline, release_refs)
     from mcp_servers.app_diagnostics.logs.findings import findings_for
 
@@ -258,7 +258,7 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
         requests=requests,
         error_rate=round(router_errors / requests, 4) if requests else 0.0,
         findings=[],
-        codes=[_code_count(code, n, code_paths.get(code), socks.get(code)) for code, n in codes.most_common()],
+        codes=[code_count(code, n, code_paths.get(code), socks.get(code)) for code, n in codes.most_common()],
         statuses=[StatusCount(status=s, count=n) for s, n in sorted(statuses.items())],
         service=latency(services),
         connect=latency(connects),
@@ -277,43 +277,6 @@ def analyze_lines(lines: Iterable[str], *, source: str = "pasted text", releases
     )
     analysis.findings = findings_for(analysis)
     return analysis
-
-
-def _unique(refs: list[ReleaseRef]) -> list[ReleaseRef]:
-    """Oldest first, one entry per release version (the log and the API can both name it)."""
-    seen: set[tuple] = set()
-    out = []
-    for ref in sorted(refs, key=lambda r: r.at):
-        key = (ref.kind, ref.version) if ref.version is not None else (ref.kind, ref.at)
-        if key not in seen:
-            seen.add(key)
-            out.append(ref)
-    return out
-
-
-def _path_stat(key: str, stat: list) -> PathStat:
-    values = sorted(stat[2])
-    return PathStat(path=key, requests=stat[0], errors=stat[1], error_rate=round(stat[1] / stat[0], 4),
-                    p50_ms=percentile(values, 0.5), p95_ms=percentile(values, 0.95),
-                    max_ms=values[-1] if values else None, codes=dict(stat[3].most_common(5)))
-
-
-def _minute(minute: str, b: list) -> MinuteBucket:
-    return MinuteBucket(minute=minute, requests=b[0], errors=b[1], codes=dict(b[2].most_common(5)),
-                        p95_service_ms=percentile(sorted(b[3]), 0.95))
-
-
-def _code_count(code: str, n: int, by_path: Counter[str] | None, sock: Counter[str] | None) -> CodeCount:
-    info = CODES.get(code)
-    return CodeCount(
-        code=code, count=n,
-        title=info.title if info else "unknown code",
-        level=info.level if info else "error",
-        meaning=info.meaning if info else "Not in Heroku's published error-code list.",
-        first_action=info.first_action if info else "Search Heroku Dev Center and status for this code.",
-        top_paths=[p for p, _ in by_path.most_common(3)] if by_path else [],
-        sock=dict(sock) if sock else {},
-    )
 
 
 def _dyno_health(name: str, d: _Dyno) -> DynoHealth:

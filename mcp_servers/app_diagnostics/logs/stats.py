@@ -1,14 +1,22 @@
-"""Helpers of the log analysis: path normalisation, percentiles, UTC timestamps and error bursts."""
+"""Helpers of the log analysis: path normalisation, percentiles, UTC timestamps, error bursts, and the
+result rows built from the aggregates at the end."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime, timezone
 
-from mcp_servers.app_diagnostics.logs.models import ErrorBurst, Latency, MinuteBucket, ReleaseRef
+from mcp_servers.app_diagnostics.logs.codes import CODES
+from mcp_servers.app_diagnostics.logs.models import (
+    CodeCount, ErrorBurst, Latency, MinuteBucket, PathStat, ReleaseRef,
+)
 from mcp_servers.common.redact import truncate
 
-__all__ = ["normalise_path", "percentile", "latency", "utc", "find_bursts", "BURST_MIN_ERRORS", "BURST_MIN_RATE"]
+__all__ = [
+    "normalise_path", "percentile", "latency", "utc", "find_bursts", "BURST_MIN_ERRORS", "BURST_MIN_RATE",
+    "unique_releases", "path_stat", "minute_bucket", "code_count",
+]
 
 BURST_MIN_ERRORS = 5  # a minute with at least this many errors ...
 BURST_MIN_RATE = 0.10  # ... that are at least 10 % of its requests is part of an error burst
@@ -113,3 +121,40 @@ def find_bursts(timeline: list[MinuteBucket], releases: list[ReleaseRef]) -> lis
             burst.after_release = before[-1]
             burst.minutes_after_release = max(0.0, _minutes_between(before[-1].at, burst.start))
     return bursts[-10:]
+
+
+def unique_releases(refs: list[ReleaseRef]) -> list[ReleaseRef]:
+    """Oldest first, one entry per release version (the log and the API can both name it)."""
+    seen: set[tuple] = set()
+    out = []
+    for ref in sorted(refs, key=lambda r: r.at):
+        key = (ref.kind, ref.version) if ref.version is not None else (ref.kind, ref.at)
+        if key not in seen:
+            seen.add(key)
+            out.append(ref)
+    return out
+
+
+def path_stat(key: str, stat: list) -> PathStat:
+    values = sorted(stat[2])
+    return PathStat(path=key, requests=stat[0], errors=stat[1], error_rate=round(stat[1] / stat[0], 4),
+                    p50_ms=percentile(values, 0.5), p95_ms=percentile(values, 0.95),
+                    max_ms=values[-1] if values else None, codes=dict(stat[3].most_common(5)))
+
+
+def minute_bucket(minute: str, b: list) -> MinuteBucket:
+    return MinuteBucket(minute=minute, requests=b[0], errors=b[1], codes=dict(b[2].most_common(5)),
+                        p95_service_ms=percentile(sorted(b[3]), 0.95))
+
+
+def code_count(code: str, n: int, by_path: Counter[str] | None, sock: Counter[str] | None) -> CodeCount:
+    info = CODES.get(code)
+    return CodeCount(
+        code=code, count=n,
+        title=info.title if info else "unknown code",
+        level=info.level if info else "error",
+        meaning=info.meaning if info else "Not in Heroku's published error-code list.",
+        first_action=info.first_action if info else "Search Heroku Dev Center and status for this code.",
+        top_paths=[p for p, _ in by_path.most_common(3)] if by_path else [],
+        sock=dict(sock) if sock else {},
+    )
