@@ -123,7 +123,12 @@ def load_config(
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read the file ({exc.strerror})", path=str(path)) from None
-    loader = yaml.SafeLoader(text)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", path=str(path)) from None
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters before any parsing
+        raise ConfigError(f"YAML: {str(exc).splitlines()[0]}", path=str(path)) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -135,6 +140,8 @@ def load_config(
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ConfigError(f"YAML syntax: {exc.problem or exc}", path=str(path), line=line) from None
+    except RecursionError:
+        raise ConfigError("an alias refers to itself (a recursive &anchor / *alias)", path=str(path)) from None
     finally:
         loader.dispose()
     return _validate(path, data, lines)
