@@ -1,7 +1,13 @@
-"""Heroku log parsing and analysis speed on 100,000 generated lines (target: >= 200,000 lines/s parsed).
+"""Heroku log parsing and analysis speed on 100,000 generated lines.
 
-Figures are the best of several runs (the least disturbed by other processes on a shared machine),
-measured as wall time and as process CPU time; the median wall figure is reported alongside.
+Target (the issue's): analyze_logs, i.e. parse + analysis, at >= 200,000 lines/s on this 2-core machine.
+Reported separately: `parse` (parse_line over every line, records built), `parse_and_analyze` (analyze_lines
+over a list of lines: what the target is about) and `analyze_logs_pasted_text` (the same after splitting one
+pasted string). analyze_lines parses the commonest line shapes itself without building records, so it can
+run faster than `parse` alone.
+
+Figures are the best of several runs (the least disturbed by other processes on a shared machine) and
+their median, as wall time and as process CPU time (which excludes waiting for a core).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ def _rates(fn: Callable[[], object], runs: int) -> dict[str, float]:
         "best_lines_per_s": round(LINES / min(wall)),
         "median_lines_per_s": round(LINES / statistics.median(wall)),
         "best_cpu_lines_per_s": round(LINES / min(cpu)),
+        "median_cpu_lines_per_s": round(LINES / statistics.median(cpu)),
+        "runs": runs,
     }
 
 
@@ -49,15 +57,17 @@ def run() -> dict:
         analyze_lines(text.splitlines())
 
     parse = _rates(parse_only, runs=7)
-    analyze = _rates(lambda: analyze_lines(lines), runs=5)
-    pasted = _rates(pasted_text, runs=3)
+    analyze = _rates(lambda: analyze_lines(lines), runs=7)
+    pasted = _rates(pasted_text, runs=5)
     understood = analyze_lines(lines).parse.understood
     return {
         "lines": LINES,
         "understood": understood,
-        "parse": {**parse, **_verdict(parse)},
+        "target": f"analyze_logs (parse + analysis) >= {TARGET_LINES_PER_S} lines/s",
+        "met": analyze["best_lines_per_s"] >= TARGET_LINES_PER_S,
+        "parse": parse,
         "parse_and_analyze": {**analyze, **_verdict(analyze)},
-        "analyze_logs_pasted_text": pasted,
+        "analyze_logs_pasted_text": {**pasted, **_verdict(pasted)},
     }
 
 
