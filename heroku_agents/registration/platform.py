@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
-from heroku_agents.errors import PlatformAPIError, RegistrationError
+from heroku_agents.errors import PlatformAPIError, RegistrationError, redact
 
 __all__ = ["Attachment", "attach_inference", "app_config_vars", "DEFAULT_PLATFORM_URL", "DEFAULT_ALIAS"]
 
@@ -51,7 +51,9 @@ async def _call(http: httpx.AsyncClient, method: str, url: str, api_key: str, **
         message = body.get("message") or body.get("id") or response.text
     except ValueError:
         message = response.text[:300]
-    raise PlatformAPIError(str(message), status=response.status_code, request_id=response.headers.get("request-id"))
+    # A proxy (or a verbose error) may quote the presented token back: mask it like any secret.
+    message = redact(str(message), [api_key])
+    raise PlatformAPIError(message, status=response.status_code, request_id=response.headers.get("request-id"))
 
 
 async def attach_inference(
