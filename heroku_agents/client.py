@@ -236,6 +236,8 @@ class AgentsClient:
             log.warning("HTTP %s from %s; retry %d/%d in %.1fs", status, redact(url), attempt + 1, self.retries, delay)
             await anyio.sleep(delay)
             return
+        # A proxy may quote the key back; ours need not look like Heroku's inf-<uuid> to be masked.
+        text = redact(text, [self._key] if self._key else [])
         message = server_message(text) or response.reason_phrase or "no message"
         kw: dict[str, Any] = {"status": status, "url": url, "request_id": request_id(response), "body_excerpt": text}
         if status in (401, 403):
