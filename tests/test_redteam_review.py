@@ -62,3 +62,19 @@ async def test_the_limits_example_the_model_and_the_operator_are_shown_is_a_vali
         "postgresql://app:pw@127.0.0.1:1/db", "pg_diagnose", {"checks": ["long_running_queries"], "limits": json.loads(example)},
     )
     assert is_error and "cannot reach database" in text, text  # the limits passed; only the database is missing
+
+
+@pytest.mark.parametrize(("command", "env", "named"), [
+    (["-m", "mcp_servers.postgres"], {"PG_CHECK_LIMITS": "{bad"}, "PG_CHECK_LIMITS"),
+    (["-m", "mcp_servers.postgres"], {"PG_STATEMENT_TIMEOUT_MS": "15s"}, "PG_STATEMENT_TIMEOUT_MS"),
+    (["-m", "mcp_servers.web", "--port", "0"], {"PG_CHECK_LIMITS": "[1]"}, "PG_CHECK_LIMITS"),
+])
+def test_a_malformed_server_setting_stops_the_process_with_one_line_naming_it(command: list, env: dict, named: str) -> None:
+    import subprocess
+
+    proc = subprocess.run([sys.executable, *command], input="", capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"postgresql://app:{PASSWORD}@127.0.0.1:1/db", **env})
+    assert proc.returncode == 2, proc.stderr
+    assert named in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stdout == ""
+    assert PASSWORD not in proc.stderr

@@ -39,7 +39,11 @@ def run_server(
     """Parse the command line, build the server and serve it on the chosen transport."""
     args = parse_args(prog, description, argv)
     configure_logging(args.log_level)
-    server = build()
+    try:
+        server = build()
+    except ValueError as exc:  # a malformed setting (PG_CHECK_LIMITS, PG_*_MS, ...): its message names it
+        logging.getLogger(prog).critical("%s", exc)
+        raise SystemExit(2) from None
     if args.transport == "stdio":
         server.run("stdio")
     else:

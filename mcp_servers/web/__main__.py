@@ -71,7 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mcp_servers.web.app import build_servers, create_app
     from mcp_servers.web.protocol import head_deadline_protocol
 
-    app = create_app(settings, build_servers(args.server_names))
+    try:
+        servers = build_servers(args.server_names)
+    except ValueError as exc:  # a server's malformed setting (PG_CHECK_LIMITS, ...): its message names it
+        logger.critical("%s", exc)
+        return 2
+    app = create_app(settings, servers)
     auth = "bearer token required" if settings.auth_token else "no token (loopback only)"
     logger.info("listening on %s:%s; auth: %s; hosts: loopback%s", args.host, args.port, auth,
                 "".join(f", {h}" for h in settings.allowed_hosts))
