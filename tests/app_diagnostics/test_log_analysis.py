@@ -142,3 +142,23 @@ def test_the_generated_incident_reads_as_timeouts_memory_and_crashes_after_the_r
     assert analysis.logplex == {"L10": 1} and analysis.logplex_dropped == 1024
     red = {f.check for f in analysis.findings if f.status == "red"}
     assert {"router_error_rate", "code_H10", "dyno_crashes", "dyno_memory", "errors_after_release"} <= red
+
+
+def test_timestamps_in_non_ascii_digits_do_not_crash_the_error_burst_search() -> None:
+    from mcp_servers.app_diagnostics.logs import analyze_lines
+
+    def router(ts: str) -> str:
+        return (
+            f"{ts}+00:00 heroku[router]: at=error code=H12 desc=\"Request timeout\" method=GET path=\"/\" "
+            'host=a.herokuapp.com request_id=r fwd="1.2.3.4" dyno=web.1 connect=1ms service=30000ms '
+            "status=503 bytes=0 protocol=https"
+        )
+
+    lines = [
+        "2026-11-25T09:59:00+00:00 app[api]: Release v42 created by user dev@example.com",
+        *[router("٢٠٢٦-11-25T10:00:00") for _ in range(30)],  # Arabic-Indic digits in the year
+        *[router("2026-11-25T10:01:00") for _ in range(30)],
+    ]
+    result = analyze_lines(lines)
+    assert result.parse.lines == 61
+    assert sum(c.count for c in result.codes if c.code == "H12") == 60

@@ -83,8 +83,9 @@ def findings_for(a: LogAnalysis) -> list[Finding]:
         if burst.after_release is not None:
             rel = burst.after_release
             label = f"v{rel.version}" if rel.version is not None else rel.kind
+            after = f"{burst.minutes_after_release:g} min after" if burst.minutes_after_release is not None else "after"
             out.append(Finding(check="errors_after_release", status="red",
-                               summary=f"{burst.errors} errors {burst.start}..{burst.end}, {burst.minutes_after_release:g} min after {label}",
+                               summary=f"{burst.errors} errors {burst.start}..{burst.end}, {after} {label}",
                                value=burst.errors, rows=[{"code": k, "count": v} for k, v in burst.codes.items()],
                                remediation=f"Compare {label} with the release before it (recent_releases); roll back if it is the cause."))
     if a.parse.lines and a.parse.not_understood / a.parse.lines > 0.2:

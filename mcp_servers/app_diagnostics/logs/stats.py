@@ -89,9 +89,14 @@ def utc(ts: str) -> str:
     return cached
 
 
-def _minutes_between(earlier: str, later: str) -> float:
-    a = datetime.fromisoformat(earlier[:19])
-    b = datetime.fromisoformat(later[:19])
+def _minutes_between(earlier: str, later: str) -> float | None:
+    """Minutes from one timestamp to another; None when either is not a valid ISO time (never raises:
+    the parser accepts Unicode digits that `fromisoformat` refuses)."""
+    try:
+        a = datetime.fromisoformat(earlier[:19])
+        b = datetime.fromisoformat(later[:19])
+    except ValueError:
+        return None
     return round((b - a).total_seconds() / 60, 1)
 
 
@@ -105,7 +110,8 @@ def find_bursts(timeline: list[MinuteBucket], releases: list[ReleaseRef]) -> lis
         hot = b.errors >= BURST_MIN_ERRORS and (b.requests == 0 or b.errors / b.requests >= BURST_MIN_RATE)
         if not hot:
             continue
-        contiguous = current is not None and previous_minute is not None and _minutes_between(previous_minute, b.minute) <= 1
+        gap = _minutes_between(previous_minute, b.minute) if current is not None and previous_minute is not None else None
+        contiguous = gap is not None and gap <= 1
         if contiguous:
             current.end = b.minute
             current.errors += b.errors
@@ -119,7 +125,8 @@ def find_bursts(timeline: list[MinuteBucket], releases: list[ReleaseRef]) -> lis
         before = [r for r in ordered if r.at[:16] <= burst.start]
         if before:
             burst.after_release = before[-1]
-            burst.minutes_after_release = max(0.0, _minutes_between(before[-1].at, burst.start))
+            gap = _minutes_between(before[-1].at, burst.start)
+            burst.minutes_after_release = max(0.0, gap) if gap is not None else None
     return bursts[-10:]
 
 
