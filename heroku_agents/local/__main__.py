@@ -36,6 +36,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _mask_secrets_in_logs(secrets: tuple[str, ...]) -> None:
+    """Pass every stderr log record through `redact` (httpx logs each upstream URL, user:password@ included)."""
+    from heroku_agents.errors import redact
+
+    class _Mask(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.msg, record.args = redact(record.getMessage(), secrets), None
+            return True
+
+    for name in ("", "uvicorn", "uvicorn.error"):  # not uvicorn.access: its formatter unpacks record.args (path, status)
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(_Mask())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -74,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"INFERENCE_KEY={settings.key}", flush=True)
     print(f"local Agents endpoint on {url} (model: {model}; Procfile: {args.procfile})", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level=args.log_level.lower(), lifespan="on", timeout_graceful_shutdown=5)
+    _mask_secrets_in_logs(settings.secrets)  # after uvicorn has set up its own log handlers
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
