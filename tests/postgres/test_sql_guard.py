@@ -114,3 +114,23 @@ def test_walk_skips_only_attributes_that_cannot_hold_a_node() -> None:
     # Strings, numbers, flags and enums; a new pglast that stores nodes elsewhere must fail here.
     assert all(t == "char*" or "*" not in t for t in skipped)
     assert not skipped & {"ValUnion", "CreateStmt", "Node", "List"}
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT rolname, rolpassword FROM pg_authid",
+        "SELECT * FROM pg_catalog.pg_shadow",
+        "SELECT subconninfo FROM pg_subscription",
+        "SELECT umoptions FROM pg_user_mappings",
+        "WITH r AS (SELECT * FROM pg_authid) SELECT count(*) FROM r",
+        "SELECT (SELECT rolpassword FROM pg_authid LIMIT 1)",
+    ],
+)
+def test_catalogs_that_hold_credentials_are_refused(sql: str) -> None:
+    with pytest.raises(SqlRefused, match="holds"):
+        check_sql(sql)
+
+
+def test_the_masked_role_views_stay_readable() -> None:
+    assert check_sql("SELECT rolname, rolcanlogin FROM pg_roles").kind == "select"

@@ -20,6 +20,15 @@ _CATALOG = "pg_catalog"
 _TABLESAMPLE_METHODS = frozenset({"bernoulli", "system", "system_rows", "system_time"})
 _EXPLAIN_OPTIONS = frozenset({"verbose", "costs", "settings", "generic_plan", "buffers", "summary", "memory", "format"})
 _ANALYZE_ONLY_OPTIONS = frozenset({"analyze", "timing", "wal", "serialize"})
+# Catalogs that hold credentials: password hashes, and passwords inside connection strings and
+# user-mapping options. A superuser (the embedded default) could read them; no agent needs to.
+_SECRET_RELATIONS = {
+    "pg_authid": "holds role password hashes",
+    "pg_shadow": "holds role password hashes",
+    "pg_user_mapping": "holds foreign-server user options (passwords)",
+    "pg_user_mappings": "holds foreign-server user options (passwords)",
+    "pg_subscription": "holds subscription connection strings (passwords)",
+}
 
 # Expression and clause nodes a plain read is made of (raw parse tree only).
 _ALLOWED_NODES = frozenset(
@@ -194,6 +203,8 @@ def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:
                 raise SqlRefused(f"TABLESAMPLE method {'.'.join(method)} is not a built-in sampling method")
         elif cls == "ParamRef":
             param_count = max(param_count, node.number or 0)
+        elif cls == "RangeVar" and node.schemaname in (None, _CATALOG) and node.relname in _SECRET_RELATIONS:
+            raise SqlRefused(f"relation {node.relname} {_SECRET_RELATIONS[node.relname]}")
         stack.extend(getattr(node, name) for name in slots)
     return GuardResult(kind, frozenset(functions), frozenset(operators), frozenset(types), param_count, analyze)
 
