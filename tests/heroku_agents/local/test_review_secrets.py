@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import DATABASE_URL, user
+from conftest import DATABASE_URL, ROOT, user
 from heroku_agents.local.backends import PlannedCall, ScriptedBackend, Step
 
 
@@ -35,8 +35,6 @@ def test_a_malformed_setting_stops_the_endpoint_with_a_one_line_error_naming_it(
     import os
     import subprocess
     import sys
-
-    from conftest import ROOT
 
     proc = subprocess.run(
         [sys.executable, "-m", "heroku_agents.local", "--procfile", str(ROOT / "Procfile"), "--port", "0", *args],
