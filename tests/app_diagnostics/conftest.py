@@ -14,23 +14,11 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # fake_platform, fake_world, log_generator
 
+from appdiag_support import FAKE_URL, SleepRecorder  # noqa: E402
 from fake_platform import FAKE_API_KEY, FakeHeroku  # noqa: E402
 
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI  # noqa: E402
 from mcp_servers.app_diagnostics.settings import AppDiagSettings  # noqa: E402
-
-FAKE_URL = "http://api.heroku.test"
-
-
-class SleepRecorder:
-    """Stands in for `anyio.sleep` inside PlatformAPI: records each back-off instead of waiting."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
 
 @pytest.fixture
 def fake() -> FakeHeroku:

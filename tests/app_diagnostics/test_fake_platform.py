@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import httpx
 import pytest
-from conftest import FAKE_URL
+from appdiag_support import FAKE_URL
 from fake_platform import FAKE_API_KEY, FakeHeroku
 from heroku_schema import SCHEMA_PATH, links, load_schema
 from log_generator import LOGGING_ERRORS, ROUTER_ERRORS, RUNTIME_ERRORS, error_line, generate_lines

@@ -1,6 +1,6 @@
 import httpx
 import pytest
-from conftest import FAKE_URL
+from appdiag_support import FAKE_URL
 from fake_platform import FakeHeroku
 from mcp import Client
 

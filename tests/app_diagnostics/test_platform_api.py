@@ -1,7 +1,7 @@
 import anyio
 import httpx
 import pytest
-from conftest import FAKE_URL, SleepRecorder
+from appdiag_support import FAKE_URL, SleepRecorder
 from fake_platform import FAKE_API_KEY, FakeHeroku
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import SecretStr

@@ -13,13 +13,7 @@ import uvicorn
 from heroku_agents.local.app import create_app
 from heroku_agents.local.serve import bind_socket
 from heroku_agents.local.settings import LocalSettings
-from heroku_agents.sse import SSEEvent, iter_events
-
-ROOT = Path(__file__).resolve().parents[3]
-TEST_PROCFILE = Path(__file__).with_name("Procfile.test")
-KEY = "inf-00000000-1111-2222-3333-444444444444"
-DATABASE_URL = "postgres://app:s3cret-pw@db.internal:5432/app"  # never reaches a real database: a secret to keep
-
+from local_support import DATABASE_URL, KEY, TEST_PROCFILE
 
 @pytest.fixture(scope="module")
 def anyio_backend() -> str:
@@ -65,11 +59,3 @@ async def live_url(app) -> AsyncIterator[str]:
                 await anyio.sleep(0.01)
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
         server.should_exit = True
-
-
-def events_of(body: bytes) -> list[SSEEvent]:
-    return list(iter_events([body]))
-
-
-def user(content: str) -> dict[str, str]:
-    return {"role": "user", "content": content}

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from conftest import KEY, ROOT, events_of, user
+from local_support import KEY, ROOT, events_of, user
 from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import PlannedCall, ScriptedBackend, Step
 from heroku_agents.local.htmlmd import html_to_markdown

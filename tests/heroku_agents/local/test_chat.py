@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from conftest import KEY, TEST_PROCFILE, events_of, user
+from local_support import KEY, TEST_PROCFILE, events_of, user
 from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import (
     BackendError, OfflinePlanner, OpenAICompatible, PlannedCall, ScriptedBackend, Step, upstream_tool_name,

@@ -11,7 +11,7 @@ import anyio
 import httpx
 import pytest
 
-from conftest import ROOT, TEST_PROCFILE
+from local_support import ROOT, TEST_PROCFILE
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ import anyio
 import httpx
 import pytest
 
-from conftest import KEY, ROOT, events_of
+from local_support import KEY, ROOT, events_of
 from heroku_agents.configs import load_config
 from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import OfflinePlanner, ToolSpec

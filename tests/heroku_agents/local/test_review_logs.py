@@ -12,7 +12,7 @@ import anyio
 import httpx
 import pytest
 
-from conftest import ROOT, TEST_PROCFILE
+from local_support import ROOT, TEST_PROCFILE
 
 sys.path.insert(0, str(ROOT / "tests" / "heroku_agents"))
 from agents_fakes import raw_http_server  # noqa: E402

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import DATABASE_URL, ROOT, user
+from local_support import DATABASE_URL, ROOT, user
 from heroku_agents.local.backends import PlannedCall, ScriptedBackend, Step
 
 

@@ -10,7 +10,7 @@ import anyio
 import httpx
 import pytest
 
-from conftest import KEY, events_of, user
+from local_support import KEY, events_of, user
 from heroku_agents.local.backends import BackendError, PlannedCall, ScriptedBackend, Step
 from heroku_agents.local.process import LIVE_PIDS
 from heroku_agents.models import parse_event
