@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from mcp_servers.common.env import env_flag, env_number
 from mcp_servers.common.schemas import full_output_schemas_requested
 
 __all__ = [
@@ -29,7 +30,6 @@ DEFAULT_RETRY_BASE_S = 0.8
 # Below this many remaining rate-limit tokens we pace our calls (Heroku's pool holds 4500).
 DEFAULT_RATE_LIMIT_FLOOR = 100
 
-_TRUE = ("1", "true", "yes", "on")
 
 
 class AppDiagSettings(BaseModel):
@@ -56,27 +56,18 @@ class AppDiagSettings(BaseModel):
     def from_env(cls, env: Mapping[str, str] | None = None) -> "AppDiagSettings":
         env = os.environ if env is None else env
 
-        def _number(name: str, default: float, kind: type = float):
-            raw = env.get(name)
-            if raw is None or raw.strip() == "":
-                return default
-            try:
-                return kind(raw)
-            except ValueError:
-                raise ValueError(f"{name} must be a {kind.__name__} number, got {raw!r}") from None
-
         key = (env.get("HEROKU_API_KEY") or "").strip()
         return cls(
             heroku_api_key=SecretStr(key) if key else None,
             heroku_api_url=(env.get("HEROKU_API_URL") or DEFAULT_API_URL).rstrip("/"),
             heroku_app_name=(env.get("HEROKU_APP_NAME") or "").strip() or None,
-            request_timeout_s=_number("HEROKU_API_TIMEOUT_S", DEFAULT_REQUEST_TIMEOUT_S),
-            max_retries=_number("HEROKU_API_MAX_RETRIES", DEFAULT_MAX_RETRIES, int),
-            retry_base_s=_number("HEROKU_API_RETRY_BASE_S", DEFAULT_RETRY_BASE_S),
-            rate_limit_floor=_number("HEROKU_API_RATE_LIMIT_FLOOR", DEFAULT_RATE_LIMIT_FLOOR, int),
-            log_timeout_s=_number("HEROKU_LOG_TIMEOUT_S", DEFAULT_LOG_TIMEOUT_S),
-            http_probe_timeout_s=_number("HTTP_PROBE_TIMEOUT_S", DEFAULT_PROBE_TIMEOUT_S),
-            http_probe_allow_private=(env.get("HTTP_PROBE_ALLOW_PRIVATE") or "").strip().lower() in _TRUE,
+            request_timeout_s=env_number(env, "HEROKU_API_TIMEOUT_S", DEFAULT_REQUEST_TIMEOUT_S),
+            max_retries=env_number(env, "HEROKU_API_MAX_RETRIES", DEFAULT_MAX_RETRIES, int),
+            retry_base_s=env_number(env, "HEROKU_API_RETRY_BASE_S", DEFAULT_RETRY_BASE_S),
+            rate_limit_floor=env_number(env, "HEROKU_API_RATE_LIMIT_FLOOR", DEFAULT_RATE_LIMIT_FLOOR, int),
+            log_timeout_s=env_number(env, "HEROKU_LOG_TIMEOUT_S", DEFAULT_LOG_TIMEOUT_S),
+            http_probe_timeout_s=env_number(env, "HTTP_PROBE_TIMEOUT_S", DEFAULT_PROBE_TIMEOUT_S),
+            http_probe_allow_private=env_flag(env, "HTTP_PROBE_ALLOW_PRIVATE"),
             full_output_schemas=full_output_schemas_requested(env),
         )
 

@@ -82,7 +82,9 @@ def full_output_schemas_requested(env: Any = None) -> bool:
     import os
 
     env = os.environ if env is None else env
-    return str(env.get("MCP_FULL_OUTPUT_SCHEMAS", "")).lower() in ("1", "true", "yes")
+    from mcp_servers.common.env import env_flag
+
+    return env_flag(env, "MCP_FULL_OUTPUT_SCHEMAS")
 
 
 def compact_tool_schemas(server: "MCPServer", *, full_output: bool = False) -> None:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
+from mcp_servers.common.env import env_flag, env_number
 from mcp_servers.common.schemas import full_output_schemas_requested
 
 __all__ = ["PostgresSettings", "DEFAULT_STATEMENT_TIMEOUT_MS", "PROJECT_DATA_DIR"]
@@ -47,15 +48,6 @@ class PostgresSettings(BaseModel):
     def from_env(cls, env: Mapping[str, str] | None = None) -> "PostgresSettings":
         env = os.environ if env is None else env
 
-        def _int(name: str, default: int) -> int:
-            raw = env.get(name)
-            if raw is None or raw == "":
-                return default
-            try:
-                return int(raw)
-            except ValueError:
-                raise ValueError(f"{name} must be an integer number, got {raw!r}") from None
-
         raw_limits = env.get("PG_CHECK_LIMITS") or "{}"
         try:
             check_limits = json.loads(raw_limits)
@@ -67,12 +59,12 @@ class PostgresSettings(BaseModel):
             check_limits=check_limits,
             # MCP_DATABASE_URL lets a dyno use a dedicated read-only credential while the app keeps DATABASE_URL.
             database_url=env.get("MCP_DATABASE_URL") or env.get("DATABASE_URL") or None,
-            statement_timeout_ms=_int("PG_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS),
-            lock_timeout_ms=_int("PG_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS),
-            connect_timeout_s=_int("PG_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S),
-            pool_max=_int("PG_POOL_MAX", DEFAULT_POOL_MAX),
+            statement_timeout_ms=env_number(env, "PG_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS, int),
+            lock_timeout_ms=env_number(env, "PG_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, int),
+            connect_timeout_s=env_number(env, "PG_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S, int),
+            pool_max=env_number(env, "PG_POOL_MAX", DEFAULT_POOL_MAX, int),
             full_output_schemas=full_output_schemas_requested(env),
-            allow_explain_analyze=env.get("PG_ALLOW_EXPLAIN_ANALYZE", "").lower() in ("1", "true", "yes"),
+            allow_explain_analyze=env_flag(env, "PG_ALLOW_EXPLAIN_ANALYZE"),
             embedded_data_dir=Path(env.get("EMBEDDED_PG_DATA_DIR") or PROJECT_DATA_DIR),
         )
 

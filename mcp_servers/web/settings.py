@@ -9,6 +9,8 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from mcp_servers.common.env import env_number
+
 __all__ = [
     "WebSettings",
     "UnsafeExposureError",
@@ -89,18 +91,6 @@ class WebSettings(BaseModel):
         """
         env = os.environ if env is None else env
 
-        def _number(name: str, default: float, kind: type = float) -> float:
-            raw = env.get(name)
-            if raw is None or raw.strip() == "":
-                return default
-            try:
-                value = kind(raw)
-            except ValueError:
-                raise ValueError(f"{name} must be a positive {kind.__name__}, got {raw!r}") from None
-            if value <= 0:
-                raise ValueError(f"{name} must be a positive {kind.__name__}, got {raw!r}")
-            return value
-
         hosts = _names(env.get("HEROKU_APP_DEFAULT_DOMAIN_NAME")) + _names(env.get("MCP_ALLOWED_HOSTS"))
         token = env.get("MCP_AUTH_TOKEN") or None
         return cls(
@@ -108,12 +98,12 @@ class WebSettings(BaseModel):
             auth_token=SecretStr(token) if token else None,
             allowed_hosts=tuple(dict.fromkeys(h.split(":")[0] if h.count(":") == 1 else h for h in hosts)),
             allowed_origins=tuple(o.rstrip("/") for o in _names(env.get("MCP_ALLOWED_ORIGINS"))),
-            max_body_bytes=int(_number("MCP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int)),
-            request_timeout_s=_number("MCP_REQUEST_TIMEOUT_S", DEFAULT_REQUEST_TIMEOUT_S),
-            body_timeout_s=_number("MCP_BODY_TIMEOUT_S", DEFAULT_BODY_TIMEOUT_S),
-            head_timeout_s=_number("MCP_HEAD_TIMEOUT_S", DEFAULT_HEAD_TIMEOUT_S),
-            max_concurrent=int(_number("MCP_MAX_CONCURRENT", DEFAULT_MAX_CONCURRENT, int)),
-            max_queued=int(_number("MCP_MAX_QUEUED", DEFAULT_MAX_QUEUED, int)),
+            max_body_bytes=env_number(env, "MCP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int, positive=True),
+            request_timeout_s=env_number(env, "MCP_REQUEST_TIMEOUT_S", DEFAULT_REQUEST_TIMEOUT_S, positive=True),
+            body_timeout_s=env_number(env, "MCP_BODY_TIMEOUT_S", DEFAULT_BODY_TIMEOUT_S, positive=True),
+            head_timeout_s=env_number(env, "MCP_HEAD_TIMEOUT_S", DEFAULT_HEAD_TIMEOUT_S, positive=True),
+            max_concurrent=env_number(env, "MCP_MAX_CONCURRENT", DEFAULT_MAX_CONCURRENT, int, positive=True),
+            max_queued=env_number(env, "MCP_MAX_QUEUED", DEFAULT_MAX_QUEUED, int, positive=True),
         )
 
     @property

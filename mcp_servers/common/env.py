@@ -1,0 +1,34 @@
+"""Typed reads of settings from an environment mapping, with errors that name the variable."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["env_flag", "env_number", "TRUE_WORDS"]
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    """True when `name` is set to 1/true/yes/on (any case)."""
+    return (env.get(name) or "").strip().lower() in TRUE_WORDS
+
+
+def env_number(env: Mapping[str, str], name: str, default: float, kind: type = float, *, positive: bool = False):
+    """`name` as `kind` (int or float); `default` when unset or blank.
+
+    Raises:
+        ValueError: the value is not a number of that kind (or not > 0 with `positive`); the message names it.
+    """
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    label = f"{'positive ' if positive else ''}{kind.__name__}"
+    article = "an" if label[0] in "aeiou" else "a"
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be {article} {label} number, got {raw!r}") from None
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be {article} {label} number, got {raw!r}")
+    return value
