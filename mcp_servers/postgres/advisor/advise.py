@@ -173,24 +173,28 @@ def _suggestion(cand: Candidate, confidence: str, size: int | None, helped: list
 
 async def suggest_indexes(
     db: Database, settings: PostgresSettings, sql: str | None = None, top: int = DEFAULT_TOP,
-    limits: AdvisorLimits | None = None,
+    limits: AdvisorLimits | None = None, queries: list[str] | None = None,
 ) -> IndexAdvice:
-    """Index suggestions for the workload's top statements by total time, or for one statement.
+    """Index suggestions for the workload's top statements by total time, for one statement (`sql`), or for
+    several statements taken as a workload without statistics (`queries`).
 
     Raises:
-        ToolError: the statement is refused or not a SELECT, or workload mode lacks pg_stat_statements.
+        ToolError: a statement is refused or not a SELECT, or workload mode lacks pg_stat_statements.
     """
     import psycopg
 
     limits = limits or AdvisorLimits()
     top = max(1, min(int(top), MAX_TOP))
     notes: list[str] = []
-    if sql is not None:
-        try:
-            check_sql(sql)
-            statements = [_Statement(sql=sql, parsed=parse_statement(sql))]
-        except (SqlRefused, UnsupportedStatement) as exc:
-            raise ToolError(f"refused: {exc}") from None
+    given = [sql] if sql is not None else queries
+    if given is not None:
+        statements = []
+        for text in given[:MAX_TOP]:
+            try:
+                check_sql(text)
+                statements.append(_Statement(sql=text, parsed=parse_statement(text)))
+            except (SqlRefused, UnsupportedStatement) as exc:
+                raise ToolError(f"refused: {exc}") from None
         others = 0
     else:
         statements, others = await _workload(db, top)
@@ -230,7 +234,7 @@ async def suggest_indexes(
     except psycopg.Error as exc:
         raise ToolError(f"index advice failed: PostgreSQL error {exc.sqlstate or ''}: {(exc.diag.message_primary or '')[:300]}") from None
     return IndexAdvice(
-        mode="query" if sql is not None else "workload", verification="hypopg" if schema else "heuristic",
+        mode="query" if given is not None else "workload", verification="hypopg" if schema else "heuristic",
         enable_verification=enable, suggestions=suggestions, statements_analysed=len(statements),
         skipped_statements=skipped, rejected=[Rejected(table=r.table, columns=list(r.columns), why=r.why) for r in rejected],
         note="; ".join(notes) or None,

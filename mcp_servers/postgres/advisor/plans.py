@@ -4,7 +4,8 @@ A statement with `$n` parameters (as pg_stat_statements stores them) is planned 
 once, then `EXPLAIN EXECUTE` with NULLs under `plan_cache_mode = force_generic_plan`, so the values never
 shape the plan (this works on every supported version; EXPLAIN (GENERIC_PLAN) needs 16+). Each step runs
 under a savepoint, so one failing statement (a timeout, a type that cannot be inferred) skips only itself.
-Prepared statements outlive ROLLBACK, so `planner` deallocates its own on the way out.
+Prepared statements outlive ROLLBACK, so `planner` deallocates its own on the way out; each plan re-prepares,
+because a cached generic plan would not notice a new hypothetical index.
 """
 
 from __future__ import annotations
@@ -95,6 +96,12 @@ class Planner:
         """The statement's estimated plan with whatever (hypothetical) indexes exist now."""
         if number in self.prepared:
             name, count = self.prepared[number]
+            # A prepared statement keeps its generic plan, and creating a hypothetical index does not
+            # invalidate it: prepare afresh so the planner sees the indexes that exist now.
+            await self._step(f"DEALLOCATE {name}")
+            del self.prepared[number]
+            await self._step(f"PREPARE {name} AS {self.texts[number]}")
+            self.prepared[number] = (name, count)
             text = f"EXPLAIN (FORMAT JSON) EXECUTE {name}({', '.join(['NULL'] * count)})"
         else:
             text = f"EXPLAIN (FORMAT JSON) {self.texts[number]}"
