@@ -78,7 +78,7 @@ def render_advice(advice: IndexAdvice) -> str:
         lines.append(f"To verify with the planner: `{advice.enable_verification}`")
     for n, s in enumerate(advice.suggestions, start=1):
         lines += ["", f"{n}. `{s.create_sql};` ({s.confidence}; {s.reason}; size ~{_size(s.size_bytes)}"
-                  + (f"; table writes {s.table_writes_per_hour:g}/h)" if s.table_writes_per_hour is not None else ")")]
+                  + (f"; table writes {s.table_writes_per_hour:,.0f}/h)" if s.table_writes_per_hour is not None else ")")]
         for st in s.statements[:3]:
             cost = f"cost {st.cost_before:g}" if st.cost_before is not None else "cost ?"
             if st.cost_after is not None:
