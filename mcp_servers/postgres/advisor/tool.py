@@ -16,18 +16,21 @@ from mcp_servers.postgres.settings import PostgresSettings
 
 __all__ = ["register"]
 
+DESCRIPTION = (
+    "Missing indexes for the workload's top statements or one query, each with CREATE INDEX CONCURRENTLY, "
+    "statements helped, cost before/after, size, write rate; verified (HypoPG) or heuristic."
+)
+
 
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
     @server.tool(
         title="Suggest indexes",
-        annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False),
+        description=DESCRIPTION,
+        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False),
     )
     async def pg_suggest_indexes(
-        sql: Annotated[str | None, Field(description="One SELECT to advise on ($1 parameters allowed); omit to analyse the top statements of pg_stat_statements.")] = None,
-        top: Annotated[int, Field(description="Workload statements to analyse, by total time.", ge=1, le=MAX_TOP)] = DEFAULT_TOP,
+        sql: Annotated[str | None, Field(description="One SELECT ($1 ok); omit for the pg_stat_statements workload.")] = None,
+        top: Annotated[int, Field(description="Workload statements, by total time.", ge=1, le=MAX_TOP)] = DEFAULT_TOP,
     ) -> Annotated[CallToolResult, IndexAdvice]:
-        """Find missing indexes for the workload (or one query). Each suggestion has the CREATE INDEX
-        CONCURRENTLY statement, the statements it helps (calls, mean ms, share of time), planner cost before
-        and after, size, table write rate, and `verified` (HypoPG what-if plan) or `heuristic`."""
         advice = await suggest_indexes(db, settings, sql, top)
         return tool_result(advice, render_advice(advice))

@@ -264,7 +264,7 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
     async def pg_explain(
         sql: Annotated[str, Field(description="The query to explain (a SELECT/VALUES/TABLE/WITH read, without the EXPLAIN keyword). $1-style parameters are planned generically on PostgreSQL 16+.")],
         analyze: Annotated[bool, Field(description="Run the query for actual times and rows (only if the server enabled PG_ALLOW_EXPLAIN_ANALYZE).")] = False,
-        hypothetical_indexes: Annotated[list[str] | None, Field(description="Plan as if these indexes existed (needs HypoPG), e.g. [\"orders(customer_id, created_at)\"].")] = None,
+        hypothetical_indexes: Annotated[list[str] | None, Field(description="Plan as if these existed (HypoPG), e.g. orders(a, b).")] = None,
     ) -> ExplainResult:
         """Show how PostgreSQL would execute a slow query: EXPLAIN (FORMAT JSON) plus a summary of the top plan
         nodes with estimated cost and rows, sequential scans of large tables, and missing-index hints. Use it
