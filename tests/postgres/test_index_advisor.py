@@ -142,3 +142,19 @@ async def test_pg_suggest_indexes_over_mcp_for_one_statement(workload_db: str) -
     assert result.structured_content["suggestions"][0]["columns"] == ["email"]
     assert 'CREATE INDEX CONCURRENTLY ON "public"."customers" USING btree ("email")' in result.content[0].text
     assert refused.is_error and "refused" in refused.content[0].text
+
+
+def test_statement_parsing_keeps_only_what_a_plain_index_on_the_column_can_serve() -> None:
+    from mcp_servers.postgres.advisor.usage import ColumnUse, UnsupportedStatement, parse_statement
+
+    parsed = parse_statement(
+        "SELECT * FROM orders o WHERE o.placed_by = $1 AND lower(o.status) = 'x' AND (o.id = 1 OR o.total_cents > 5)"
+        " AND o.created_at BETWEEN $2 AND $3 ORDER BY o.created_at, o.id DESC LIMIT 5"
+    )
+    (scope,) = parsed.scopes
+    assert scope.uses == [ColumnUse("eq", "o", "placed_by"), ColumnUse("range", "o", "created_at")]
+    assert not scope.order_limited  # mixed directions: no single btree scan yields that order
+    assert parsed.param_count == 3
+    for refused in ("DELETE FROM orders", "SELECT 1; SELECT 2", "SELECT FROM WHERE"):
+        with pytest.raises(UnsupportedStatement):
+            parse_statement(refused)

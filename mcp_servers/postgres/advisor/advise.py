@@ -198,14 +198,14 @@ async def suggest_indexes(
         others = 0
     else:
         statements, others = await _workload(db, top)
-        for st in statements:
-            try:
-                st.parsed = parse_statement(st.sql)
-            except UnsupportedStatement:
-                st.parsed = None
+    skipped: list[str] = []
+    for st in statements if given is None else ():
+        try:
+            st.parsed = parse_statement(st.sql)
+        except UnsupportedStatement as exc:  # e.g. text cut at track_activity_query_size
+            skipped.append(f"{st.queryid}: {str(exc)[:120]}")
     if others:
         notes.append(f"{others} non-SELECT statements of the workload were not analysed")
-    skipped: list[str] = []
     rejected: list[Rejection] = []
     try:
         async with db.read_only_transaction() as conn:
