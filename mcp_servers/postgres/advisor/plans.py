@@ -56,6 +56,10 @@ class Planner:
 
     async def _step(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         import psycopg
+        import pglast
+
+        if params is None and len(pglast.split(sql)) != 1:  # text without binds may go over the simple protocol
+            raise PlanFailed("the composed statement is not exactly one statement")
 
         await self.conn.execute("SAVEPOINT mcp_advisor_step")
         try:
