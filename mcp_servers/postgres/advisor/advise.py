@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from mcp.server.mcpserver.exceptions import ToolError
 
+from mcp_servers.common.redact import redact_text
 from mcp_servers.postgres.advisor.candidates import AdvisorLimits, Candidate, Rejection, estimated_index_bytes, find_candidates
 from mcp_servers.postgres.advisor.catalog import load_tables
 from mcp_servers.postgres.advisor.hypo import IndexSpec, enable_command, hypopg_schema, hypothetical_session
@@ -193,7 +194,9 @@ async def suggest_indexes(
             try:
                 check_sql(text)
                 statements.append(_Statement(sql=text, parsed=parse_statement(text)))
-            except (SqlRefused, UnsupportedStatement) as exc:
+            except SqlRefused as exc:
+                raise ToolError(str(exc)) from None
+            except UnsupportedStatement as exc:
                 raise ToolError(f"refused: {exc}") from None
         others = 0
     else:
@@ -232,7 +235,8 @@ async def suggest_indexes(
                 else:
                     suggestions = _heuristic(statements, candidates, baseline, rejected)
     except psycopg.Error as exc:
-        raise ToolError(f"index advice failed: PostgreSQL error {exc.sqlstate or ''}: {(exc.diag.message_primary or '')[:300]}") from None
+        primary = redact_text((exc.diag.message_primary or type(exc).__name__)[:300])
+        raise ToolError(f"index advice failed: PostgreSQL error {exc.sqlstate or ''}: {primary}") from None
     return IndexAdvice(
         mode="query" if given is not None else "workload", verification="hypopg" if schema else "heuristic",
         enable_verification=enable, suggestions=suggestions, statements_analysed=len(statements),
