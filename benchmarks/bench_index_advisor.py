@@ -123,13 +123,19 @@ def _peer(python: str, url: str) -> tuple[list[list[tuple[str, tuple[str, ...]]]
 
 def run() -> dict:
     name = f"bench_advisor_{os.getpid()}"
-    admin = psycopg.connect(SYSTEM_PG_URL, autocommit=True)
+    try:
+        admin = psycopg.connect(SYSTEM_PG_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        return {"skipped": f"the system PostgreSQL at SYSTEM_PG_URL is not reachable: {str(exc).splitlines()[0]}"}
     admin.execute(f'CREATE DATABASE "{name}"')
     url = SYSTEM_PG_URL.rsplit("/", 1)[0] + "/" + name
     report: dict = {"workload": {"statements": len(WORKLOAD), "right_indexes": len(RIGHT_INDEXES), "traps": len(TRAPS)}}
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION hypopg")
+            try:
+                conn.execute("CREATE EXTENSION hypopg")
+            except psycopg.Error:
+                return {"skipped": "HypoPG is not installed for the system PostgreSQL (apt-get install postgresql-15-hypopg)"}
             plant_index_workload(conn)
         found, ms, how = anyio.run(_ours, url)
         report["ours_verified"] = {**_score(found), "ms": ms, "verification": how}
