@@ -43,5 +43,8 @@ def build_server(settings: PostgresSettings | None = None) -> MCPServer:
     from mcp_servers.postgres.tools import register_all
 
     register_all(server, db, settings)
+    from mcp_servers.postgres.advisor import tool as advisor_tool
+
+    advisor_tool.register(server, db, settings)
     compact_tool_schemas(server, full_output=settings.full_output_schemas)
     return server

@@ -26,7 +26,7 @@ def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
 
 def test_every_shipped_config_loads_and_names_only_process_type_slash_tool_or_builtin_tools() -> None:
     configs = load_configs(env={"HEROKU_APP_NAME": "my-app"})
-    assert [c.name for c in configs] == ["app-triage", "db-health", "incident-runbook", "slow-queries"]
+    assert [c.name for c in configs] == ["app-triage", "db-health", "incident-runbook", "index-advisor", "slow-queries"]
     for config in configs:
         assert config.description
         assert config.body["messages"][0]["role"] == "system"
@@ -151,7 +151,7 @@ def test_find_config_resolves_names_and_lists_known_ones_when_missing() -> None:
     assert find_config("slow-queries.yaml") == CONFIG_DIR / "slow-queries.yaml"
     with pytest.raises(ConfigError) as info:
         find_config("nope")
-    assert "known in" in str(info.value) and "app-triage, db-health, incident-runbook, slow-queries" in str(info.value)
+    assert "known in" in str(info.value) and "app-triage, db-health, incident-runbook, index-advisor, slow-queries" in str(info.value)
 
 
 def test_unset_variable_inside_a_literal_block_points_at_its_own_line(tmp_path: Path) -> None:

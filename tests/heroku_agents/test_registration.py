@@ -301,7 +301,7 @@ async def test_the_repository_procfile_serves_every_tool_the_shipped_configs_nam
     with anyio.fail_after(90):
         report = await preflight(ROOT / "Procfile", config_dir=CONFIG_DIR, env=server_environment({}))
     assert report.process_types == ["mcp-postgres", "mcp-appdiag"]
-    assert report.configs_checked == ["app-triage", "db-health", "incident-runbook", "slow-queries"]
+    assert report.configs_checked == ["app-triage", "db-health", "incident-runbook", "index-advisor", "slow-queries"]
     assert report.problems == []
 
 

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from heroku_agents.local.backends.render_indexes import index_advice_section, is_index_advice
+
 __all__ = ["ToolOutcome", "parse_tool_content", "compose_answer"]
 
 _PREFIX = re.compile(r"^Tool '(?P<name>.*?)' returned result: (?P<json>.*)$", re.S)
@@ -101,6 +103,8 @@ def compose_answer(goal: str, results: list[tuple[str, ToolOutcome]], *, offered
             if data.get("database"):
                 lines.append(f"Database `{data['database']}`.")
             lines += _findings_section([f for f in data["findings"] if isinstance(f, dict)])
+        elif is_index_advice(data):
+            lines += index_advice_section(data)
         elif isinstance(data, dict) and {"returncode", "stdout"} <= set(data):
             lines.append(f"Exit code {data['returncode']}.")
             if data.get("stdout"):

@@ -179,9 +179,13 @@ async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_byte
     )
 
 
-async def run_explain(db: Database, settings: PostgresSettings, sql: str, analyze: bool = False) -> ExplainResult:
+async def run_explain(
+    db: Database, settings: PostgresSettings, sql: str, analyze: bool = False, hypothetical_indexes: list[str] | None = None,
+) -> ExplainResult:
     """EXPLAIN (FORMAT JSON) one read that passes the guard; raises `ToolError` when refused."""
     import psycopg
+
+    from mcp_servers.postgres.advisor import hypothetical_indexes as with_hypothetical
 
     try:
         guard = check_sql(sql)
@@ -189,6 +193,8 @@ async def run_explain(db: Database, settings: PostgresSettings, sql: str, analyz
         raise _refused(exc) from None
     if guard.kind != "select":
         raise ToolError("refused: pg_explain takes the query itself (SELECT/VALUES/TABLE/WITH), without EXPLAIN or SHOW")
+    if analyze and hypothetical_indexes:
+        raise ToolError("refused: hypothetical indexes exist only for the planner; use analyze=false with them")
     if analyze and not settings.allow_explain_analyze:
         raise ToolError(
             "refused: EXPLAIN ANALYZE runs the query and is off on this server; the operator can enable it with "
@@ -210,7 +216,7 @@ async def run_explain(db: Database, settings: PostgresSettings, sql: str, analyz
     text = f"EXPLAIN ({', '.join(options)}) {sql}"
     try:
         check_sql(text, allow_analyze=analyze)  # the composed statement passes the same guard
-        async with db.read_only_transaction() as conn:
+        async with db.read_only_transaction() as conn, with_hypothetical(conn, hypothetical_indexes):
             await _preflight(conn, guard)
             async with _raw_cursor(conn) as cur:
                 if guard.has_params:
@@ -258,8 +264,9 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
     async def pg_explain(
         sql: Annotated[str, Field(description="The query to explain (a SELECT/VALUES/TABLE/WITH read, without the EXPLAIN keyword). $1-style parameters are planned generically on PostgreSQL 16+.")],
         analyze: Annotated[bool, Field(description="Run the query for actual times and rows (only if the server enabled PG_ALLOW_EXPLAIN_ANALYZE).")] = False,
+        hypothetical_indexes: Annotated[list[str] | None, Field(description="Plan as if these existed (HypoPG), e.g. orders(a, b).")] = None,
     ) -> ExplainResult:
         """Show how PostgreSQL would execute a slow query: EXPLAIN (FORMAT JSON) plus a summary of the top plan
         nodes with estimated cost and rows, sequential scans of large tables, and missing-index hints. Use it
         on queries found by the slow-query tools before suggesting an index."""
-        return await run_explain(db, settings, sql, analyze)
+        return await run_explain(db, settings, sql, analyze, hypothetical_indexes)

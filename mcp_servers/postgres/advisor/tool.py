@@ -1,0 +1,36 @@
+"""`pg_suggest_indexes`: the advisor as an MCP tool."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server import MCPServer
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
+
+from mcp_servers.common.results import tool_result
+from mcp_servers.postgres.advisor.advise import DEFAULT_TOP, MAX_TOP, suggest_indexes
+from mcp_servers.postgres.advisor.models import IndexAdvice, render_advice
+from mcp_servers.postgres.db import Database
+from mcp_servers.postgres.settings import PostgresSettings
+
+__all__ = ["register"]
+
+DESCRIPTION = (
+    "Missing indexes for the workload's top statements or one query, each with CREATE INDEX CONCURRENTLY, "
+    "statements helped, cost before/after, size, write rate; verified (HypoPG) or heuristic."
+)
+
+
+def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
+    @server.tool(
+        title="Suggest indexes",
+        description=DESCRIPTION,
+        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False),
+    )
+    async def pg_suggest_indexes(
+        sql: Annotated[str | None, Field(description="One SELECT ($1 ok); omit for the pg_stat_statements workload.")] = None,
+        top: Annotated[int, Field(description="Workload statements, by total time.", ge=1, le=MAX_TOP)] = DEFAULT_TOP,
+    ) -> Annotated[CallToolResult, IndexAdvice]:
+        advice = await suggest_indexes(db, settings, sql, top)
+        return tool_result(advice, render_advice(advice))
