@@ -10,7 +10,9 @@ our client must handle:
 - `RateLimit-Remaining` on every answer, a 429 `rate_limit` body when the pool is empty;
 - Heroku's error bodies `{id, message, url}`; faults on demand (`fail(503, times=2)`);
 - log sessions whose `logplex_url` (same host, path `/logplex/...`) streams lines from `log_generator`
-  and refuses any request that carries the API key (a logplex URL is self-authenticating).
+  and refuses any request that carries the API key (a logplex URL is self-authenticating): plain text
+  that ends for Cedar apps; for Fir apps an event stream (`data:` lines) that stays open, like a tail;
+- `log_source` picks the lines a session serves (`saturation_logs.sick_excerpt` for the metrics story).
 
 Every exchange is recorded; `contract_problems()` checks requests against the schema's links (method,
 href, body schema) and answers against their `targetSchema`.
@@ -39,6 +41,7 @@ __all__ = ["FakeHeroku", "FAKE_API_KEY", "Exchange"]
 FAKE_API_KEY = "hrku-FAKEkey-0123456789abcdef0123456789abcdef"
 ACCEPTED = {"application/vnd.heroku+json; version=3", "application/vnd.heroku+json; version=3.sdk"}
 MAX_LOG_LINES = 1500  # Heroku's tail buffer
+FIR_LIVE_LINES = 40  # what a Fir tail shows in the fake: a few live lines, then nothing new
 _RANGE = re.compile(r"^\s*(?P<field>[\w-]+)\s*(?P<start>[^.;,]*)\.\.(?P<end>[^;,]*)(?P<opts>.*)$")
 # list endpoint -> fields its Range header may sort on (Heroku answers them in Accept-Ranges)
 _RANGE_FIELDS = {
@@ -74,6 +77,7 @@ class _Fault:
 class _Session:
     token: str
     lines: list[str] = field(default_factory=list)
+    tail: bool = False  # Fir: the session stays open as an event stream after the lines it has
 
 
 class FakeHeroku:
@@ -213,7 +217,10 @@ class FakeHeroku:
             return 422, _err("invalid_params", "lines must be a non-negative integer."), {}
         selected = [line for line in self.log_source(fake) if _keeps(line, body)]
         session_id, token = str(uuid.uuid4()), uuid.uuid4().hex
-        self._sessions[session_id] = _Session(token, selected[-min(lines, MAX_LOG_LINES):] if lines else [])
+        if fake.app["generation"]["name"] == "fir":  # no history on Fir: a live tail (here: the recent lines, then quiet)
+            self._sessions[session_id] = _Session(token, selected[-FIR_LIVE_LINES:], tail=True)
+        else:
+            self._sessions[session_id] = _Session(token, selected[-min(lines, MAX_LOG_LINES):] if lines else [])
         url = f"{str(request.base_url).rstrip('/')}/logplex/sessions/{session_id}?srv={token}"
         now = "2026-11-25T10:00:00Z"
         return 201, {"created_at": now, "id": session_id, "logplex_url": url, "updated_at": now}, {}
@@ -226,6 +233,13 @@ class FakeHeroku:
         if session is None or request.query_params.get("srv") != session.token:
             return PlainTextResponse("Session not found\n", 404)
         stall_after = self.stall_log_stream_after
+        if session.tail:
+            async def events():
+                for line in session.lines:
+                    yield f"event: message\ndata: {line}\n\n"
+                await anyio.Event().wait()  # a tail never ends by itself; the client's time budget does
+
+            return StreamingResponse(events(), media_type="text/event-stream")
 
         async def stream():
             for index, line in enumerate(session.lines):
