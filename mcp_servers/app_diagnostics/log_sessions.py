@@ -49,7 +49,8 @@ class LogRead:
         n = len(self.lines)
         if self.generation == "fir":
             return (f"Fir app: log sessions only stream live lines (no history), so these are the {n} lines that "
-                    f"arrived within {self.timeout_s:g} s; ask again while the problem happens, or use a log drain.")
+                    f"arrived within {self.timeout_s:g} s; ask again while the problem happens, or use a log drain. "
+                    "Fir apps get no Heroku Postgres metrics or log-runtime-metrics lines in their logs.")
         if self.ended == "timeout":
             return (f"stream cut short: still open after {self.timeout_s:g} s with {n} lines read; counts are lower "
                     "bounds (HEROKU_LOG_TIMEOUT_S gives the stream more time)")

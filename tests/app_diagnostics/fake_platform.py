@@ -12,7 +12,8 @@ our client must handle:
 - log sessions whose `logplex_url` (same host, path `/logplex/...`) streams lines from `log_generator`
   and refuses any request that carries the API key (a logplex URL is self-authenticating): plain text
   that ends for Cedar apps; for Fir apps an event stream (`data:` lines) that stays open, like a tail;
-- `log_source` picks the lines a session serves (`saturation_logs.sick_excerpt` for the metrics story).
+- `FakeHeroku(logs="incident" | "saturated" | "healthy")` picks the story every log session tells
+  (`LOG_STORIES`); `log_source` can be replaced by any function of the app.
 
 Every exchange is recorded; `contract_problems()` checks requests against the schema's links (method,
 href, body schema) and answers against their `targetSchema`.
@@ -35,6 +36,7 @@ from starlette.routing import Route
 from fake_world import FakeApp, World, build_world
 from heroku_schema import find_links, validate_request, validate_response
 from log_generator import LogScenario, generate_lines
+from saturation_logs import excerpt, sick_excerpt
 
 __all__ = ["FakeHeroku", "FAKE_API_KEY", "Exchange"]
 
@@ -84,13 +86,15 @@ class FakeHeroku:
     """The fake API as an ASGI app (`FakeHeroku()` is callable like any ASGI app)."""
 
     def __init__(self, world: World | None = None, *, api_key: str = FAKE_API_KEY,
-                 rate_limit_remaining: int = 4500) -> None:
+                 rate_limit_remaining: int = 4500, logs: str = "incident") -> None:
         self.world = world or build_world()
         self.api_key = api_key
         self.rate_limit_remaining = rate_limit_remaining
         self.refill_on_429 = 0  # tokens regained after each 429, as if the client's back-off let time pass
         self.exchanges: list[Exchange] = []
-        self.log_source: Callable[[FakeApp], list[str]] = _default_log_lines
+        if logs not in LOG_STORIES:
+            raise ValueError(f"logs={logs!r}: choose one of {', '.join(LOG_STORIES)}")
+        self.log_source: Callable[[FakeApp], list[str]] = LOG_STORIES[logs]
         self.stall_log_stream_after: int | None = None  # lines, then the stream hangs open
         self._faults: list[_Fault] = []
         self._sessions: dict[str, _Session] = {}
@@ -317,13 +321,24 @@ def _default_log_lines(fake: FakeApp) -> list[str]:
     return generate_lines(MAX_LOG_LINES, scenario)
 
 
-if __name__ == "__main__":  # try mcp-appdiag offline: python tests/app_diagnostics/fake_platform.py [PORT]
+# What every app's log sessions serve: "incident" (the release, timeouts, R14/R15 and crashes of
+# `log_generator`), "saturated" (Heroku's own Postgres, Redis and dyno metrics and Postgres service logs
+# reporting saturation, `saturation_logs.sick_excerpt`) or "healthy" (the same shapes, all normal).
+LOG_STORIES: dict[str, Callable[[FakeApp], list[str]]] = {
+    "incident": _default_log_lines,
+    "saturated": lambda fake: sick_excerpt(MAX_LOG_LINES),
+    "healthy": lambda fake: excerpt(MAX_LOG_LINES),
+}
+
+
+if __name__ == "__main__":  # try mcp-appdiag offline: python tests/app_diagnostics/fake_platform.py [PORT] [LOGS]
     import sys
 
     import uvicorn
 
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 5050
-    print(f"fake Heroku Platform API on http://127.0.0.1:{port}; point the server at it with\n"
+    story = sys.argv[2] if len(sys.argv) > 2 else "incident"
+    print(f"fake Heroku Platform API on http://127.0.0.1:{port} serving {story!r} logs; point the server at it with\n"
           f"  HEROKU_API_URL=http://127.0.0.1:{port} HEROKU_API_KEY={FAKE_API_KEY} HEROKU_APP_NAME=acme-shop\n"
-          f"apps: {', '.join(build_world().apps)}", file=sys.stderr)
-    uvicorn.run(FakeHeroku(), host="127.0.0.1", port=port, log_level="warning")
+          f"apps: {', '.join(build_world().apps)}; log stories: {', '.join(LOG_STORIES)}", file=sys.stderr)
+    uvicorn.run(FakeHeroku(logs=story), host="127.0.0.1", port=port, log_level="warning")
