@@ -100,19 +100,26 @@ class _Tally:
         self.releases: list[ReleaseRef] = list(releases)
         self.first_ts: str | None = None
         self.last_ts: str | None = None
+        self._minute_key: str | None = None
+        self._bucket = MinuteTally()
 
     def _minute(self, ts: str) -> MinuteTally:
         if self.first_ts is None or ts < self.first_ts:
             self.first_ts = ts
         if self.last_ts is None or ts > self.last_ts:
             self.last_ts = ts
-        bucket = self.minutes.get(ts[:16])
+        key = ts[:16]
+        if key == self._minute_key:  # lines arrive in time order: usually the same minute as the last one
+            return self._bucket
+        bucket = self.minutes.get(key)
         if bucket is None:
-            bucket = self.minutes[ts[:16]] = MinuteTally()
+            bucket = self.minutes[key] = MinuteTally()
+        self._minute_key, self._bucket = key, bucket
         return bucket
 
     def add(self, event: Event) -> None:
-        ts = utc(event.ts)
+        ts = event.ts
+        ts = ts[:19] if ts.endswith("+00:00") else utc(ts)
         bucket = self._minute(ts)
         match event:
             case RouterLine():
