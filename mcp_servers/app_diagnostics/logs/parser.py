@@ -1,8 +1,10 @@
-"""Parse Heroku log lines (router, dyno, runtime metrics, add-on metrics, Logplex, releases) into small records.
+"""Parse Heroku log lines (router, dyno, runtime metrics, add-on metrics, Postgres service logs, Logplex,
+releases) into small records.
 
 Written for speed: one precompiled regex per line shape, dispatch on the `source[process]` header,
-records are NamedTuples (no validation per line). `parse_line` never raises: a line it does not
-understand gives `None`, and the caller counts it.
+records are NamedTuples (no validation per line). Canonical router lines take a fast path whose record
+a property test checks against the general router parser. `parse_line` never raises: a line it does
+not understand gives `None`, and the caller counts it.
 
 Accepted line shapes: the `heroku logs` / log-session form `TS source[proc]: message`, and the
 RFC 5424 form a log drain receives (`<158>1 TS host source proc - message`, optionally octet-counted).
