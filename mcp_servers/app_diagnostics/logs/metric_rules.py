@@ -58,7 +58,7 @@ class MetricRule:
     lower_is_worse: bool = False
 
 
-_UPGRADE = "`heroku addons:upgrade DATABASE heroku-postgresql:<larger plan>` (plans: " + PG_PLANS + ")"
+_UPGRADE = "`heroku addons:upgrade DATABASE heroku-postgresql:<larger plan>`"
 PG_RULES: tuple[MetricRule, ...] = (
     # Load per vCPU: 1.0 means every vCPU busy; the 1x/2x cut-offs are ours (PG_MONITOR names the metric).
     MetricRule("pg_load", "load average per vCPU", "x", 1.0, 2.0, f"{PG_MONITOR}; vCPUs: {PG_PLANS}",
