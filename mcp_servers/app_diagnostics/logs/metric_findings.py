@@ -11,7 +11,7 @@ import statistics
 from collections.abc import Callable, Sequence
 
 from mcp_servers.app_diagnostics.logs.metric_rules import (
-    DYNO_RULES, DYNO_VCPUS, MIN_SUSTAINED_SAMPLES, PG_PLAN_VCPUS, PG_RULES, R14_HORIZON_MIN, REDIS_RULES, RUNTIME,
+    DYNO_RULES, DYNO_VCPUS, MIN_SUSTAINED_SAMPLES, POSTGRES_PLAN_VCPUS, POSTGRES_RULES, R14_HORIZON_MIN, REDIS_RULES, DOC_RUNTIME,
     MetricRule,
 )
 from mcp_servers.common.results import Finding
@@ -72,7 +72,7 @@ def pg_vcpus(s: Series) -> tuple[int, str] | None:
     if not totals:
         return None
     gb = totals[-1] / 1048576
-    level, ram, vcpus = min(PG_PLAN_VCPUS, key=lambda plan: abs(plan[1] - gb))
+    level, ram, vcpus = min(POSTGRES_PLAN_VCPUS, key=lambda plan: abs(plan[1] - gb))
     if abs(ram - gb) > ram * 0.25:
         return None  # no plan has about this much RAM: better no ratio than a wrong one
     return vcpus, f"plan level {level} ({ram:g} GB RAM, {vcpus} vCPU)"
@@ -160,7 +160,7 @@ def addon_findings(service: str, source: str | None, s: Series) -> list[Finding]
     name = f"{service} {source}" if source else service
     if service == "heroku-postgres":
         plan = pg_vcpus(s)
-        return _judge(name, PG_RULES, _PG_DERIVE, s,
+        return _judge(name, POSTGRES_RULES, _PG_DERIVE, s,
                       lambda check: f", {plan[1]} recognised from memory-total" if check == "pg_load" and plan else "")
     if service == "heroku-redis":
         return _judge(name, REDIS_RULES, _REDIS_DERIVE, s)
@@ -197,7 +197,7 @@ def dyno_findings(dyno: str, s: Series, times: Sequence[float]) -> list[Finding]
         out.append(Finding(
             check="dyno_memory_trend", status="yellow",
             summary=f"{dyno}: memory climbs steadily and reaches its quota in about {eta:.0f} min (R14, then R15)",
-            value=round(eta, 1), threshold=f"quota reached within {R14_HORIZON_MIN} min at the current rate ({RUNTIME})",
+            value=round(eta, 1), threshold=f"quota reached within {R14_HORIZON_MIN} min at the current rate ({DOC_RUNTIME})",
             remediation="A steady climb is usually a leak: restart buys time (`heroku ps:restart`); find what grows "
                         "per request, or lower WEB_CONCURRENCY.",
         ))

@@ -19,9 +19,9 @@ from mcp_servers.app_diagnostics.logs.records import PostgresLog
 from mcp_servers.common.redact import redact_text, truncate
 from mcp_servers.common.results import Finding
 
-__all__ = ["PgServiceTally", "PgServiceSummary", "PgEventCount", "statement_shape", "PG_LOGS_DOC"]
+__all__ = ["PgServiceTally", "PgServiceSummary", "PgEventCount", "statement_shape", "DOC_PG_LOGS"]
 
-PG_LOGS_DOC = "https://devcenter.heroku.com/articles/postgres-logs-errors"
+DOC_PG_LOGS = "https://devcenter.heroku.com/articles/postgres-logs-errors"
 MAX_STATEMENTS = 5
 STATEMENT_CHARS = 200
 SLOW_RED_MS = 30_000  # a statement past the router's 30 s limit turns a web request into an H12
@@ -150,9 +150,9 @@ class PgServiceTally:
         self.lines += 1
         self.databases.add(ev.database)
         key = (ev.process, ev.session)
-        if ev.part > 1:
-            pending = self._open.pop(key, None) if ev.level == "STATEMENT" else self._open.get(key)
-            if pending is not None and ev.level == "STATEMENT":
+        if ev.part > 1:  # DETAIL, HINT, CONTEXT or the STATEMENT of an earlier [n-1] line
+            pending = self._open.pop(key, None) if ev.level == "STATEMENT" else None
+            if pending is not None:
                 pending.statements[statement_shape(ev.message)] += 1
             return
         kind, number = _classify(ev)
@@ -201,7 +201,7 @@ def service_findings(summary: PgServiceSummary | None) -> list[Finding]:
         out.append(Finding(
             check=f"postgres_log_{ev.kind}", status=status,
             summary=f"{ev.count} {kind.label} in the Postgres logs{_worst(ev)}",
-            value=ev.count, threshold=f"any ({PG_LOGS_DOC})",
+            value=ev.count, threshold=f"any ({DOC_PG_LOGS})",
             rows=[{"statement": s} for s in ev.statements] + [{"table": t} for t in ev.tables],
             remediation=kind.remediation if status != "green" else None,
         ))
