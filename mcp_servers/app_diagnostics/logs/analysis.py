@@ -2,14 +2,13 @@
 
 Every line goes through `parse_line` (which has its own fast path for canonical router lines) and then
 through `_Tally.add`; the totals are small named records (`PathTally`, `MinuteTally`, `DynoTally`,
-`AddonTally`) turned into result models at the end.
+`AddonTally`, in `tallies.py`) turned into result models at the end.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from mcp_servers.app_diagnostics.logs.models import (
@@ -20,62 +19,17 @@ from mcp_servers.app_diagnostics.logs.parser import (
     RouterLine, RuntimeMetrics, StateChange, parse_line,
 )
 from mcp_servers.app_diagnostics.logs.pg_service import PgServiceTally
+from mcp_servers.app_diagnostics.logs.tallies import AddonTally, DynoTally, MinuteTally, PathTally, bigger
 from mcp_servers.app_diagnostics.logs.stats import (
     code_count, find_bursts, latency, minute_bucket, normalise_path, path_stat, percentile, unique_releases, utc,
 )
 from mcp_servers.common.redact import redact_text, truncate
 
-__all__ = ["analyze_lines", "normalise_path", "percentile", "MAX_TIMELINE", "PathTally", "MinuteTally",
-           "DynoTally", "AddonTally"]
+__all__ = ["analyze_lines", "normalise_path", "percentile", "MAX_TIMELINE"]
 
 MAX_PATHS = 5
 MAX_TIMELINE = 60  # minutes shown; the log-session buffer (1500 lines) rarely spans more
 MAX_SAMPLES = 5
-
-
-@dataclass(slots=True)
-class PathTally:
-    key: str  # "METHOD /normalised/path"
-    requests: int = 0
-    errors: int = 0
-    service: list[int] = field(default_factory=list)
-    codes: Counter[str] = field(default_factory=Counter)
-
-
-@dataclass(slots=True)
-class MinuteTally:
-    requests: int = 0
-    errors: int = 0
-    codes: Counter[str] = field(default_factory=Counter)
-    service: list[int] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class DynoTally:
-    state: str | None = None
-    crashes: int = 0
-    exits: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-    mem_max: float | None = None
-    mem_last: float | None = None
-    quota: float | None = None
-    pct_max: float | None = None
-    load_max: float | None = None
-    samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    memory_times: list[str] = field(default_factory=list)  # UTC timestamps of the memory_total samples
-
-
-@dataclass(slots=True)
-class AddonTally:
-    samples: int = 0
-    latest: dict[str, float] = field(default_factory=dict)
-    series: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-
-
-def _bigger(old: float | None, new: float | None) -> float | None:
-    if new is None:
-        return old
-    return new if old is None or new > old else old
 
 
 class _Tally:
@@ -191,11 +145,11 @@ class _Tally:
         total_mb = m.samples.get("memory_total")
         if total_mb is not None:
             dyno.mem_last = total_mb
-            dyno.mem_max = _bigger(dyno.mem_max, total_mb)
+            dyno.mem_max = bigger(dyno.mem_max, total_mb)
             dyno.memory_times.append(ts)
         if m.samples.get("memory_quota"):
             dyno.quota = m.samples["memory_quota"]
-        dyno.load_max = _bigger(dyno.load_max, m.samples.get("load_avg_1m"))
+        dyno.load_max = bigger(dyno.load_max, m.samples.get("load_avg_1m"))
 
     def _dyno(self, event: StateChange | ProcessExit | DynoError | MemoryUse | DynoNotice, bucket: MinuteTally) -> None:
         dyno = self.dynos[event.dyno]
@@ -215,8 +169,8 @@ class _Tally:
                 bucket.codes[event.code] += 1
             case MemoryUse():
                 dyno.mem_last = event.mem_mb
-                dyno.mem_max = _bigger(dyno.mem_max, event.mem_mb)
-                dyno.pct_max = _bigger(dyno.pct_max, event.percent)
+                dyno.mem_max = bigger(dyno.mem_max, event.mem_mb)
+                dyno.pct_max = bigger(dyno.pct_max, event.percent)
                 if event.percent > 0 and dyno.quota is None:
                     dyno.quota = round(event.mem_mb * 100 / event.percent)
 
@@ -304,7 +258,7 @@ def _addon_health(service: str, source: str | None, a: AddonTally) -> AddonHealt
 def _dyno_health(name: str, d: DynoTally) -> DynoHealth:
     pct = d.pct_max
     if d.quota and d.mem_max is not None:
-        pct = _bigger(pct, round(d.mem_max * 100 / d.quota, 1))
+        pct = bigger(pct, round(d.mem_max * 100 / d.quota, 1))
     swap = d.samples.get("memory_swap")
     return DynoHealth(dyno=name, last_state=d.state, crashes=d.crashes, exits=dict(d.exits),
                       runtime_errors=dict(d.errors), memory_max_mb=d.mem_max, memory_last_mb=d.mem_last,

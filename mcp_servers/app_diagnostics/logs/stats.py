@@ -15,7 +15,7 @@ from mcp_servers.app_diagnostics.logs.models import (
 from mcp_servers.common.redact import truncate
 
 if TYPE_CHECKING:
-    from mcp_servers.app_diagnostics.logs.analysis import MinuteTally, PathTally
+    from mcp_servers.app_diagnostics.logs.tallies import MinuteTally, PathTally
 
 __all__ = [
     "normalise_path", "percentile", "latency", "utc", "find_bursts", "BURST_MIN_ERRORS", "BURST_MIN_RATE",
