@@ -104,7 +104,7 @@ async def read_log_stream(api: PlatformAPI, url: str, *, max_lines: int, timeout
 
     host = urlsplit(url).hostname or "the log stream"
     lines: list[str] = []
-    ended: Ended = "timeout"
+    ended: Ended = "complete"
     try:
         with anyio.move_on_after(timeout):
             async with api.http().stream("GET", url, headers={"User-Agent": USER_AGENT, "Accept": "text/event-stream"},
@@ -124,14 +124,11 @@ async def read_log_stream(api: PlatformAPI, url: str, *, max_lines: int, timeout
                     if len(lines) >= max_lines:
                         ended = "max_lines"
                         break
-                else:
-                    ended = "complete"
             return LogRead(lines, ended, generation, timeout)
-        ended = "timeout"
     except httpx.TimeoutException:
-        ended = "timeout"
+        pass
     except (httpx.TransportError, httpx.StreamError) as exc:
         if not lines:
             raise PlatformAPIError(f"cannot read the log stream at {host} ({type(exc).__name__})") from None
-        ended = "dropped"
-    return LogRead(lines, ended, generation, timeout)
+        return LogRead(lines, "dropped", generation, timeout)
+    return LogRead(lines, "timeout", generation, timeout)
