@@ -12,7 +12,7 @@ a `ToolError` the model reads:
            unavailable         5xx / connection errors / timeouts after bounded retries
 
 The API key is sent only to `heroku_api_url`; it never appears in a message, and log-stream URLs
-(which carry their own token) are fetched without it.
+(which carry their own token) are fetched without it (`log_sessions.py`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import random
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
@@ -33,7 +33,7 @@ from mcp_servers.app_diagnostics.settings import AppDiagSettings
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["PlatformAPI", "PlatformAPIError", "MISSING_KEY", "resolve_app", "app_path", "ACCEPT"]
+__all__ = ["PlatformAPI", "PlatformAPIError", "MISSING_KEY", "resolve_app", "app_path", "ACCEPT", "USER_AGENT"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +92,10 @@ class PlatformAPI:
         self.retries = 0
 
     # -- plumbing -------------------------------------------------------------------------------
+
+    def http(self) -> "httpx.AsyncClient":
+        """The HTTP client, for URLs outside the API that carry their own token (log streams): send no key."""
+        return self._client()
 
     def _client(self) -> "httpx.AsyncClient":
         if self._http is None:
@@ -235,61 +239,3 @@ class PlatformAPI:
             range_header = next_range
         logger.warning("stopped listing %s after %d pages", path, MAX_PAGES)
         return items
-
-    # -- logs (used by analyze_logs) --------------------------------------------------------------
-
-    async def create_log_session(
-        self, app: str, *, lines: int, source: str | None = None, dyno: str | None = None,
-        process_type: str | None = None,
-    ) -> str:
-        """Open a non-tailing log session (`POST /apps/{app}/log-sessions`) and return its `logplex_url`.
-
-        `lines` is capped by Heroku's 1500-line buffer; `source` is `app` or `heroku`; `dyno` a dyno
-        name (`web.1`), `process_type` a process type (`web`).
-        """
-        body: dict[str, Any] = {"lines": lines, "tail": False}
-        if source:
-            body["source"] = source
-        if dyno:
-            body["dyno_name"] = dyno
-        if process_type:
-            body["type"] = process_type
-        data = await self.post(app_path(app, "log-sessions"), body, app=app)
-        url = data.get("logplex_url") if isinstance(data, dict) else None
-        if not url:
-            raise PlatformAPIError(f"the log session for app {app} came back without a logplex_url")
-        return str(url)
-
-    async def read_log_stream(self, url: str, *, max_lines: int, timeout: float) -> list[str]:
-        """Read up to `max_lines` lines from a log-session URL within `timeout` seconds.
-
-        The URL carries its own token, so the API key is not sent. A stream that is still open at the
-        deadline returns the lines read so far.
-
-        Raises:
-            PlatformAPIError: the stream cannot be reached or answers an error status.
-        """
-        import httpx
-
-        host = urlsplit(url).hostname or "the log stream"
-        lines: list[str] = []
-        try:
-            with anyio.move_on_after(timeout):
-                async with self._client().stream(
-                    "GET", url, headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(timeout)
-                ) as response:
-                    if response.status_code >= 400:
-                        raise PlatformAPIError(
-                            f"the log stream at {host} answered HTTP {response.status_code}; log sessions "
-                            "expire after a few minutes, so fetch the logs again", status=response.status_code,
-                        )
-                    async for line in response.aiter_lines():
-                        if line.strip():
-                            lines.append(line.rstrip("\r\n"))
-                            if len(lines) >= max_lines:
-                                break
-        except httpx.TimeoutException:
-            return lines
-        except httpx.TransportError as exc:
-            raise PlatformAPIError(f"cannot read the log stream at {host} ({type(exc).__name__})") from None
-        return lines

@@ -10,7 +10,10 @@ our client must handle:
 - `RateLimit-Remaining` on every answer, a 429 `rate_limit` body when the pool is empty;
 - Heroku's error bodies `{id, message, url}`; faults on demand (`fail(503, times=2)`);
 - log sessions whose `logplex_url` (same host, path `/logplex/...`) streams lines from `log_generator`
-  and refuses any request that carries the API key (a logplex URL is self-authenticating).
+  and refuses any request that carries the API key (a logplex URL is self-authenticating): plain text
+  that ends for Cedar apps; for Fir apps an event stream (`data:` lines) that stays open, like a tail;
+- `FakeHeroku(logs="incident" | "saturated" | "healthy")` picks the story every log session tells
+  (`LOG_STORIES`); `log_source` can be replaced by any function of the app.
 
 Every exchange is recorded; `contract_problems()` checks requests against the schema's links (method,
 href, body schema) and answers against their `targetSchema`.
@@ -33,12 +36,14 @@ from starlette.routing import Route
 from fake_world import FakeApp, World, build_world
 from heroku_schema import find_links, validate_request, validate_response
 from log_generator import LogScenario, generate_lines
+from saturation_logs import excerpt, sick_excerpt
 
 __all__ = ["FakeHeroku", "FAKE_API_KEY", "Exchange"]
 
 FAKE_API_KEY = "hrku-FAKEkey-0123456789abcdef0123456789abcdef"
 ACCEPTED = {"application/vnd.heroku+json; version=3", "application/vnd.heroku+json; version=3.sdk"}
 MAX_LOG_LINES = 1500  # Heroku's tail buffer
+FIR_LIVE_LINES = 40  # what a Fir tail shows in the fake: a few live lines, then nothing new
 _RANGE = re.compile(r"^\s*(?P<field>[\w-]+)\s*(?P<start>[^.;,]*)\.\.(?P<end>[^;,]*)(?P<opts>.*)$")
 # list endpoint -> fields its Range header may sort on (Heroku answers them in Accept-Ranges)
 _RANGE_FIELDS = {
@@ -74,19 +79,22 @@ class _Fault:
 class _Session:
     token: str
     lines: list[str] = field(default_factory=list)
+    tail: bool = False  # Fir: the session stays open as an event stream after the lines it has
 
 
 class FakeHeroku:
     """The fake API as an ASGI app (`FakeHeroku()` is callable like any ASGI app)."""
 
     def __init__(self, world: World | None = None, *, api_key: str = FAKE_API_KEY,
-                 rate_limit_remaining: int = 4500) -> None:
+                 rate_limit_remaining: int = 4500, logs: str = "incident") -> None:
         self.world = world or build_world()
         self.api_key = api_key
         self.rate_limit_remaining = rate_limit_remaining
         self.refill_on_429 = 0  # tokens regained after each 429, as if the client's back-off let time pass
         self.exchanges: list[Exchange] = []
-        self.log_source: Callable[[FakeApp], list[str]] = _default_log_lines
+        if logs not in LOG_STORIES:
+            raise ValueError(f"logs={logs!r}: choose one of {', '.join(LOG_STORIES)}")
+        self.log_source: Callable[[FakeApp], list[str]] = LOG_STORIES[logs]
         self.stall_log_stream_after: int | None = None  # lines, then the stream hangs open
         self._faults: list[_Fault] = []
         self._sessions: dict[str, _Session] = {}
@@ -213,7 +221,10 @@ class FakeHeroku:
             return 422, _err("invalid_params", "lines must be a non-negative integer."), {}
         selected = [line for line in self.log_source(fake) if _keeps(line, body)]
         session_id, token = str(uuid.uuid4()), uuid.uuid4().hex
-        self._sessions[session_id] = _Session(token, selected[-min(lines, MAX_LOG_LINES):] if lines else [])
+        if fake.app["generation"]["name"] == "fir":  # no history on Fir: a live tail (here: the recent lines, then quiet)
+            self._sessions[session_id] = _Session(token, selected[-FIR_LIVE_LINES:], tail=True)
+        else:
+            self._sessions[session_id] = _Session(token, selected[-min(lines, MAX_LOG_LINES):] if lines else [])
         url = f"{str(request.base_url).rstrip('/')}/logplex/sessions/{session_id}?srv={token}"
         now = "2026-11-25T10:00:00Z"
         return 201, {"created_at": now, "id": session_id, "logplex_url": url, "updated_at": now}, {}
@@ -226,6 +237,13 @@ class FakeHeroku:
         if session is None or request.query_params.get("srv") != session.token:
             return PlainTextResponse("Session not found\n", 404)
         stall_after = self.stall_log_stream_after
+        if session.tail:
+            async def events():
+                for line in session.lines:
+                    yield f"event: message\ndata: {line}\n\n"
+                await anyio.Event().wait()  # a tail never ends by itself; the client's time budget does
+
+            return StreamingResponse(events(), media_type="text/event-stream")
 
         async def stream():
             for index, line in enumerate(session.lines):
@@ -303,13 +321,24 @@ def _default_log_lines(fake: FakeApp) -> list[str]:
     return generate_lines(MAX_LOG_LINES, scenario)
 
 
-if __name__ == "__main__":  # try mcp-appdiag offline: python tests/app_diagnostics/fake_platform.py [PORT]
+# What every app's log sessions serve: "incident" (the release, timeouts, R14/R15 and crashes of
+# `log_generator`), "saturated" (Heroku's own Postgres, Redis and dyno metrics and Postgres service logs
+# reporting saturation, `saturation_logs.sick_excerpt`) or "healthy" (the same shapes, all normal).
+LOG_STORIES: dict[str, Callable[[FakeApp], list[str]]] = {
+    "incident": _default_log_lines,
+    "saturated": lambda fake: sick_excerpt(MAX_LOG_LINES),
+    "healthy": lambda fake: excerpt(MAX_LOG_LINES),
+}
+
+
+if __name__ == "__main__":  # try mcp-appdiag offline: python tests/app_diagnostics/fake_platform.py [PORT] [LOGS]
     import sys
 
     import uvicorn
 
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 5050
-    print(f"fake Heroku Platform API on http://127.0.0.1:{port}; point the server at it with\n"
+    story = sys.argv[2] if len(sys.argv) > 2 else "incident"
+    print(f"fake Heroku Platform API on http://127.0.0.1:{port} serving {story!r} logs; point the server at it with\n"
           f"  HEROKU_API_URL=http://127.0.0.1:{port} HEROKU_API_KEY={FAKE_API_KEY} HEROKU_APP_NAME=acme-shop\n"
-          f"apps: {', '.join(build_world().apps)}", file=sys.stderr)
-    uvicorn.run(FakeHeroku(), host="127.0.0.1", port=port, log_level="warning")
+          f"apps: {', '.join(build_world().apps)}; log stories: {', '.join(LOG_STORIES)}", file=sys.stderr)
+    uvicorn.run(FakeHeroku(logs=story), host="127.0.0.1", port=port, log_level="warning")

@@ -4,7 +4,8 @@ features and builds, each object carrying every field Heroku's schema lists (str
 `acme-shop` (Cedar, heroku-24) is sick: web.2 crashed, v13 failed in its release phase so v12 is
 current, v12 changed config vars (a secret among them), the latest build failed without a release,
 heroku-redis is still provisioning. `idle-api` (Fir) has web=0 and maintenance on. `loop-app` has
-every web dyno crashed. Config-var values are fake secrets: tests assert they never leave the server.
+every web dyno crashed. `busy-shop` looks healthy to the API; its database is saturated in its logs.
+Config-var values are fake secrets: tests assert they never leave the server.
 """
 
 from __future__ import annotations
@@ -248,7 +249,33 @@ def _loop_app() -> FakeApp:
     return fake
 
 
+def _busy_shop() -> FakeApp:
+    """Up, released and provisioned: nothing the Platform API shows is wrong; only its logs tell (the
+    saturated database of `saturation_logs`, served when the fake runs with `logs="saturated"`)."""
+    fake = FakeApp(app=_app("busy-shop", released_at=T0 + timedelta(days=2)))
+    web_cmd, worker_cmd = "bundle exec puma -C config/puma.rb", "bundle exec sidekiq"
+    fake.releases = [
+        _release(fake, 40, "Deploy 8c7b6a5", created=T0 + timedelta(days=1), eligible=True),
+        _release(fake, 41, "Deploy 9d8c7b6", current=True, created=T0 + timedelta(days=2), eligible=False,
+                 plans=("heroku-postgresql:standard-0", "heroku-redis:premium-0")),
+    ]
+    fake.config_by_release = {40: {"RAILS_ENV": "production"}, 41: {"RAILS_ENV": "production"}}
+    current = fake.releases[-1]
+    fake.formation = [_formation(fake, "web", 2, web_cmd), _formation(fake, "worker", 1, worker_cmd)]
+    now = T0 + timedelta(days=2, hours=1)
+    fake.dynos = [
+        _dyno(fake, "web.1", "up", current, web_cmd, updated=now), _dyno(fake, "web.2", "up", current, web_cmd, updated=now),
+        _dyno(fake, "worker.1", "up", current, worker_cmd, updated=now),
+    ]
+    fake.addons = [
+        _addon(fake, "postgresql-silent-90210", "heroku-postgresql", "heroku-postgresql:standard-0", "provisioned", ["DATABASE_URL"]),
+        _addon(fake, "redis-cubic-31337", "heroku-redis", "heroku-redis:premium-0", "provisioned", ["REDIS_URL"]),
+    ]
+    fake.features = [_feature("log-runtime-metrics", True), _feature("preboot", True)]
+    return fake
+
+
 def build_world() -> World:
     """A fresh copy of every fixture app (tests may change it freely)."""
-    apps = [_acme_shop(), _idle_api(), _loop_app()]
+    apps = [_acme_shop(), _idle_api(), _loop_app(), _busy_shop()]
     return World(apps={fake.app["name"]: fake for fake in apps})

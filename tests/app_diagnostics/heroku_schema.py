@@ -1,7 +1,8 @@
 """Heroku's published Platform API hyper-schema, as a contract for the fake and for our client.
 
-The schema (MIT, heroku/platform-api `schema.json`) lives outside the repository in
-`../shared/data/heroku-platform-api-schema.json`; it is read, never copied. `validate_response`
+The schema (MIT, heroku/platform-api `schema.json`) is vendored beside this module in
+`data/heroku-platform-api-schema.json` (licence note in `data/README.md`), so the tests read nothing
+outside the repository. `validate_response`
 checks a JSON body against a link's `targetSchema` (Draft 4, `$ref`s resolved against the root),
 plus two rules of Heroku's interagent dialect that plain Draft 4 ignores: `strictProperties: true`
 means every listed property is present and no other, and an object schema with `properties`
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,23 +26,7 @@ from referencing.jsonschema import DRAFT4
 
 __all__ = ["SCHEMA_PATH", "Link", "load_schema", "links", "find_links", "validate_response", "validate_request"]
 
-_SCHEMA_FILE = Path("shared") / "data" / "heroku-platform-api-schema.json"
-# Where the team's shared folder can be: beside the checkout (../shared), or the workplace's /work/shared
-# when CI clones the repository somewhere else. HEROKU_PLATFORM_SCHEMA names the file explicitly.
-_CANDIDATES = (
-    Path(__file__).resolve().parents[2].parent / _SCHEMA_FILE,
-    Path("/work") / _SCHEMA_FILE,
-)
-
-
-def _schema_path() -> Path:
-    explicit = os.environ.get("HEROKU_PLATFORM_SCHEMA")
-    if explicit:
-        return Path(explicit)
-    return next((path for path in _CANDIDATES if path.exists()), _CANDIDATES[0])
-
-
-SCHEMA_PATH = _schema_path()
+SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "heroku-platform-api-schema.json"
 ROOT_ID = "http://api.heroku.com/schema"
 
 
@@ -50,9 +34,8 @@ ROOT_ID = "http://api.heroku.com/schema"
 def load_schema() -> dict[str, Any]:
     if not SCHEMA_PATH.exists():
         raise FileNotFoundError(
-            f"the Heroku Platform API schema is missing (looked at {', '.join(map(str, _CANDIDATES))}); the "
-            "app-diagnostics contract tests need it (heroku/platform-api schema.json, see shared/data/README.md); "
-            "set HEROKU_PLATFORM_SCHEMA to its path"
+            f"the vendored Heroku Platform API schema is missing at {SCHEMA_PATH}; restore it from git "
+            "(heroku/platform-api schema.json, see tests/app_diagnostics/data/README.md)"
         )
     return json.loads(SCHEMA_PATH.read_text())
 

@@ -49,8 +49,6 @@ ROUTER_ERRORS: dict[str, tuple[str, str, str, str]] = {
     "H28": ("warning", "Client Connection Idle", "499", ""),
     "H31": ("error", "Misdirected Request", "421", 'agent="Mozilla/5.0 (compatible; ExampleBot/2.1)"'),
     "H32": ("error", "TLS Certificate Mismatch", "495", ""),
-    "H33": ("error", "HTTP/2 Stream Broken", "503", ""),
-    "H34": ("error", "All up dynos are quarantined", "503", ""),
     "H80": ("info", "Maintenance mode", "503", ""),
     "H81": ("info", "Blank app", "503", ""),
     "H82": ("info", "You've used up your dyno hour pool", "503", ""),

@@ -119,15 +119,18 @@ def test_logs_without_router_lines_say_why_the_error_rate_was_skipped() -> None:
     assert finding.status == "skipped" and "no heroku[router] lines" in finding.reason
 
 
-def test_postgres_waiting_connections_and_cache_misses_are_flagged() -> None:
+def test_one_postgres_sample_over_the_limits_is_at_most_yellow_and_says_so() -> None:
     line = (f"{_ts(T0)} app[heroku-postgres]: source=DATABASE addon=postgresql-x sample#active-connections=19 "
-            "sample#waiting-connections=3 sample#index-cache-hit-rate=0.95 sample#table-cache-hit-rate=0.999")
+            "sample#waiting-connections=7 sample#index-cache-hit-rate=0.90 sample#table-cache-hit-rate=0.999")
     analysis = analyze_lines([line])
     (addon,) = analysis.addons
     assert (addon.service, addon.source, addon.max_active_connections, addon.max_waiting_connections) == (
-        "heroku-postgres", "DATABASE", 19.0, 3.0)
-    (finding,) = [f for f in analysis.findings if f.check == "addon_metrics"]
-    assert finding.status == "yellow" and finding.summary == "DATABASE: up to 3 waiting connections, index-cache-hit-rate 0.95"
+        "heroku-postgres", "DATABASE", 19.0, 7.0)
+    flagged = {f.check: f for f in analysis.findings if f.check.startswith("pg_")}
+    assert {check: f.status for check, f in flagged.items()} == {"pg_waiting_connections": "yellow", "pg_cache_hit": "yellow"}
+    assert flagged["pg_cache_hit"].summary == (
+        "heroku-postgres DATABASE: cache hit rate (lower of index and table) 0.9 (typical of 1 sample, worst 0.9)")
+    assert all(f.reason == "one sample only: re-check over a longer window" for f in flagged.values())
 
 
 def test_the_generated_incident_reads_as_timeouts_memory_and_crashes_after_the_release() -> None:

@@ -156,3 +156,35 @@ def test_parse_line_survives_truncated_and_mutated_real_lines() -> None:
         for _ in range(20):
             chars[rng.randrange(len(chars))] = rng.choice('"= []x9')
         parse_line("".join(chars))
+
+
+_TOKEN = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-._~%/?=&", min_size=0, max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    code=st.sampled_from([None, *sorted(ROUTER_ERRORS)]),
+    method=st.sampled_from(["GET", "POST", "PATCH", "DELETE", "OPTIONS"]),
+    path=_TOKEN.map(lambda p: "/" + p),
+    service=st.integers(min_value=0, max_value=120_000),
+    status=st.sampled_from([200, 201, 204, 302, 304, 400, 404, 422, 499, 500, 503]),
+    seed=st.integers(min_value=0, max_value=10_000),
+    second=st.integers(min_value=0, max_value=86_399),
+)
+def test_the_router_fast_path_gives_the_same_record_as_the_general_parser(
+    code: str | None, method: str, path: str, service: int, status: int, seed: int, second: int,
+) -> None:
+    # parse_line reads canonical router lines with its own regex; the general path (any field order)
+    # must give the very same record for them, so the fast path is only ever an optimisation.
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from log_generator import router_line
+
+    from mcp_servers.app_diagnostics.logs.parser import _router
+
+    moment = datetime(2026, 11, 25, tzinfo=timezone.utc) + timedelta(seconds=second)
+    line = router_line(moment, random.Random(seed), "shop.example.com", code=code, method=method, path=path,
+                       service_ms=service, status=status)
+    ts, message = line.split(" heroku[router]: ", 1)
+    assert parse_line(line) == _router(ts, message)

@@ -100,6 +100,20 @@ async def test_every_code_in_the_table_is_explained() -> None:
             assert result.content[0].text.startswith(f"{code} {CODES[code].title}")
 
 
+async def test_h33_and_h34_found_in_no_heroku_source_are_not_explained_as_heroku_codes() -> None:
+    async with Client(build_server(AppDiagSettings())) as client:
+        for code in ("H33", "H34"):
+            result = await client.call_tool("explain_error_code", {"code": code})
+            assert result.is_error and "is not a Heroku error code" in result.content[0].text
+
+
+async def test_h13_and_h18_say_router_2_keepalive_closes_can_be_noise() -> None:
+    async with Client(build_server(AppDiagSettings())) as client:
+        for code in ("H13", "H18"):
+            note = (await client.call_tool("explain_error_code", {"code": code})).structured_content["note"]
+            assert "Router 2.0" in note and "http-disable-keepalive-to-dyno" in note and "90 s" in note
+
+
 async def test_an_unknown_code_names_the_nearest_known_codes() -> None:
     async with Client(build_server(AppDiagSettings())) as client:
         result = await client.call_tool("explain_error_code", {"code": "R11"})

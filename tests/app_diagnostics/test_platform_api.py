@@ -156,47 +156,6 @@ async def test_a_hung_api_call_times_out_within_the_request_timeout(fake: FakeHe
     assert "did not answer GET /apps/acme-shop within 0.3s (tried 2 times)" in str(caught.value)
 
 
-async def test_a_log_session_streams_lines_and_the_key_never_goes_to_logplex(fake: FakeHeroku, fake_url: str) -> None:
-    settings = AppDiagSettings(heroku_api_key=SecretStr(FAKE_API_KEY), heroku_api_url=fake_url)
-    api = PlatformAPI(settings)
-    try:
-        with anyio.fail_after(10):
-            url = await api.create_log_session("acme-shop", lines=120, source="heroku")
-            lines = await api.read_log_stream(url, max_lines=1500, timeout=5)
-    finally:
-        await api.aclose()
-    assert url.startswith(f"{fake_url}/logplex/sessions/")
-    assert len(lines) == 120
-    assert all(" heroku[" in line for line in lines)
-    assert sum(" heroku[router]: " in line for line in lines) > 60
-    session = fake.api_calls("/log-sessions")[0]
-    assert session.body == {"lines": 120, "tail": False, "source": "heroku"}
-    logplex = [e for e in fake.exchanges if e.kind == "logplex"]
-    assert len(logplex) == 1 and logplex[0].had_authorization is False
-
-
-async def test_a_stalled_log_stream_returns_what_arrived_by_the_timeout(fake: FakeHeroku, fake_url: str) -> None:
-    fake.stall_log_stream_after = 10
-    api = PlatformAPI(AppDiagSettings(heroku_api_key=SecretStr(FAKE_API_KEY), heroku_api_url=fake_url))
-    try:
-        url = await api.create_log_session("acme-shop", lines=100)
-        with anyio.fail_after(5):
-            lines = await api.read_log_stream(url, max_lines=100, timeout=0.5)
-    finally:
-        await api.aclose()
-    assert len(lines) == 10
-
-
-async def test_an_expired_log_session_is_a_clear_error(fake_url: str) -> None:
-    api = PlatformAPI(AppDiagSettings(heroku_api_key=SecretStr(FAKE_API_KEY), heroku_api_url=fake_url))
-    try:
-        with pytest.raises(PlatformAPIError) as caught:
-            await api.read_log_stream(f"{fake_url}/logplex/sessions/gone?srv=x", max_lines=10, timeout=2)
-    finally:
-        await api.aclose()
-    assert "answered HTTP 404; log sessions expire after a few minutes" in str(caught.value)
-
-
 def test_the_app_comes_from_the_argument_then_heroku_app_name() -> None:
     with_default = AppDiagSettings(heroku_app_name="acme-shop")
     assert resolve_app("other-app", with_default) == "other-app"

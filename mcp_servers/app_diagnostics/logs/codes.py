@@ -1,7 +1,10 @@
 """Heroku's H (router), R (runtime) and L (logging) error codes as data.
 
 Facts (codes, titles, status, limits such as 30 s, 55 s, 60 s, 75 s) come from Heroku Dev Center's
-"Heroku Error Codes" article; the sentences are ours. Codes marked `retired` are no longer emitted but
+"Heroku Error Codes" article (https://devcenter.heroku.com/articles/error-codes; its May 2024 table of
+contents lists H10-H28, H31, H32, H80-H83, H99, R10-R99, L10-L15); the sentences are ours. H33 and H34,
+which other summaries list, appear in no Heroku page we could find, so they are not in the table: a line
+carrying them is still counted, as an unknown code. Codes marked `retired` are no longer emitted but
 still appear in old logs and questions.
 """
 
@@ -46,6 +49,14 @@ def _l(code: str, title: str, meaning: str, causes: tuple[str, ...], first: str,
     return ErrorCode(code, title, "logging", "error", None, meaning, causes, first, checks)
 
 
+# help.heroku.com/Y6M4QI4V ("How do I fix new H18 or H13 errors ... since switching to Router 2.0?").
+_ROUTER2_KEEPALIVE = (
+    "Router 2.0 keeps connections to dynos alive between requests; when the app server closes an idle one "
+    "(its own idle timeout), the router logs H13 or H18 on the next request, so a trickle of these after "
+    "enabling http-routing-2-dot-0 is often noise. Fix: set the server's idle/keep-alive timeout above the "
+    "router's 90 s, or `heroku labs:enable http-disable-keepalive-to-dyno`."
+)
+
 _TABLE: tuple[ErrorCode, ...] = (
     _h("H10", "App crashed", 503,
        "The router had no running web dyno to send the request to: the web process crashed or never finished booting.",
@@ -69,7 +80,7 @@ _TABLE: tuple[ErrorCode, ...] = (
        "The dyno accepted the connection and then closed it without sending a response.",
        ("the app server killed the worker on its own timeout", "the process crashed mid-request", "a worker ran out of memory"),
        "Check the app's own server timeout and worker restarts around the H13 times.",
-       ("app log lines at the same second", "R14/R15 memory errors", "worker timeout settings")),
+       ("app log lines at the same second", "R14/R15 memory errors", "worker timeout settings"), note=_ROUTER2_KEEPALIVE),
     _h("H14", "No web dynos running", 503,
        "The app has no web dynos running, so the router cannot serve any request.",
        ("web formation scaled to 0", "no `web` process type in the Procfile", "the only web dynos crashed and were not restarted"),
@@ -92,7 +103,7 @@ _TABLE: tuple[ErrorCode, ...] = (
        "The dyno's socket was closed while the request or response was still in flight (sock=backend).",
        ("the app closed the connection before reading the whole request body", "a worker crashed mid-response"),
        "Look for app crashes or early connection closes on the logged paths.",
-       ("uploads and large request bodies", "worker restarts")),
+       ("uploads and large request bodies", "worker restarts"), note=_ROUTER2_KEEPALIVE),
     _h("H19", "Backend connection timeout", 503,
        "The router could not open a connection to a dyno within 5 seconds.",
        ("dynos overloaded and not accepting connections", "a dyno was being replaced", "short bursts during router maintenance"),
@@ -149,13 +160,6 @@ _TABLE: tuple[ErrorCode, ...] = (
        ("a custom domain without a matching certificate", "clients connecting by one name and requesting another host"),
        "Check that every custom domain has a certificate covering it (ACM or an SNI endpoint).",
        ("heroku certs", "heroku domains")),
-    _h("H33", "HTTP/2 Stream Broken", None,
-       "An HTTP/2 stream was broken by a misbehaving client or dyno; the router cannot always tell which side.",
-       ("client or app HTTP/2 implementation faults",), "Look for a pattern in client (fwd, agent) or path before acting."),
-    _h("H34", "All up dynos are quarantined", 503,
-       "Every 'up' dyno is temporarily quarantined by the router after repeated connection failures, so no dyno can take the request.",
-       ("dynos refusing or timing out on connections (see H19/H21)", "the app overwhelmed on every dyno"),
-       "Treat as H19/H21 on all dynos: check that the app accepts connections and add capacity."),
     _h("H80", "Maintenance mode", 503,
        "The app is in maintenance mode, so the router serves the maintenance page. Not an error.",
        ("maintenance mode was turned on",), "Turn it off when done: `heroku maintenance:off`.", level="info"),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from mcp_servers.app_diagnostics.logs.codes import CODES
+from mcp_servers.app_diagnostics.logs.metric_findings import Series, addon_findings, dyno_findings
 from mcp_servers.app_diagnostics.logs.models import LogAnalysis
+from mcp_servers.app_diagnostics.logs.pg_service import service_findings
 from mcp_servers.common.results import Finding
 
 __all__ = ["findings_for"]
@@ -18,11 +22,13 @@ P95_RED_MS = 20_000
 P95_YELLOW_MS = 5_000
 MEMORY_RED_PCT = 100.0  # over quota: swapping (R14) or killed (R15)
 MEMORY_YELLOW_PCT = 85.0
-CACHE_HIT_YELLOW = 0.99  # Heroku's guidance: cache hit rates should stay above 99 %
 _RANK = {"red": 0, "yellow": 1, "green": 2, "skipped": 3}
 
 
-def findings_for(a: LogAnalysis) -> list[Finding]:
+def findings_for(a: LogAnalysis, *, dyno_series: Mapping[str, tuple[Series, Sequence[float]]] = {},
+                 addon_series: Mapping[tuple[str, str | None], Series] = {}) -> list[Finding]:
+    """Findings from the aggregates; `dyno_series` (samples and memory-sample minutes per dyno) and
+    `addon_series` (samples per add-on database) feed the sustained-metric findings."""
     out: list[Finding] = []
     if a.requests:
         status = "red" if a.error_rate >= ERROR_RATE_RED else "yellow" if a.error_rate >= ERROR_RATE_YELLOW else "green"
@@ -66,15 +72,11 @@ def findings_for(a: LogAnalysis) -> list[Finding]:
                                summary=f"{d.dyno} peaked at {d.memory_max_mb:g} MB{quota} ({pct:g}% of quota)",
                                value=pct, threshold=f"yellow >= {MEMORY_YELLOW_PCT:g}%, red >= {MEMORY_RED_PCT:g}%",
                                remediation="Lower workers per dyno, fix the leak, or move to a larger dyno size." if status != "green" else None))
-    for addon in a.addons:
-        waiting = addon.max_waiting_connections
-        low_hit = [k for k in ("index-cache-hit-rate", "table-cache-hit-rate")
-                   if k in addon.latest and addon.latest[k] < CACHE_HIT_YELLOW]
-        if waiting or low_hit:
-            parts = ([f"up to {waiting:g} waiting connections"] if waiting else []) + [f"{k} {addon.latest[k]:g}" for k in low_hit]
-            out.append(Finding(check="addon_metrics", status="yellow", summary=f"{addon.source or addon.service}: " + ", ".join(parts),
-                               threshold=f"waiting = 0, cache hit >= {CACHE_HIT_YELLOW}",
-                               remediation="Run the database checks (pg_diagnose) for locks, slow queries and cache misses."))
+    for (service, source), series in sorted(addon_series.items(), key=str):
+        out += addon_findings(service, source, series)
+    for dyno, (series, minutes) in sorted(dyno_series.items()):
+        out += dyno_findings(dyno, series, minutes)
+    out += service_findings(a.postgres_logs)
     if a.logplex_dropped or a.logplex:
         out.append(Finding(check="log_delivery", status="yellow",
                            summary=f"Logplex errors {a.logplex}; {a.logplex_dropped} messages dropped",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from mcp_servers.app_diagnostics.logs.pg_service import PgServiceSummary
 from mcp_servers.common.results import Finding
 
 __all__ = [
@@ -84,6 +85,7 @@ class DynoHealth(BaseModel):
     memory_quota_mb: float | None = Field(None, description="from sample#memory_quota or derived from an R14/R15 percentage")
     memory_max_pct: float | None = None
     load_avg_1m_max: float | None = None
+    swap_max_mb: float | None = Field(None, description="from sample#memory_swap (log-runtime-metrics)")
 
 
 class AddonHealth(BaseModel):
@@ -123,6 +125,7 @@ class LogAnalysis(BaseModel):
     """What the log lines say: error codes, statuses, latency, paths, timeline, dynos, add-ons, releases."""
 
     source: str = Field(description="where the lines came from: 'log session of <app>' or 'pasted text'")
+    notes: list[str] = Field(default_factory=list, description="how the lines were read, e.g. a stream cut short")
     window_start: str | None
     window_end: str | None
     parse: ParseStats
@@ -139,6 +142,7 @@ class LogAnalysis(BaseModel):
     timeline_truncated: bool = False
     dynos: list[DynoHealth]
     addons: list[AddonHealth]
+    postgres_logs: PgServiceSummary | None = Field(None, description="Heroku Postgres service logs (app[postgres.N]) by kind")
     logplex: dict[str, int] = Field(default_factory=dict, description="L code -> count")
     logplex_dropped: int = 0
     releases: list[ReleaseRef]

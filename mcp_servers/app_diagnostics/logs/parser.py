@@ -1,8 +1,10 @@
-"""Parse Heroku log lines (router, dyno, runtime metrics, add-on metrics, Logplex, releases) into small records.
+"""Parse Heroku log lines (router, dyno, runtime metrics, add-on metrics, Postgres service logs, Logplex,
+releases) into small records.
 
 Written for speed: one precompiled regex per line shape, dispatch on the `source[process]` header,
-records are NamedTuples (no validation per line). `parse_line` never raises: a line it does not
-understand gives `None`, and the caller counts it.
+records are NamedTuples (no validation per line). Canonical router lines take a fast path whose record
+a property test checks against the general router parser. `parse_line` never raises: a line it does
+not understand gives `None`, and the caller counts it.
 
 Accepted line shapes: the `heroku logs` / log-session form `TS source[proc]: message`, and the
 RFC 5424 form a log drain receives (`<158>1 TS host source proc - message`, optionally octet-counted).
@@ -14,13 +16,13 @@ import re
 from collections.abc import Iterable, Iterator
 
 from mcp_servers.app_diagnostics.logs.records import (
-    AddonMetrics, AppOutput, DynoError, DynoNotice, Event, LogplexError, MemoryUse, ProcessExit, ReleaseEvent,
-    RouterLine, RuntimeMetrics, StateChange,
+    AddonMetrics, AppOutput, DynoError, DynoNotice, Event, LogplexError, MemoryUse, PostgresLog, ProcessExit,
+    ReleaseEvent, RouterLine, RuntimeMetrics, StateChange,
 )
 
 __all__ = [
     "RouterLine", "StateChange", "ProcessExit", "DynoError", "MemoryUse", "DynoNotice", "RuntimeMetrics",
-    "AddonMetrics", "LogplexError", "ReleaseEvent", "AppOutput", "Event", "parse_line", "iter_events", "FAST_LINE",
+    "AddonMetrics", "PostgresLog", "LogplexError", "ReleaseEvent", "AppOutput", "Event", "parse_line", "iter_events",
 ]
 
 
@@ -53,6 +55,14 @@ _NOTICES = (
     ("Starting process", "starting"), ("Stopping all processes with SIGTERM", "sigterm"),
     ("Stopping process with SIGKILL", "sigkill"), ("Cycling", "cycling"), ("Restarting", "restarting"),
     ("Idling", "idling"), ("Unidling", "unidling"), ("Relocating", "relocating"),
+)
+
+# --- Heroku Postgres service logs (app[postgres.1234]) -------------------------------------------
+# `[DATABASE] [7-1] sql_error_code = 53300 FATAL:  ...`; newer lines put key="value" fields (time_ms, pid,
+# user, ...) between the SQLSTATE and the level, older ones have no sql_error_code at all.
+_PG_SERVICE = re.compile(
+    r"\[([\w-]+)\] \[(\d+)-(\d+)\] (?:sql_error_code = (\w{5}) )?(?:.*? )??"
+    r"(LOG|ERROR|FATAL|PANIC|WARNING|NOTICE|INFO|DEBUG|STATEMENT|DETAIL|HINT|CONTEXT|QUERY):\s+(.*)$"
 )
 
 # --- releases (app[api]) -----------------------------------------------------------------------
@@ -200,6 +210,12 @@ def _dispatch(ts: str, source: str, process: str, message: str) -> Event | None:
     if source == "app":
         if process == "api":
             return _api(ts, message)
+        if process.startswith("postgres."):
+            m = _PG_SERVICE.match(message)
+            if m is None:
+                return AppOutput(ts, process)
+            database, session, part, code, level, text = m.groups()
+            return PostgresLog(ts, process, database, int(session), int(part), code, level, text)
         if process.startswith("heroku-"):  # heroku-postgres, heroku-redis, heroku-kafka metrics
             samples = _samples(message)
             if not samples:
@@ -224,17 +240,10 @@ _ROUTER_FAST = re.compile(
 
 _SPECIAL_APP = frozenset({"api", "log-shuttle"})
 
-# The two commonest lines matched whole, for the analysis' fused fast path: a canonical router line
-# (groups: UTC second, sock, at, code, "METHOD path=\"PATH", connect, service, status) or a plain app
-# output line (only the second). It accepts a subset of what `parse_line`'s fast paths accept, with the
-# same field values, so a line it takes gives exactly the record fields `parse_line` would; any other
-# line goes through `parse_line`. Timestamps: UTC only (`+00:00` or `Z`), first space before column 40.
-FAST_LINE = re.compile(  # possessive repeats (*+): each field ends at a character it cannot contain
-    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d{1,13}+)?(?:\+00:00|Z) (?:heroku\[router\]: (?:sock=([^ ]*+) )?"
-    r'at=([a-z]++) (?:code=(H\d\d) desc="[^"]*+" )?method=([A-Z]*+ path="[^"]*+)" host=[^ ]*+ request_id=[^ ]*+ '
-    r'fwd="[^"]*+" dyno=[^ ]*+ connect=(\d*+)(?:ms)? service=(\d*+)(?:ms)? status=(\d*+) bytes=\d*+ protocol=[^ ]*+\Z'
-    r"|app\[(?!api\]|log-shuttle\]|heroku-)[^\]\s]{1,76}+\]: )"
-)
+
+def _plain_app_output(process: str) -> bool:
+    """An app line whose text is not interpreted (not api, log-shuttle, add-on metrics or Postgres logs)."""
+    return process not in _SPECIAL_APP and not process.startswith("heroku-") and not process.startswith("postgres.")
 
 
 def parse_line(line: str) -> Event | None:
@@ -264,7 +273,7 @@ def parse_line(line: str) -> Event | None:
                 source = line[sp + 1:br]
                 process = line[br + 1:cl]
                 if " " not in process:
-                    if source == "app" and process not in _SPECIAL_APP and not process.startswith("heroku-"):
+                    if source == "app" and _plain_app_output(process):
                         return _new(AppOutput, (line[:sp], process))
                     if source == "app" or source == "heroku":
                         return _guarded(line[:sp], source, process, line[cl + 3:].rstrip("\r\n"))

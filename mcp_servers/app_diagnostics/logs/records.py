@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 __all__ = [
     "RouterLine", "StateChange", "ProcessExit", "DynoError", "MemoryUse", "DynoNotice", "RuntimeMetrics",
-    "AddonMetrics", "LogplexError", "ReleaseEvent", "AppOutput", "Event",
+    "AddonMetrics", "PostgresLog", "LogplexError", "ReleaseEvent", "AppOutput", "Event",
 ]
 
 
@@ -98,6 +98,24 @@ class AddonMetrics(NamedTuple):
     samples: dict[str, float]
 
 
+class PostgresLog(NamedTuple):
+    """A Heroku Postgres service log line (`app[postgres.1234]: [DATABASE] [7-1] sql_error_code = 53300 FATAL: ...`).
+
+    `session` and `part` are the `[n-m]` pair: one message split over several lines shares `n`
+    (the STATEMENT or DETAIL of an ERROR arrives as `[n-2]`, `[n-3]`). `sql_code` is PostgreSQL's
+    SQLSTATE (None on the older format without it); `level` is LOG, ERROR, FATAL, STATEMENT, DETAIL, ...
+    """
+
+    ts: str
+    process: str  # postgres.1234
+    database: str  # the attachment colour or name in brackets, e.g. DATABASE, HEROKU_POSTGRESQL_SILVER
+    session: int
+    part: int
+    sql_code: str | None
+    level: str
+    message: str
+
+
 class LogplexError(NamedTuple):
     ts: str
     code: str
@@ -123,4 +141,4 @@ class AppOutput(NamedTuple):
 
 
 Event = (RouterLine | StateChange | ProcessExit | DynoError | MemoryUse | DynoNotice | RuntimeMetrics
-         | AddonMetrics | LogplexError | ReleaseEvent | AppOutput)
+         | AddonMetrics | PostgresLog | LogplexError | ReleaseEvent | AppOutput)

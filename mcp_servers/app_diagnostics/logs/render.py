@@ -7,6 +7,9 @@ from mcp_servers.app_diagnostics.logs.models import ErrorCodeInfo, Latency, LogA
 __all__ = ["render_analysis", "render_code"]
 
 _MARK = {"red": "RED", "yellow": "YELLOW", "green": "ok", "skipped": "skipped"}
+_ADDON_KEYS = ("active-connections", "max-connections", "waiting-connections", "load-avg-1m", "iops-percentage-used",
+               "memory-percentage-used", "wal-percentage-used", "index-cache-hit-rate", "table-cache-hit-rate",
+               "hit-rate", "evicted-keys")
 
 
 def _lat(name: str, lat: Latency) -> str:
@@ -22,6 +25,7 @@ def render_analysis(a: LogAnalysis) -> str:
         f"{p.not_understood} not understood; kinds {p.by_kind}",
         f"Requests {a.requests}, error rate {a.error_rate:.1%}. {_lat('service', a.service)}. {_lat('connect', a.connect)}.",
     ]
+    out += [f"Note: {note}" for note in a.notes]
     if a.findings:
         out.append("Findings:")
         out += [f"- [{_MARK[f.status]}] {f.summary}" + (f" -> {f.remediation}" if f.remediation else "")
@@ -52,9 +56,12 @@ def render_analysis(a: LogAnalysis) -> str:
         if bits:
             out.append(f"Dyno {d.dyno}: " + ", ".join(bits))
     for ad in a.addons:
-        keys = ("active-connections", "waiting-connections", "index-cache-hit-rate", "table-cache-hit-rate", "load-avg-1m")
-        latest = ", ".join(f"{k} {ad.latest[k]:g}" for k in keys if k in ad.latest)
-        out.append(f"{ad.service} {ad.source or ''}: {latest}")
+        latest = ", ".join(f"{k} {ad.latest[k]:g}" for k in _ADDON_KEYS if k in ad.latest)
+        out.append(f"{ad.service} {ad.source or ''} (latest of {ad.samples} samples): {latest}")
+    if a.postgres_logs is not None:
+        out.append(f"Postgres logs ({a.postgres_logs.lines} lines): " + "; ".join(
+            f"{e.kind} x{e.count}" + (f" e.g. {e.statements[0]}" if e.statements else "")
+            for e in a.postgres_logs.events[:6]))
     for b in a.bursts:
         rel = b.after_release
         after = (f", {b.minutes_after_release:g} min after {rel.kind} v{rel.version}" if rel and rel.version is not None

@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from mcp_servers.app_diagnostics.logs.codes import CODES
 from mcp_servers.app_diagnostics.logs.models import (
     CodeCount, ErrorBurst, Latency, MinuteBucket, PathStat, ReleaseRef,
 )
 from mcp_servers.common.redact import truncate
+
+if TYPE_CHECKING:
+    from mcp_servers.app_diagnostics.logs.tallies import MinuteTally, PathTally
 
 __all__ = [
     "normalise_path", "percentile", "latency", "utc", "find_bursts", "BURST_MIN_ERRORS", "BURST_MIN_RATE",
@@ -142,16 +146,16 @@ def unique_releases(refs: list[ReleaseRef]) -> list[ReleaseRef]:
     return out
 
 
-def path_stat(key: str, stat: list) -> PathStat:
-    values = sorted(stat[2])
-    return PathStat(path=key, requests=stat[0], errors=stat[1], error_rate=round(stat[1] / stat[0], 4),
+def path_stat(p: "PathTally") -> PathStat:
+    values = sorted(p.service)
+    return PathStat(path=p.key, requests=p.requests, errors=p.errors, error_rate=round(p.errors / p.requests, 4),
                     p50_ms=percentile(values, 0.5), p95_ms=percentile(values, 0.95),
-                    max_ms=values[-1] if values else None, codes=dict(stat[3].most_common(5)))
+                    max_ms=values[-1] if values else None, codes=dict(p.codes.most_common(5)))
 
 
-def minute_bucket(minute: str, b: list) -> MinuteBucket:
-    return MinuteBucket(minute=minute, requests=b[0], errors=b[1], codes=dict(b[2].most_common(5)),
-                        p95_service_ms=percentile(sorted(b[3]), 0.95))
+def minute_bucket(minute: str, b: "MinuteTally") -> MinuteBucket:
+    return MinuteBucket(minute=minute, requests=b.requests, errors=b.errors, codes=dict(b.codes.most_common(5)),
+                        p95_service_ms=percentile(sorted(b.service), 0.95))
 
 
 def code_count(code: str, n: int, by_path: Counter[str] | None, sock: Counter[str] | None) -> CodeCount:

@@ -14,9 +14,11 @@ from pydantic import Field
 from mcp_servers.app_diagnostics.logs.codes import CODES, lookup, nearest_codes
 from mcp_servers.app_diagnostics.logs.models import ErrorCodeInfo, LogAnalysis, ReleaseRef
 from mcp_servers.app_diagnostics.logs.render import render_analysis, render_code
+from mcp_servers.app_diagnostics.log_sessions import app_generation, open_log_session, read_log_stream, split_dyno
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI, PlatformAPIError, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.common.redact import redact_text
+from mcp_servers.common.results import Finding
 
 __all__ = ["register", "analyze", "explain", "MAX_SESSION_LINES", "MAX_PASTED_LINES"]
 
@@ -33,14 +35,6 @@ def _result(text: str, model: LogAnalysis | ErrorCodeInfo, secrets: tuple[str, .
         content=[TextContent(type="text", text=redact_text(text, secrets))],
         structured_content=model.model_dump(mode="json"),
     )
-
-
-def _split_dyno(dyno: str | None) -> tuple[str | None, str | None]:
-    """`web.1` is a dyno name, `web` a process type (the log-session API takes either)."""
-    if not dyno:
-        return None, None
-    dyno = dyno.strip()
-    return (dyno, None) if "." in dyno or "-" in dyno else (None, dyno)
 
 
 async def _api_releases(api: PlatformAPI, app: str) -> list[ReleaseRef]:
@@ -77,13 +71,22 @@ async def analyze(api: PlatformAPI, settings: AppDiagSettings, *, app: str | Non
         label = "pasted text" + (f" (last {MAX_PASTED_LINES} lines)" if cut else "")
         return analyze_lines(text_lines, source=label, secrets=secrets)
     name = resolve_app(app, settings)
-    dyno_name, process_type = _split_dyno(dyno)
-    url = await api.create_log_session(name, lines=lines, source=source, dyno=dyno_name, process_type=process_type)
-    fetched = await api.read_log_stream(url, max_lines=lines, timeout=settings.log_timeout_s)
+    dyno_name, process_type = split_dyno(dyno)
+    generation = await app_generation(api, name)
+    url = await open_log_session(api, name, generation=generation, lines=lines, source=source, dyno=dyno_name,
+                                 process_type=process_type)
+    read = await read_log_stream(api, url, max_lines=lines, timeout=settings.log_timeout_s, generation=generation)
     releases = await _api_releases(api, name)
     scope = ", ".join(x for x in (f"source={source}" if source else "", f"dyno={dyno}" if dyno else "") if x)
-    return analyze_lines(fetched, source=f"log session of {name}" + (f" ({scope})" if scope else ""),
-                         releases=releases, secrets=secrets)
+    note = read.note()
+    result = analyze_lines(read.lines, source=f"log session of {name}" + (f" ({scope})" if scope else ""),
+                           releases=releases, secrets=secrets, notes=[note] if note else [])
+    if read.ended in ("timeout", "dropped") and read.generation == "cedar":
+        result.findings.append(Finding(
+            check="log_stream_cut_short", status="yellow", summary=note or "the log stream was cut short",
+            reason="the log stream ended before Logplex sent its whole buffer",
+            remediation="Counts are lower bounds: fetch again, or raise HEROKU_LOG_TIMEOUT_S."))
+    return result
 
 
 def explain(code: str) -> ErrorCodeInfo:
@@ -113,15 +116,18 @@ def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> 
     async def analyze_logs(
         app: Annotated[str | None, Field(description="Heroku app name (default HEROKU_APP_NAME). Ignored when log_text is given.")] = None,
         log_text: Annotated[str | None, Field(description="Log lines pasted as text (`heroku logs` output or a drain's syslog lines). When given, nothing is fetched and no API key is needed.")] = None,
-        lines: Annotated[int, Field(ge=1, le=MAX_SESSION_LINES, description="How many recent lines to fetch (Heroku keeps at most 1500).")] = MAX_SESSION_LINES,
+        lines: Annotated[int, Field(ge=1, le=MAX_SESSION_LINES, description="How many recent lines to fetch (Heroku keeps at most 1500; Fir apps stream live lines only, for up to HEROKU_LOG_TIMEOUT_S).")] = MAX_SESSION_LINES,
         source: Annotated[Literal["app", "heroku"] | None, Field(description="Only lines from `app` (your processes) or `heroku` (router, dyno manager).")] = None,
-        dyno: Annotated[str | None, Field(description="Only one dyno (`web.1`) or process type (`web`).")] = None,
+        dyno: Annotated[str | None, Field(description="Only one dyno (`web.1`, or a Fir dyno name) or process type (`web`, `mcp-postgres`).")] = None,
     ) -> Annotated[CallToolResult, LogAnalysis]:
         """Find out what the logs say is wrong with a Heroku app. Fetches the app's recent log lines
         (or analyses pasted ones) and returns: counts per H/R/L error code with its meaning and first
         action, HTTP statuses, p50/p95/p99 of router service and connect times, the slowest and most
         failing paths (ids normalised), a per-minute timeline, memory against quota per dyno, crashes,
-        Postgres metrics, and the release each burst of errors followed. Findings come first, worst first."""
+        the release each burst of errors followed, and findings from what Heroku itself logs: Heroku
+        Postgres and Redis metrics (load, IOPS, memory, connections, temp disk, WAL, cache hit) and dyno
+        runtime metrics judged over the window, and Postgres service logs (too many connections,
+        deadlocks, timeouts, slow statements, temp files, checkpoints). Findings come first, worst first."""
         result = await analyze(api, settings, app=app, log_text=log_text, lines=lines, source=source, dyno=dyno)
         return _result(render_analysis(result), result, settings.secrets)
 

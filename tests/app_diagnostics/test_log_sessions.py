@@ -1,0 +1,142 @@
+"""Log sessions on both generations, against the fake Platform API over loopback HTTP: Cedar's buffered
+plain-text stream, Fir's always-tailing event stream, the dyno/process-type filter, and streams cut short."""
+
+import anyio
+import pytest
+from fake_platform import FAKE_API_KEY, FakeHeroku
+from mcp import Client
+from pydantic import SecretStr
+from saturation_logs import sick_excerpt
+
+from mcp_servers.app_diagnostics.log_sessions import (
+    LogRead, app_generation, open_log_session, read_log_stream, split_dyno,
+)
+from mcp_servers.app_diagnostics.platform_api import PlatformAPI, PlatformAPIError
+from mcp_servers.app_diagnostics.server import build_server
+from mcp_servers.app_diagnostics.settings import AppDiagSettings
+
+pytestmark = pytest.mark.anyio
+
+
+def _settings(url: str, log_timeout_s: float = 5) -> AppDiagSettings:
+    return AppDiagSettings(heroku_api_key=SecretStr(FAKE_API_KEY), heroku_api_url=url, log_timeout_s=log_timeout_s)
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("web.1", ("web.1", None)), ("run.4821", ("run.4821", None)), ("mcp-postgres.2", ("mcp-postgres.2", None)),
+    ("web-58f7c9d4b6-x7k2p", ("web-58f7c9d4b6-x7k2p", None)),  # a Fir dyno name
+    ("web", (None, "web")), ("mcp-postgres", (None, "mcp-postgres")), ("release-phase", (None, "release-phase")),
+    (" ", (None, None)), (None, (None, None)),
+])
+def test_a_dyno_name_and_a_process_type_are_told_apart_dashes_included(given, expected) -> None:
+    assert split_dyno(given) == expected
+
+
+async def test_a_cedar_session_asks_for_lines_without_tail_and_never_sends_the_key_to_logplex(
+    fake: FakeHeroku, fake_url: str,
+) -> None:
+    api = PlatformAPI(_settings(fake_url))
+    try:
+        with anyio.fail_after(10):
+            generation = await app_generation(api, "acme-shop")
+            url = await open_log_session(api, "acme-shop", generation=generation, lines=120, source="heroku")
+            read = await read_log_stream(api, url, max_lines=1500, timeout=5, generation=generation)
+    finally:
+        await api.aclose()
+    assert (generation, read.ended, len(read.lines), read.note()) == ("cedar", "complete", 120, None)
+    assert all(" heroku[" in line for line in read.lines)
+    assert fake.api_calls("/log-sessions")[0].body == {"lines": 120, "tail": False, "source": "heroku"}
+    logplex = [e for e in fake.exchanges if e.kind == "logplex"]
+    assert len(logplex) == 1 and logplex[0].had_authorization is False
+
+
+async def test_a_fir_session_omits_lines_and_tail_and_reads_the_event_stream_until_its_time_budget(
+    fake: FakeHeroku, fake_url: str,
+) -> None:
+    fake.log_source = lambda app: sick_excerpt(300)
+    api = PlatformAPI(_settings(fake_url))
+    try:
+        with anyio.fail_after(10):
+            generation = await app_generation(api, "idle-api")
+            url = await open_log_session(api, "idle-api", generation=generation, lines=1500, process_type="web")
+            read = await read_log_stream(api, url, max_lines=1500, timeout=0.5, generation=generation)
+    finally:
+        await api.aclose()
+    assert generation == "fir"
+    assert fake.api_calls("/log-sessions")[0].body == {"type": "web"}
+    assert read.ended == "timeout"
+    assert read.lines and all(not line.startswith(("data:", "event:")) for line in read.lines)
+    assert read.note().startswith(f"Fir app: log sessions only stream live lines (no history), so these are the "
+                                  f"{len(read.lines)} lines that arrived within 0.5 s")
+
+
+async def test_a_stalled_cedar_stream_returns_what_arrived_and_says_it_was_cut_short(fake: FakeHeroku, fake_url: str) -> None:
+    fake.stall_log_stream_after = 10
+    api = PlatformAPI(_settings(fake_url))
+    try:
+        url = await open_log_session(api, "acme-shop", generation="cedar", lines=100)
+        with anyio.fail_after(5):
+            read = await read_log_stream(api, url, max_lines=100, timeout=0.5)
+    finally:
+        await api.aclose()
+    assert (len(read.lines), read.ended) == (10, "timeout")
+    assert read.note() == ("stream cut short: still open after 0.5 s with 10 lines read; counts are lower bounds "
+                           "(HEROKU_LOG_TIMEOUT_S gives the stream more time)")
+
+
+def test_a_stream_that_reached_max_lines_is_not_cut_short() -> None:
+    assert LogRead(["x"] * 5, "max_lines", "cedar", 5).note() is None
+
+
+async def test_an_expired_log_session_is_a_clear_error(fake_url: str) -> None:
+    api = PlatformAPI(_settings(fake_url))
+    try:
+        with pytest.raises(PlatformAPIError) as caught:
+            await read_log_stream(api, f"{fake_url}/logplex/sessions/gone?srv=x", max_lines=10, timeout=2)
+    finally:
+        await api.aclose()
+    assert "answered HTTP 404; log sessions expire after a few minutes" in str(caught.value)
+
+
+async def test_analyze_logs_sends_a_dashed_process_type_as_type_not_as_a_dyno_name(
+    fake: FakeHeroku, api: PlatformAPI, settings: AppDiagSettings,
+) -> None:
+    async with Client(build_server(settings, api=api)) as client:
+        result = await client.call_tool("analyze_logs", {"app": "acme-shop", "dyno": "mcp-postgres", "lines": 50})
+    assert not result.is_error, result.content[0].text
+    (session,) = fake.api_calls("/log-sessions")
+    assert session.body == {"lines": 50, "tail": False, "type": "mcp-postgres"}
+
+
+async def test_analyze_logs_of_a_cedar_app_says_when_the_stream_was_cut_short(fake: FakeHeroku, fake_url: str) -> None:
+    fake.stall_log_stream_after = 200
+    api = PlatformAPI(_settings(fake_url, log_timeout_s=0.5))
+    try:
+        with anyio.fail_after(10):
+            async with Client(build_server(_settings(fake_url, log_timeout_s=0.5), api=api)) as client:
+                result = await client.call_tool("analyze_logs", {"app": "acme-shop", "lines": 1000})
+    finally:
+        await api.aclose()
+    data = result.structured_content
+    assert data["parse"]["lines"] == 200
+    assert data["notes"] == ["stream cut short: still open after 0.5 s with 200 lines read; counts are lower bounds "
+                             "(HEROKU_LOG_TIMEOUT_S gives the stream more time)"]
+    assert "log_stream_cut_short" in {f["check"] for f in data["findings"] if f["status"] == "yellow"}
+    assert "Note: stream cut short" in result.content[0].text
+
+
+async def test_analyze_logs_of_a_fir_app_reads_the_live_stream_and_finds_what_heroku_logged(
+    fake: FakeHeroku, fake_url: str,
+) -> None:
+    fake.log_source = lambda app: sick_excerpt(300)
+    api = PlatformAPI(_settings(fake_url, log_timeout_s=0.5))
+    try:
+        with anyio.fail_after(10):
+            async with Client(build_server(_settings(fake_url, log_timeout_s=0.5), api=api)) as client:
+                result = await client.call_tool("analyze_logs", {"app": "idle-api"})
+    finally:
+        await api.aclose()
+    data = result.structured_content
+    assert not result.is_error and data["parse"]["lines"] == 40  # the fake's live tail, then silence
+    assert data["notes"][0].startswith("Fir app: log sessions only stream live lines")
+    assert fake.api_calls("/log-sessions")[0].body == {}
