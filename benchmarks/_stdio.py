@@ -97,3 +97,61 @@ def cold_start_report(args: list[str], env: dict[str, str] | None = None) -> dic
         "tools_list_target_bytes": 12_000,
         "tools_list_met": size <= 12_000,
     }
+
+
+def _send(proc: subprocess.Popen[bytes], *messages: dict) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write(b"".join((json.dumps(m) + "\n").encode() for m in messages))
+    proc.stdin.flush()
+
+
+def first_result_ms(args: list[str], call: dict, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """One cold process: (ms from spawn to the first tools/call result, ms from closing stdin to exit).
+
+    stdin stays open until the reply has arrived: both MCP SDKs can drop an answer when it closes sooner.
+    """
+    started = time.perf_counter()
+    proc = _spawn(args, env)
+    _send(proc, INITIALIZE)
+    _read_reply(proc, 1)
+    _send(proc, INITIALIZED, {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": call})
+    reply = _read_reply(proc, 3)
+    answered = time.perf_counter()
+    if "error" in reply:
+        raise RuntimeError(f"tools/call failed: {reply['error']}")
+    assert proc.stdin is not None
+    proc.stdin.close()
+    proc.wait(timeout=30)
+    return (answered - started) * 1000, (time.perf_counter() - answered) * 1000
+
+
+def callgrind_instructions(args: list[str], env: dict[str, str] | None = None) -> int | None:
+    """Instructions a whole process executes (callgrind, deterministic on one machine) for: spawn,
+    initialize, then stdin closed, to exit. None when valgrind is not installed."""
+    import shutil
+    import tempfile
+
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        proc = subprocess.run(
+            [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, *args],
+            input=(json.dumps(INITIALIZE) + "\n").encode(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env={**os.environ, **(env or {})}, timeout=1200, check=True,
+        )
+        if b'"id":1' not in proc.stdout.replace(b" ", b""):
+            raise RuntimeError(f"{args} did not answer initialize under callgrind")
+        for line in out.read_text(errors="replace").splitlines():
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError("callgrind wrote no totals")
+
+
+def minimal_server_args() -> list[str]:
+    """The baseline: the smallest useful MCPServer (one tool), written under .data/."""
+    minimal_file = ROOT / ".data" / "bench_minimal_server.py"
+    minimal_file.parent.mkdir(parents=True, exist_ok=True)
+    minimal_file.write_text(MINIMAL_SERVER)
+    return [str(minimal_file)]

@@ -145,6 +145,13 @@ async def _dyno_run_command(tool: Tool, arguments: dict[str, Any], settings: Loc
     # The author's cmd runs in a shell (it may use `&&`); model values arrive only as "$1", "$2", ...
     argv = ["/bin/sh", "-c", f'{params.cmd} "$@"', "dyno_run_command", *values]
     env = child_environment(settings.child_env) | {"DYNO": "run.local"}
+    if "DATABASE_URL" in params.cmd and not env.get("DATABASE_URL"):
+        # libpq reads an empty "$DATABASE_URL" as "use the defaults": on a laptop, whatever listens locally.
+        return error_result(
+            "dyno_run_command: the command reads $DATABASE_URL, but the local endpoint was started without "
+            "DATABASE_URL, so it would run against libpq's defaults (a local PostgreSQL, not the app's database). "
+            "Set DATABASE_URL before starting the endpoint or the driver (on Heroku it is the app's config var)."
+        )
     proc = await _subprocess(argv, timeout=ttl, cwd=settings.workdir, env=env)
     if proc is None:
         return error_result(f"the command did not finish within ttl_seconds={ttl}; it was killed")

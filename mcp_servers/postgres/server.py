@@ -47,4 +47,8 @@ def build_server(settings: PostgresSettings | None = None) -> MCPServer:
 
     advisor_tool.register(server, db, settings)
     compact_tool_schemas(server, full_output=settings.full_output_schemas)
+    from mcp_servers.postgres.database_source import label_embedded_answers, uses_embedded
+
+    if uses_embedded(settings):
+        label_embedded_answers(server)
     return server

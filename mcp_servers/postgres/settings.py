@@ -28,7 +28,8 @@ class PostgresSettings(BaseModel):
     """Where the database is and how our own sessions behave.
 
     `database_url=None` means "the embedded default": a local PostgreSQL under `.data/postgres`,
-    started on first use.
+    started on first use, but only off Heroku (`dyno` unset) and with the `embedded` extra installed;
+    otherwise every database tool refuses with how to attach a database (`database_source.py`).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -43,6 +44,8 @@ class PostgresSettings(BaseModel):
     embedded_data_dir: Path = PROJECT_DATA_DIR
     check_limits: dict[str, dict[str, float | int | str]] = {}
     full_output_schemas: bool = False  # MCP_FULL_OUTPUT_SCHEMAS: publish nested row models too
+    dyno: str | None = None  # DYNO, which Heroku sets on every dyno (`run.1234`, `web.1`): no embedded fallback
+    heroku_app_name: str | None = None  # HEROKU_APP_NAME, only to name the app in advice
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "PostgresSettings":
@@ -66,6 +69,8 @@ class PostgresSettings(BaseModel):
             full_output_schemas=full_output_schemas_requested(env),
             allow_explain_analyze=env_flag(env, "PG_ALLOW_EXPLAIN_ANALYZE"),
             embedded_data_dir=Path(env.get("EMBEDDED_PG_DATA_DIR") or PROJECT_DATA_DIR),
+            dyno=(env.get("DYNO") or "").strip() or None,
+            heroku_app_name=(env.get("HEROKU_APP_NAME") or "").strip() or None,
         )
 
     @property
