@@ -69,6 +69,21 @@ async def test_unused_indexes_trust_every_class_once_statistics_are_a_day_old(si
     assert all(r["trusted"] for r in finding.rows)
     classes = {r["index"]: r["class"] for r in finding.rows}
     assert classes[UNUSED_INDEX] == "never used"
+    assert NULL_INDEX not in classes  # low scans, high writes: but far under pg:diagnose's 64 MB floor
+    fixes = {r["index"]: r["fix"] for r in finding.rows}
+    assert fixes[UNUSED_INDEX] == f'DROP INDEX CONCURRENTLY "public"."{UNUSED_INDEX}";'
+
+
+async def test_low_scans_high_writes_counts_only_above_the_size_floor(sick_db: str) -> None:
+    check = UNUSED_INDEXES.with_limits(low_scan_min_bytes=0)
+    db = Database(PostgresSettings(database_url=sick_db))
+    try:
+        facts = await gather_facts(db)
+        rows = await db.fetch(check.query(facts), check.params())
+    finally:
+        await db.close()
+    old = type(facts)(**{**facts.__dict__, "stats_reset": facts.now - timedelta(days=3)})
+    classes = {r["index"]: r["class"] for r in check.evaluate([dict(r) for r in rows], check.limits, old).rows}
     assert classes[NULL_INDEX] == "low scans, high writes"  # 5 lookups against 10,000 inserted rows
 
 
