@@ -15,7 +15,7 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS
+from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS, cancel_fix, terminate_fix
 from mcp_servers.postgres.checks.sessions import CLIENT, HERE, NOT_US, graded, many, text_rows
 
 __all__ = ["CHECKS", "CONNECTIONS_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL", "IDLE_IN_TRANSACTION_SQL"]
@@ -72,6 +72,7 @@ LONG_RUNNING_SQL = f"""
 SELECT a.pid, a.usename AS username, a.application_name AS application, a.state,
        a.wait_event_type, a.wait_event,
        round(extract(epoch FROM now() - a.query_start)::numeric, 1)::float8 AS seconds,
+       pg_blocking_pids(a.pid) AS blocked_by,
        a.query
 FROM pg_stat_activity a
 WHERE {CLIENT} AND {HERE} AND {NOT_US}
@@ -94,18 +95,33 @@ def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: Db
         return Finding(check="long_running_queries", status="green", value=0, threshold=threshold,
                        summary=f"no query has run for {limits.yellow_seconds:g} s or more")
     longest = max(r["seconds"] for r in rows)
+    # A query waiting on a lock is slow because of its blocker, not its plan: point there, not at indexes.
+    fixed = [dict(r, fix=f"waits on a lock held by pid {', '.join(map(str, r['blocked_by']))}: end that session's "
+                         "transaction (see blocking_queries), not this query" if r["blocked_by"] else cancel_fix(r["pid"]))
+             for r in rows]
+    waiting = sum(1 for r in rows if r["blocked_by"])
+    working = len(rows) - waiting
+    if working:
+        remediation = ("Cancel with each row's fix if it must stop; then pg_explain the statement: a plan reading many rows "
+                       "wants an index, a cheap plan that still runs long is computing (functions) or waiting (I/O). "
+                       "Set a statement_timeout for the application's role.")
+        if waiting:
+            remediation += " Rows that wait on a lock need their blocker ended instead (blocking_queries)."
+    else:
+        remediation = "Every one of them waits on a lock: end the blocker (blocking_queries names the root), not these queries."
     return Finding(
         check="long_running_queries", status=graded(rows, "seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(rows), threshold=threshold, rows=text_rows(rows, "query"),
-        summary=f"{many(len(rows), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more (longest {longest:g} s)",
+        value=len(rows), threshold=threshold, rows=text_rows(fixed, "query"), remediation=remediation,
+        summary=f"{many(len(rows), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more (longest {longest:g} s)"
+        + (f"; {waiting} of them waiting on locks" if waiting else ""),
     )
 
 
 LONG_RUNNING_QUERIES = Check(
     name="long_running_queries", area="activity", sql=LONG_RUNNING_SQL, evaluate=_long_running,
     limits=LongQueryLimits(),
-    remediation="EXPLAIN the query and add the index it lacks; cancel it with pg_cancel_backend(pid) "
-    "(heroku pg:kill PID); set a statement_timeout for the application's role.",
+    remediation="Cancel it with each row's fix; pg_explain it before adding an index; set a statement_timeout "
+    "for the application's role.",
     description="Active queries running longer than the threshold (current database).",
 )
 
@@ -140,7 +156,7 @@ def _long_transactions(rows: list[dict[str, Any]], limits: LongTransactionLimits
     return Finding(
         check="long_transactions",
         status=graded(rows, "transaction_seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(rows), threshold=threshold, rows=text_rows(rows, "last_query"),
+        value=len(rows), threshold=threshold, rows=text_rows([dict(r, fix=terminate_fix(r["pid"])) for r in rows], "last_query"),
         summary=f"{many(len(rows), 'transaction')} open for {limits.yellow_seconds:g} s or more (oldest {oldest:g} s); "
         "they hold back vacuum",
     )
@@ -150,7 +166,7 @@ LONG_TRANSACTIONS = Check(
     name="long_transactions", area="activity", sql=LONG_TRANSACTIONS_SQL, evaluate=_long_transactions,
     limits=LongTransactionLimits(),
     remediation="Commit or roll back sooner (keep transactions around one unit of work); end stuck ones with "
-    "pg_terminate_backend(pid) (heroku pg:kill PID --force).",
+    "each row's fix.",
     description="Transactions open longer than the threshold, with the xmin age they pin.",
 )
 
@@ -168,6 +184,13 @@ ORDER BY a.state_change
 """
 
 
+IDLE_REMEDIATION = (
+    "End the listed sessions with each row's fix; find the code path that opens a transaction and then waits "
+    "(often an exception or a slow API call); set idle_in_transaction_session_timeout for the application's role "
+    "(ALTER ROLE ... SET idle_in_transaction_session_timeout = '60s')."
+)
+
+
 class IdleInTransactionLimits(Limits):
     # pg:diagnose "Idle in Transaction": red for any session idle in a transaction over 1 minute.
     # PgHero flags 100 or more such sessions, whatever their age: our yellow.
@@ -177,13 +200,19 @@ class IdleInTransactionLimits(Limits):
 
 def _idle_in_transaction(rows: list[dict[str, Any]], limits: IdleInTransactionLimits, facts: DbFacts) -> Finding:
     threshold = f"red: any idle >= {limits.red_seconds:g} s; yellow: {limits.yellow_count} or more sessions"
+    rows = [dict(r, fix=terminate_fix(r["pid"])) for r in rows]
     old = [r for r in rows if r["idle_seconds"] >= limits.red_seconds]
+    aborted = sum(1 for r in old if r["state"] == "idle in transaction (aborted)")
     if old:
         return Finding(
             check="idle_in_transaction", status="red", value=len(old), threshold=threshold,
             rows=text_rows(old, "last_query"),
             summary=f"{many(len(old), 'session')} idle in a transaction for {limits.red_seconds:g} s or more "
-            f"(longest {max(r['idle_seconds'] for r in old):g} s); {len(rows)} idle in transaction in all",
+            f"(longest {max(r['idle_seconds'] for r in old):g} s); {len(rows)} idle in transaction in all"
+            + (f"; {aborted} aborted: a statement failed and the application never rolled back" if aborted else ""),
+            remediation=None if not aborted else (
+                "An aborted transaction refuses every statement until ROLLBACK: fix the error handling that skips it "
+                "(roll back on every exception). " + IDLE_REMEDIATION),
         )
     status = "yellow" if len(rows) >= limits.yellow_count else "green"
     return Finding(
@@ -196,8 +225,7 @@ def _idle_in_transaction(rows: list[dict[str, Any]], limits: IdleInTransactionLi
 IDLE_IN_TRANSACTION = Check(
     name="idle_in_transaction", area="activity", sql=IDLE_IN_TRANSACTION_SQL, evaluate=_idle_in_transaction,
     limits=IdleInTransactionLimits(),
-    remediation="Find the code path that opens a transaction and then waits (often an exception or a slow API "
-    "call); set idle_in_transaction_session_timeout for the role (ALTER ROLE ... SET ...).",
+    remediation=IDLE_REMEDIATION,
     description="Sessions idle inside an open transaction: they hold locks and pin vacuum.",
 )
 
