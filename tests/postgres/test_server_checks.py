@@ -74,6 +74,8 @@ async def test_each_server_check_flags_its_planted_problem(db_url: str) -> None:
         assert settings.status == "green"
     else:
         assert (settings.status, [r["setting"] for r in settings.rows]) == ("red", ["autovacuum"])
+        # the advice is about autovacuum, not plans or work_mem
+        assert settings.remediation.startswith("ALTER SYSTEM SET autovacuum = on;") and "work_mem" not in settings.remediation
 
 
 async def test_server_checks_are_green_on_a_healthy_database(fresh_db: str) -> None:
@@ -161,6 +163,10 @@ async def test_inactive_replication_slot_is_flagged_with_its_retained_wal(fresh_
         ("gone_standby", "physical", False, "reserved")
     ]
     assert slots.rows[0]["retained_bytes"] >= 0
+    # a physical slot without hot_standby_feedback keeps WAL, not old row versions
+    assert slots.rows[0]["holds"] == "WAL from its restart_lsn on (disk)"
+    assert slots.rows[0]["fix"] == "SELECT pg_drop_replication_slot('gone_standby');"
+    assert "old row versions forever" not in slots.remediation
     assert heavy["replication_slots"].status == "red"
 
 

@@ -105,6 +105,19 @@ class SlowQueryLimits(Limits):
     # Our red: slow statements together take at least half of the database's execution time.
     red_share_pct: float = 50.0
     limit: int = 10
+    # A statement touching fewer shared blocks per call than this spends its time computing or waiting
+    # (functions, sleeps, locks), not reading: no index will help it (our choice: 100 blocks = 800 kB).
+    io_bound_blocks_per_call: float = 100.0
+
+
+def slow_query_fix(row: dict[str, Any], limits: SlowQueryLimits) -> str:
+    blocks = ((row["shared_blks_hit"] or 0) + (row["shared_blks_read"] or 0)) / max(row["calls"] or 1, 1)
+    if blocks < limits.io_bound_blocks_per_call:
+        return (f"reads only {blocks:.0f} blocks per call: its time goes to computation or waiting (a function, a "
+                f"sleep, a lock), which no index fixes; pg_explain the statement (estimated plan) to find the function, "
+                f"or cache its result (queryid {row['queryid']})")
+    return (f"reads {blocks:.0f} blocks per call: pg_explain the statement (estimated plan) and index the columns "
+            f"its largest Seq Scan filters on (queryid {row['queryid']})")
 
 
 def _slow_queries(rows: list[dict[str, Any]], limits: SlowQueryLimits, facts: DbFacts) -> Finding:
@@ -115,6 +128,7 @@ def _slow_queries(rows: list[dict[str, Any]], limits: SlowQueryLimits, facts: Db
     if not found:
         return Finding(check="slow_queries", status="green", value=0, threshold=threshold, reason=note,
                        summary=f"no statement averages {limits.min_mean_ms:g} ms or more over {limits.min_calls}+ calls")
+    found = [dict(r, fix=slow_query_fix(r, limits)) for r in found]
     share = round(sum(r["share_pct"] or 0 for r in found), 1)
     worst = max(found, key=lambda r: r["mean_ms"])
     return Finding(
@@ -130,8 +144,8 @@ SLOW_QUERIES = Check(
     sql=lambda facts: statements_sql(facts, "total_time", slow_only=True),
     evaluate=_slow_queries, limits=SlowQueryLimits(),
     requires=Requires(extensions=("pg_stat_statements",)),
-    remediation="EXPLAIN (ANALYZE, BUFFERS) the statement and add the index its plan lacks, or cache its "
-    "result; pg_top_queries shows the rest of the workload.",
+    remediation="Follow each row's fix: statements that read many blocks want an index (pg_explain shows where), "
+    "statements that read few are computing or waiting; pg_top_queries shows the rest of the workload.",
     description="Statements whose mean time and call count cross PgHero's slow-query thresholds.",
 )
 
