@@ -190,5 +190,7 @@ async def run_check(db: Database, check: Check, facts: DbFacts) -> Finding:
 
 async def run_checks(db: Database, checks: Sequence[Check], facts: DbFacts | None = None) -> list[Finding]:
     """Run `checks` in order on one database; never raises for a single failing check."""
+    from mcp_servers.postgres.checks.consistency import reconcile
+
     facts = facts or await gather_facts(db)
-    return [await run_check(db, check, facts) for check in checks]
+    return reconcile([await run_check(db, check, facts) for check in checks])

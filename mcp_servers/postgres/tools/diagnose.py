@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from mcp_servers.common.results import Finding, render_findings, tool_result
 from mcp_servers.postgres.checks.base import gather_facts, run_check
+from mcp_servers.postgres.checks.consistency import reconcile
 from mcp_servers.postgres.checks.registry import select_checks
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
@@ -59,6 +60,7 @@ async def diagnose(
         findings.append(await run_check(db, check, facts))
         if ctx is not None:
             await ctx.report_progress(done, total=len(selected), message=check.name)
+    findings = reconcile(findings)
     counts = {s: sum(1 for f in findings if f.status == s) for s in ("red", "yellow", "green", "skipped")}
     return DiagnoseReport(
         database=facts.database,
