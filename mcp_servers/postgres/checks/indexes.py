@@ -114,7 +114,7 @@ def judge_unused(rows: list[dict[str, Any]], limits: UnusedIndexLimits, facts: D
     Young statistics: a never-used index still counts when its table was scanned often meanwhile; the
     ratio classes need time (a bulk load alone makes every index "low scans, high writes").
     """
-    age = facts.stats_age_hours
+    age = facts.evidence_age_hours
     young = age is None or age < limits.min_stats_age_hours
     judged = [
         dict(r, trusted=not young or (r["class"] == "never used" and r["table_scans"] >= limits.min_table_scans))
@@ -122,8 +122,10 @@ def judge_unused(rows: list[dict[str, Any]], limits: UnusedIndexLimits, facts: D
     ]
     if not young:
         return judged, None
+    signal = stats_age_text(age) if facts.stats_reset is not None or age is None else \
+        f"never reset, the server up {stats_age_text(age).replace(' old', '')}"
     reason = (
-        f"statistics are {stats_age_text(age)}: counted only never-used indexes whose table was "
+        f"statistics are {signal}: counted only never-used indexes whose table was "
         f"scanned >= {limits.min_table_scans} times meanwhile"
     )
     doubtful = sum(1 for r in judged if not r["trusted"])
