@@ -78,7 +78,7 @@ async def test_checks_can_be_chosen_by_area_and_unknown_names_are_refused_with_t
     assert {f["check"] for f in by_area.structured_content["findings"]} >= {"unused_indexes", "invalid_indexes"}
     assert all(f["check"] not in ("slow_queries", "ssl") for f in by_area.structured_content["findings"])
     assert unknown.is_error and "unknown check or area 'indexs'" in unknown.content[0].text
-    assert "areas: activity, queries, indexes, tables, server" in unknown.content[0].text
+    assert "areas: activity, queries, indexes, tables, maintenance, server" in unknown.content[0].text
     assert bad_limit.is_error and "'no_such_check', which is not a check" in bad_limit.content[0].text
 
 

@@ -66,6 +66,47 @@ CONNECTION_COUNT = Check(
     description="Client connections against max_connections, by database, user and application.",
 )
 
+# --- connection concentration: idle connections from one application --------------------------------
+
+
+class PoolingLimits(Limits):
+    # Our choices: connections to pool are worth it when they take a quarter of max_connections, three
+    # quarters of them sit idle, and one application opened at least half: its per-process pools are
+    # sized for peaks. PgBouncer (Heroku connection pooling) shares a few server connections among them.
+    min_pct_of_max: float = 25.0
+    min_idle_pct: float = 75.0
+    min_app_pct: float = 50.0
+
+
+def _pooling(rows: list[dict[str, Any]], limits: PoolingLimits, facts: DbFacts) -> Finding:
+    total = sum(r["connections"] for r in rows)
+    idle = sum(r["idle"] for r in rows)
+    by_app: dict[str, int] = {}
+    for r in rows:
+        by_app[r["application"]] = by_app.get(r["application"], 0) + r["connections"]
+    app, top = max(by_app.items(), key=lambda kv: kv[1], default=("(none)", 0))
+    threshold = (f">= {limits.min_pct_of_max:g}% of max_connections, >= {limits.min_idle_pct:g}% idle, "
+                 f">= {limits.min_app_pct:g}% from one application")
+    pct = 100.0 * total / facts.max_connections if facts.max_connections else 0.0
+    idle_pct = 100.0 * idle / total if total else 0.0
+    app_pct = 100.0 * top / total if total else 0.0
+    summary = f"{total} connections ({pct:.0f}% of max), {idle_pct:.0f}% idle, {app_pct:.0f}% from {app}"
+    if pct < limits.min_pct_of_max or idle_pct < limits.min_idle_pct or app_pct < limits.min_app_pct:
+        return Finding(check="connection_pooling", status="green", value=round(idle_pct, 1), threshold=threshold, summary=summary)
+    return Finding(
+        check="connection_pooling", status="yellow", value=round(idle_pct, 1), threshold=threshold,
+        rows=[r for r in rows if r["application"] == app],
+        summary=summary + ": a pooler would serve them with a few server connections",
+        remediation=(f"heroku pg:connection-pooling:attach DATABASE_URL --as DATABASE_CONNECTION_POOL, then point "
+                     f"{app} at DATABASE_CONNECTION_POOL_URL (transaction pooling: no session state across transactions)"),
+    )
+
+
+CONNECTION_POOLING = Check(
+    name="connection_pooling", area="activity", sql=CONNECTIONS_SQL, evaluate=_pooling, limits=PoolingLimits(),
+    description="Most connections idle and from one application: a case for a connection pooler.",
+)
+
 # --- long-running queries -------------------------------------------------------------------------
 
 LONG_RUNNING_SQL = f"""
@@ -230,6 +271,6 @@ IDLE_IN_TRANSACTION = Check(
 )
 
 CHECKS: tuple[Check, ...] = (
-    CONNECTION_COUNT, LONG_RUNNING_QUERIES, LONG_TRANSACTIONS, IDLE_IN_TRANSACTION, BLOCKING_QUERIES,
+    CONNECTION_COUNT, CONNECTION_POOLING, LONG_RUNNING_QUERIES, LONG_TRANSACTIONS, IDLE_IN_TRANSACTION, BLOCKING_QUERIES,
     EXCLUSIVE_LOCKS,
 )

@@ -90,16 +90,17 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
         ctx: Context,
         checks: Annotated[
             list[str] | None,
-            Field(description="Check names or areas (activity, queries, indexes, tables, server); omit for all."),
+            Field(description="Check names or areas (activity, queries, indexes, tables, maintenance, server); omit for all."),
         ] = None,
         limits: Annotated[
             dict[str, dict[str, float | int | str]] | None,
             Field(description="Per-check threshold overrides, e.g. {\"long_running_queries\": {\"yellow_seconds\": 30}}."),
         ] = None,
     ) -> Annotated[CallToolResult, DiagnoseReport]:
-        """Run the database health checks (connections, long and blocking queries, idle transactions,
-        slow queries, unused/duplicate/invalid indexes, bloat, cache hit, vacuum, sequences, wraparound,
-        constraints, replication, settings, ssl). Start here when asked what is wrong with a database.
+        """Run the database health checks (connections and pooling, long and blocking queries with the lock
+        queue's root, idle and prepared transactions, slow queries, temp-file spill, unused/duplicate/invalid/
+        low-cardinality indexes, bloat, fillfactor, missing primary keys, cache hit, vacuum and autovacuum,
+        sequences, wraparound, constraints, replication, settings, ssl). Start here when asked what is wrong with a database.
         Returns one finding per check: red/yellow/green/skipped, value, threshold, rows and remediation."""
         report = await diagnose(db, settings, checks, limits, ctx)
         return tool_result(report, render(report))
