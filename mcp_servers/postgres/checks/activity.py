@@ -15,6 +15,7 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
+from mcp_servers.postgres.checks.fixes import ident
 from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS, cancel_fix, terminate_fix
 from mcp_servers.postgres.checks.sessions import CLIENT, HERE, NOT_US, graded, many, text_rows
 
@@ -227,9 +228,13 @@ ORDER BY a.state_change
 
 IDLE_REMEDIATION = (
     "End the listed sessions with each row's fix; find the code path that opens a transaction and then waits "
-    "(often an exception or a slow API call); set idle_in_transaction_session_timeout for the application's role "
-    "(ALTER ROLE ... SET idle_in_transaction_session_timeout = '60s')."
+    "(often an exception or a slow API call); set idle_in_transaction_session_timeout for the application's role."
 )
+
+
+def _idle_timeout_fix(rows: list[dict[str, Any]]) -> str:
+    roles = sorted({r["username"] for r in rows if r.get("username")})
+    return " ".join(f"ALTER ROLE {ident(role)} SET idle_in_transaction_session_timeout = '60s';" for role in roles)
 
 
 class IdleInTransactionLimits(Limits):
@@ -251,9 +256,9 @@ def _idle_in_transaction(rows: list[dict[str, Any]], limits: IdleInTransactionLi
             summary=f"{many(len(old), 'session')} idle in a transaction for {limits.red_seconds:g} s or more "
             f"(longest {max(r['idle_seconds'] for r in old):g} s); {len(rows)} idle in transaction in all"
             + (f"; {aborted} aborted: a statement failed and the application never rolled back" if aborted else ""),
-            remediation=None if not aborted else (
-                "An aborted transaction refuses every statement until ROLLBACK: fix the error handling that skips it "
-                "(roll back on every exception). " + IDLE_REMEDIATION),
+            remediation=("An aborted transaction refuses every statement until ROLLBACK: fix the error handling that "
+                         "skips it (roll back on every exception). " if aborted else "") + IDLE_REMEDIATION + " "
+            + _idle_timeout_fix(old),
         )
     status = "yellow" if len(rows) >= limits.yellow_count else "green"
     return Finding(

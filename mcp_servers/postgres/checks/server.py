@@ -305,7 +305,7 @@ def _invalid_constraints(rows: list[dict[str, Any]], limits: Limits, facts: DbFa
 
 INVALID_CONSTRAINTS = Check(
     name="invalid_constraints", area="server", sql=INVALID_CONSTRAINTS_SQL, evaluate=_invalid_constraints,
-    remediation="ALTER TABLE ... VALIDATE CONSTRAINT ... once the violating rows are fixed.",
+    remediation="Fix the rows that break it, then run each row's fix (VALIDATE CONSTRAINT).",
     description="Constraints added NOT VALID and never validated.",
 )
 
