@@ -36,6 +36,11 @@ PLANTED = {
     "table_index_usage": "a seq-scan-heavy table missing an index",
     "unlogged_tables": "an unlogged table",
     "invalid_constraints": "a NOT VALID constraint",
+    "tables_without_primary_key": "a table without a primary key",
+    "temp_file_spill": "a statement sorting on disk",
+    "low_cardinality_indexes": "an index over four evenly spread values",
+    "autovacuum_table_settings": "dead rows behind a 0.9 scale factor",
+    "fillfactor_free_space": "an append-only table at fillfactor 10",
 }
 
 

@@ -14,7 +14,7 @@ from mcp_servers.postgres.checks.fixes import qualified
 __all__ = ["CHECKS", "LOW_CARDINALITY_INDEXES"]
 
 # `foreign_keys` comes from the index checks' own fragment, so the consistency pass sees these drops too.
-from mcp_servers.postgres.checks.indexes import FOREIGN_KEYS_SERVED, only_index_for  # noqa: E402
+from mcp_servers.postgres.checks.index_keys import FOREIGN_KEYS_SERVED, only_index_for
 
 LOW_CARDINALITY_SQL = f"""
 SELECT n.nspname AS schema, tc.relname AS table, ic.relname AS index, a.attname AS column,
