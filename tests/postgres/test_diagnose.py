@@ -58,6 +58,9 @@ async def test_every_planted_problem_of_the_sick_database_is_flagged(embedded_pg
     text = result.content[0].text
     assert text.startswith(f"Database sick_{embedded_pg.version} (PostgreSQL 18)")
     assert "fix:" in text
+    # the text the model reads carries each row's exact fix, identifiers quoted
+    assert '      - DROP INDEX CONCURRENTLY "public"."orders_created_at_idx";' in text
+    assert '      - ALTER TABLE "public"."payments" VALIDATE CONSTRAINT "payments_amount_positive";' in text
 
 
 async def test_a_healthy_database_has_no_red_or_yellow_finding(embedded_pg) -> None:

@@ -78,7 +78,23 @@ def render(report: DiagnoseReport) -> str:
         f"Database {report.database} (PostgreSQL {report.server_version // 10000}): "
         f"{c['red']} red, {c['yellow']} yellow, {c['green']} green, {c['skipped']} skipped."
     )
-    return head + "\n" + render_findings(report.findings)
+    lines = [head]
+    problems = [f for f in report.findings if f.status != "green"]
+    for status in ("red", "yellow", "skipped"):
+        for f in (f for f in problems if f.status == status):
+            lines.append(render_findings([f]))
+            fixes = list(dict.fromkeys(r["fix"] for r in f.rows if r.get("fix"))) if status != "skipped" else []
+            lines += [f"      - {fix}" for fix in fixes[:ROW_FIXES_SHOWN]]
+            if len(fixes) > ROW_FIXES_SHOWN:
+                lines.append(f"      - ... {len(fixes) - ROW_FIXES_SHOWN} more in rows[].fix")
+    greens = len(report.findings) - len(problems)
+    if greens:
+        lines.append(f"{greens} checks passed.")
+    return "\n".join(lines)
+
+
+# Per finding, the text shows the first few rows' exact fixes; the structured rows carry all of them.
+ROW_FIXES_SHOWN = 5
 
 
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
