@@ -54,4 +54,5 @@ async def test_index_advice_never_removes_both_halves_of_a_pair_or_the_last_inde
     assert found["missing_fk_indexes"].status == "green"
     # the wide index (the planner prefers the small one) is never used: it is dropped, and the narrow one it covers is kept
     assert "line_items_sku_note" in dropped and "line_items_sku" not in dropped, ([(r["index"], r.get("class"), r.get("index_scans"), r.get("trusted"), r.get("keep")) for r in found["unused_indexes"].rows], found["duplicate_indexes"].rows)
+    assert "kept, since other findings need them" in found["unused_indexes"].summary
     assert "kept by the consistency pass" in (found["duplicate_indexes"].reason or "") + (found["unused_indexes"].reason or "")

@@ -48,7 +48,8 @@ def _without(finding: Finding, keep: dict[Key, str]) -> Finding:
     reason = "; ".join(filter(None, [finding.reason, "kept by the consistency pass: " + ", ".join(kept)]))
     left = [r for r in rows if "fix" in r]
     if left:
-        return finding.model_copy(update={"rows": rows, "reason": reason, "value": len(left)})
+        summary = f"{finding.summary}; {len(kept)} of them kept, since other findings need them (see reason)"
+        return finding.model_copy(update={"rows": rows, "reason": reason, "value": len(left), "summary": summary})
     return finding.model_copy(update={
         "rows": rows, "reason": reason, "value": 0, "status": "green", "remediation": None,
         "summary": f"nothing to change once the other findings are applied ({len(kept)} kept)",
