@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 # check -> what the sick database plants for it (each must come back red or yellow on every version)
 FAMILIES = {
     "tables_without_primary_key": "clickstream has no primary key",
-    "temp_file_spill": "a sort of 20 MB with work_mem 64 kB",
+    "temp_file_spill": "a sort of about 15 MB with work_mem 64 kB",
     "prepared_transactions": "a forgotten prepared transaction",
     "autovacuum_workers": "a throttled autovacuum worker",
     "table_xid_wraparound": "ledger_archive past its own autovacuum_freeze_max_age",

@@ -3,7 +3,7 @@
 `plant_family_problems(conn)` leaves the lasting ones: a table without a primary key (`clickstream`),
 an append-only table at fillfactor 10 (`audit_events`), an index over four evenly spread values
 (`shipments_carrier_idx`), dead rows hidden behind a 0.9 scale factor (`session_log`), and a statement
-that sorts 20 MB on disk with work_mem at 64 kB (when pg_stat_statements is preloaded).
+that sorts about 15 MB on disk with work_mem at 64 kB (when pg_stat_statements is preloaded).
 
 `FamilyLiveProblems(url)` holds the ones that need sessions: a forgotten prepared transaction (when
 max_prepared_transactions > 0) whose xmin keeps `ledger_archive` from being frozen past its own
@@ -46,7 +46,7 @@ INSERT INTO session_log (token) SELECT md5(g::text) FROM generate_series(1, 1000
 DELETE FROM session_log WHERE id % 5 < 2;
 ANALYZE clickstream, audit_events, shipments, session_log;
 """
-TEMP_SPILL_QUERY = "SELECT md5(g::text) AS h FROM generate_series(1, 400000) g ORDER BY 1 OFFSET 399999"
+TEMP_SPILL_QUERY = "SELECT md5(g::text) AS h FROM generate_series(1, 150000) g ORDER BY 1 OFFSET 149999"
 
 
 def plant_family_problems(conn: Any) -> None:
@@ -114,7 +114,7 @@ class FamilyLiveProblems:
         # a worker throttled to a crawl: 100 ms of sleep for every page it touches
         monitor.execute("CREATE TABLE telemetry (id bigserial PRIMARY KEY, reading float8) WITH "
                         "(autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1)")
-        monitor.execute("INSERT INTO telemetry (reading) SELECT random() FROM generate_series(1, 100000)")
+        monitor.execute("INSERT INTO telemetry (reading) SELECT random() FROM generate_series(1, 20000)")
         monitor.execute("DELETE FROM telemetry WHERE id % 2 = 0")
         leader = self._connect("cron-leader")
         leader.execute("SELECT pg_advisory_lock(4242)")
