@@ -84,10 +84,13 @@ class EmbeddedPostgres:
 
     data_dir: Path = DEFAULT_DATA_DIR
     port: int | None = None
+    # Another PostgreSQL build's bin folder (tests run other major versions), and settings added to ours.
+    bin_path: Path | None = None
+    extra_settings: dict[str, str] | None = None
 
     @classmethod
-    def temporary(cls) -> "EmbeddedPostgres":
-        return cls(Path(tempfile.mkdtemp(prefix="hmt-pg-")) / "data")
+    def temporary(cls, **fields: object) -> "EmbeddedPostgres":
+        return cls(Path(tempfile.mkdtemp(prefix="hmt-pg-")) / "data", **fields)  # type: ignore[arg-type]
 
     @property
     def _port_file(self) -> Path:
@@ -99,7 +102,7 @@ class EmbeddedPostgres:
 
     def _pg(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(bin_dir() / tool), *args],
+            [str((self.bin_path or bin_dir()) / tool), *args],
             user=_run_as(),
             check=True,
             capture_output=True,
@@ -134,7 +137,7 @@ class EmbeddedPostgres:
                 "--auth=trust", "--encoding=UTF8", "--no-sync",
             )
         self.port = self.port or _free_port()
-        options = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items())
+        options = " ".join(f"-c {k}={v}" for k, v in {**SERVER_SETTINGS, **(self.extra_settings or {})}.items())
         options += f" -p {self.port} -h 127.0.0.1 -k {self.data_dir}"
         try:
             self._pg(

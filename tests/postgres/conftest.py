@@ -28,3 +28,24 @@ def healthy_db(request: pytest.FixtureRequest) -> Iterator[str]:
         plant_healthy_storage(conn)
     yield url
     cluster.drop_database(url)
+
+
+@pytest.fixture(scope="session", params=[14, 15, 16, 17, 18])
+def versioned_pg(request: pytest.FixtureRequest) -> Iterator["PgCluster"]:
+    """A server of each major version Heroku runs (14-17 from npm, cached in .data; 18 from the wheel)."""
+    from mcp_servers.common.embedded_pg import EmbeddedPostgres
+    from tests.conftest import PgCluster
+    from tests.postgres.pg_versions import VERSION_SETTINGS, bin_path
+
+    major = request.param
+    server = EmbeddedPostgres.temporary(
+        bin_path=bin_path(major) if major != 18 else None, extra_settings=VERSION_SETTINGS,
+    ).start()
+    url = server.url("postgres")
+    with psycopg.connect(url) as conn:
+        version = conn.info.server_version
+    assert version // 10000 == major, f"asked for PostgreSQL {major}, got {version}"
+    try:
+        yield PgCluster(url, version)
+    finally:
+        server.destroy()

@@ -43,6 +43,10 @@ async def test_each_activity_check_flags_its_live_problem(db_url: str) -> None:
     long_queries = found["long_running_queries"]
     assert long_queries.status == "yellow"  # seconds old: past the lowered yellow bound, short of 300 s red
     assert {r["pid"] for r in long_queries.rows} == {worker, retry, report, export}
+    fixes = {r["pid"]: r["fix"] for r in long_queries.rows}
+    # the three waiting on locks are pointed at their blocker, not at an index; the sleeping export can be cancelled
+    assert fixes[worker].startswith(f"waits on a lock held by pid {holder}") and "index" not in fixes[worker]
+    assert fixes[export] == f"SELECT pg_cancel_backend({export});  -- heroku pg:kill {export}"
 
     long_tx = found["long_transactions"]
     assert long_tx.status == "yellow"
@@ -63,6 +67,11 @@ async def test_each_activity_check_flags_its_live_problem(db_url: str) -> None:
     }
     relation_pair = next(r for r in blocking.rows if r["lock_kind"] == "relation")
     assert (relation_pair["locked_object"], relation_pair["wanted_mode"]) == ("ledger_entries", "AccessShareLock")
+    # the root of the queue is the idle holder: ending it frees all three; the retry waits behind the worker
+    assert f"root of the queue: pid {holder} (billing-api, idle in transaction)" in blocking.summary
+    assert {r["blocked_pid"] for r in blocking.rows if r["root"]} == {worker, report}
+    root_row = next(r for r in blocking.rows if r["root"])
+    assert root_row["fix"].startswith(f"pid {holder} is idle in its transaction: its application must COMMIT or ROLLBACK")
     tuple_pair = next(r for r in blocking.rows if r["lock_kind"] == "tuple")
     assert tuple_pair["locked_object"].startswith("row (") and tuple_pair["locked_object"].endswith(") of wallets")
 
@@ -77,6 +86,33 @@ async def test_each_activity_check_flags_its_live_problem(db_url: str) -> None:
             continue  # our connections do take slots, so they are counted
         assert all(r.get("application") != APPLICATION_NAME for r in finding.rows), finding.check
         assert finding.remediation or finding.status == "green"
+
+
+async def test_a_session_level_advisory_lock_outside_a_transaction_is_released_by_unlock_not_commit(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True, application_name="cron-leader") as holder, \
+            psycopg.connect(db_url, autocommit=True, application_name="cron-follower") as waiter:
+        holder.execute("SELECT pg_advisory_lock(42)")
+        holder.execute("SELECT pg_advisory_lock(7, -3)")
+        waiting = waiter.execute("SELECT pg_backend_pid()").fetchone()[0]
+        waiter.execute("SET statement_timeout = '20s'")
+        import threading
+        thread = threading.Thread(target=lambda: waiter.execute("SELECT pg_advisory_lock(42)"), daemon=True)
+        thread.start()
+        with psycopg.connect(db_url, autocommit=True) as monitor:
+            for _ in range(1000):
+                if monitor.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s",
+                                   (waiting,)).fetchone()[0]:
+                    break
+                threading.Event().wait(0.01)
+            found = await run(db_url)
+            holder.execute("SELECT pg_advisory_unlock_all()")
+        thread.join(timeout=20)
+    blocking = found["blocking_queries"]
+    [row] = blocking.rows
+    assert row["lock_kind"] == "advisory" and row["blocking_transaction_seconds"] is None
+    assert "outside any transaction (COMMIT releases nothing)" in row["fix"]
+    assert "SELECT pg_advisory_unlock(42)" in row["fix"] and "SELECT pg_advisory_unlock(7, -3)" in row["fix"]
+    assert "commit" not in (blocking.remediation or "").lower().replace("commit releases", "")
 
 
 async def test_activity_checks_are_green_on_a_healthy_database(fresh_db: str) -> None:

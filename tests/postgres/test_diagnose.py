@@ -36,6 +36,11 @@ PLANTED = {
     "table_index_usage": "a seq-scan-heavy table missing an index",
     "unlogged_tables": "an unlogged table",
     "invalid_constraints": "a NOT VALID constraint",
+    "tables_without_primary_key": "a table without a primary key",
+    "temp_file_spill": "a statement sorting on disk",
+    "low_cardinality_indexes": "an index over four evenly spread values",
+    "autovacuum_table_settings": "dead rows behind a 0.9 scale factor",
+    "fillfactor_free_space": "an append-only table at fillfactor 10",
 }
 
 
@@ -53,6 +58,9 @@ async def test_every_planted_problem_of_the_sick_database_is_flagged(embedded_pg
     text = result.content[0].text
     assert text.startswith(f"Database sick_{embedded_pg.version} (PostgreSQL 18)")
     assert "fix:" in text
+    # the text the model reads carries each row's exact fix, identifiers quoted
+    assert '      - DROP INDEX CONCURRENTLY "public"."orders_created_at_idx";' in text
+    assert '      - ALTER TABLE "public"."payments" VALIDATE CONSTRAINT "payments_amount_positive";' in text
 
 
 async def test_a_healthy_database_has_no_red_or_yellow_finding(embedded_pg) -> None:
@@ -78,7 +86,7 @@ async def test_checks_can_be_chosen_by_area_and_unknown_names_are_refused_with_t
     assert {f["check"] for f in by_area.structured_content["findings"]} >= {"unused_indexes", "invalid_indexes"}
     assert all(f["check"] not in ("slow_queries", "ssl") for f in by_area.structured_content["findings"])
     assert unknown.is_error and "unknown check or area 'indexs'" in unknown.content[0].text
-    assert "areas: activity, queries, indexes, tables, server" in unknown.content[0].text
+    assert "areas: activity, queries, indexes, tables, maintenance, server" in unknown.content[0].text
     assert bad_limit.is_error and "'no_such_check', which is not a check" in bad_limit.content[0].text
 
 

@@ -69,6 +69,21 @@ async def test_unused_indexes_trust_every_class_once_statistics_are_a_day_old(si
     assert all(r["trusted"] for r in finding.rows)
     classes = {r["index"]: r["class"] for r in finding.rows}
     assert classes[UNUSED_INDEX] == "never used"
+    assert NULL_INDEX not in classes  # low scans, high writes: but far under pg:diagnose's 64 MB floor
+    fixes = {r["index"]: r["fix"] for r in finding.rows}
+    assert fixes[UNUSED_INDEX] == f'DROP INDEX CONCURRENTLY "public"."{UNUSED_INDEX}";'
+
+
+async def test_low_scans_high_writes_counts_only_above_the_size_floor(sick_db: str) -> None:
+    check = UNUSED_INDEXES.with_limits(low_scan_min_bytes=0)
+    db = Database(PostgresSettings(database_url=sick_db))
+    try:
+        facts = await gather_facts(db)
+        rows = await db.fetch(check.query(facts), check.params())
+    finally:
+        await db.close()
+    old = type(facts)(**{**facts.__dict__, "stats_reset": facts.now - timedelta(days=3)})
+    classes = {r["index"]: r["class"] for r in check.evaluate([dict(r) for r in rows], check.limits, old).rows}
     assert classes[NULL_INDEX] == "low scans, high writes"  # 5 lookups against 10,000 inserted rows
 
 
@@ -142,3 +157,22 @@ async def test_index_hit_rate_is_judged_against_its_threshold(sick_db: str) -> N
 async def test_healthy_database_gets_no_index_warnings(healthy_db: str) -> None:
     findings = await run(healthy_db, *CHECKS)
     assert {f.check: f.status for f in findings} == {c.name: "green" for c in CHECKS}
+
+
+async def test_never_reset_statistics_are_dated_by_uptime_once_the_database_has_real_traffic(sick_db: str) -> None:
+    db = Database(PostgresSettings(database_url=sick_db))
+    try:
+        facts = await gather_facts(db)
+        rows = [dict(r) for r in await db.fetch(UNUSED_INDEXES.query(facts), UNUSED_INDEXES.params())]
+    finally:
+        await db.close()
+    assert facts.stats_reset is None and facts.postmaster_start is not None
+    up_for_weeks = facts.postmaster_start - timedelta(days=30)
+    busy = type(facts)(**{**facts.__dict__, "postmaster_start": up_for_weeks, "transactions": 50_000})
+    quiet = type(facts)(**{**facts.__dict__, "postmaster_start": up_for_weeks, "transactions": 50})
+    strict = UNUSED_INDEXES.with_limits(min_table_scans=10**9)  # only the age can make rows trusted
+    mature = strict.evaluate(rows, strict.limits, busy)
+    assert mature.status == "yellow" and mature.reason is None
+    # a database created minutes ago on a server up for weeks is not mature: young, whatever the uptime
+    young = strict.evaluate(rows, strict.limits, quiet)
+    assert young.status == "green" and young.reason.startswith("statistics are of unknown age")

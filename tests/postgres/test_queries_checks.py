@@ -74,6 +74,9 @@ async def test_slow_query_pattern_is_flagged_with_its_share_of_time(fresh_db: st
     assert row["share_pct"] > 50
     assert finding.summary.startswith(f"1 slow statement ({round(row['share_pct'], 1)}% of execution time)")
     assert "statistics cover only the last" in finding.reason  # a server started minutes ago
+    # pg_sleep reads nothing: the advice is about computation, never an index, and never EXPLAIN ANALYZE
+    assert row["fix"].startswith("reads only") and "no index fixes" in row["fix"]
+    assert "ANALYZE" not in finding.remediation
 
 
 async def test_slow_queries_count_only_the_current_database(embedded_pg: PgCluster) -> None:

@@ -46,6 +46,12 @@ async def test_each_server_check_flags_its_planted_problem(db_url: str) -> None:
         ("legacy_invoice_seq", "bigint", "legacy_invoices.id integer", 79.16, 2147483647),
     ]
     assert sequences.rows[0]["values_left"] == 2147483647 - 2000000000
+    int_seq, bigint_seq = (r["fix"] for r in sequences.rows)
+    assert int_seq.startswith('ALTER SEQUENCE "public"."support_tickets_id_seq" AS bigint;')
+    assert 'ALTER TABLE "public"."support_tickets" ADD COLUMN "id_bigint" bigint;' in int_seq
+    # The sequence is already bigint: only the int column needs widening, by the online path.
+    assert "ALTER SEQUENCE" not in bigint_seq
+    assert "ACCESS EXCLUSIVE" in bigint_seq and 'ADD COLUMN "id_bigint" bigint' in bigint_seq
 
     unlogged = found["unlogged_tables"]
     assert (unlogged.status, [(r["schema"], r["name"]) for r in unlogged.rows]) == ("yellow", [("public", "session_cache")])
@@ -55,7 +61,7 @@ async def test_each_server_check_flags_its_planted_problem(db_url: str) -> None:
     assert [(r["table"], r["constraint"], r["definition"]) for r in invalid.rows] == [
         ("payments", "payments_amount_positive", "CHECK ((amount_cents > 0)) NOT VALID")
     ]
-    assert "ALTER TABLE public.payments VALIDATE CONSTRAINT payments_amount_positive" in invalid.remediation
+    assert invalid.rows[0]["fix"] == 'ALTER TABLE "public"."payments" VALIDATE CONSTRAINT "payments_amount_positive";'
 
     others = {n: f.status for n, f in found.items()
               if n not in ("sequences_near_max", "unlogged_tables", "invalid_constraints", "settings")}
@@ -68,11 +74,33 @@ async def test_each_server_check_flags_its_planted_problem(db_url: str) -> None:
         assert settings.status == "green"
     else:
         assert (settings.status, [r["setting"] for r in settings.rows]) == ("red", ["autovacuum"])
+        # the advice is about autovacuum, not plans or work_mem
+        assert settings.remediation.startswith("ALTER SYSTEM SET autovacuum = on;") and "work_mem" not in settings.remediation
 
 
 async def test_server_checks_are_green_on_a_healthy_database(fresh_db: str) -> None:
     found = await run(fresh_db)
     assert {name: f.status for name, f in found.items()} == {c.name: "green" for c in CHECKS}
+    with psycopg.connect(fresh_db) as conn:
+        oldest = conn.execute("SELECT max(greatest(age(relfrozenxid), mxid_age(relminmxid))) FROM pg_class "
+                              "WHERE relkind IN ('r', 'm')").fetchone()[0]
+    wraparound = found["table_xid_wraparound"]
+    # green still reports the real fewest ids left, not the 2^31 - 1 ceiling
+    assert wraparound.value == XID_MAX - oldest and f"{XID_MAX - oldest:,}" in wraparound.summary
+
+
+async def test_a_table_past_its_own_autovacuum_freeze_max_age_is_yellow(fresh_db: str) -> None:
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE audit_log (id bigint) WITH (autovacuum_freeze_max_age = 100000, autovacuum_enabled = off)")
+        conn.execute("INSERT INTO audit_log VALUES (1)")
+        conn.execute("CREATE PROCEDURE burn_xids(n int) LANGUAGE plpgsql AS $$ BEGIN FOR i IN 1..n LOOP "
+                     "PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$")
+        conn.execute("CALL burn_xids(100500)")
+    found = await run(fresh_db)
+    table = found["table_xid_wraparound"]
+    assert table.status == "yellow", table.summary
+    assert table.rows[0]["table"] == "audit_log" and table.rows[0]["freeze_max_age"] == 100000
+    assert table.rows[0]["fix"] == 'VACUUM (FREEZE, VERBOSE) "public"."audit_log";'
     assert found["replication_lag"].summary == "standalone: not a replica, and no standby is streaming from this server"
     assert found["ssl"].summary.startswith("not encrypted, but the connection is local")
 
@@ -135,6 +163,10 @@ async def test_inactive_replication_slot_is_flagged_with_its_retained_wal(fresh_
         ("gone_standby", "physical", False, "reserved")
     ]
     assert slots.rows[0]["retained_bytes"] >= 0
+    # a physical slot without hot_standby_feedback keeps WAL, not old row versions
+    assert slots.rows[0]["holds"] == "WAL from its restart_lsn on (disk)"
+    assert slots.rows[0]["fix"] == "SELECT pg_drop_replication_slot('gone_standby');"
+    assert "old row versions forever" not in slots.remediation
     assert heavy["replication_slots"].status == "red"
 
 

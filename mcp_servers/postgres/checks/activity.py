@@ -15,7 +15,8 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS
+from mcp_servers.postgres.checks.fixes import ident
+from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS, cancel_fix, terminate_fix
 from mcp_servers.postgres.checks.sessions import CLIENT, HERE, NOT_US, graded, many, text_rows
 
 __all__ = ["CHECKS", "CONNECTIONS_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL", "IDLE_IN_TRANSACTION_SQL"]
@@ -66,12 +67,54 @@ CONNECTION_COUNT = Check(
     description="Client connections against max_connections, by database, user and application.",
 )
 
+# --- connection concentration: idle connections from one application --------------------------------
+
+
+class PoolingLimits(Limits):
+    # Our choices: connections to pool are worth it when they take a quarter of max_connections, three
+    # quarters of them sit idle, and one application opened at least half: its per-process pools are
+    # sized for peaks. PgBouncer (Heroku connection pooling) shares a few server connections among them.
+    min_pct_of_max: float = 25.0
+    min_idle_pct: float = 75.0
+    min_app_pct: float = 50.0
+
+
+def _pooling(rows: list[dict[str, Any]], limits: PoolingLimits, facts: DbFacts) -> Finding:
+    total = sum(r["connections"] for r in rows)
+    idle = sum(r["idle"] for r in rows)
+    by_app: dict[str, int] = {}
+    for r in rows:
+        by_app[r["application"]] = by_app.get(r["application"], 0) + r["connections"]
+    app, top = max(by_app.items(), key=lambda kv: kv[1], default=("(none)", 0))
+    threshold = (f">= {limits.min_pct_of_max:g}% of max_connections, >= {limits.min_idle_pct:g}% idle, "
+                 f">= {limits.min_app_pct:g}% from one application")
+    pct = 100.0 * total / facts.max_connections if facts.max_connections else 0.0
+    idle_pct = 100.0 * idle / total if total else 0.0
+    app_pct = 100.0 * top / total if total else 0.0
+    summary = f"{total} connections ({pct:.0f}% of max), {idle_pct:.0f}% idle, {app_pct:.0f}% from {app}"
+    if pct < limits.min_pct_of_max or idle_pct < limits.min_idle_pct or app_pct < limits.min_app_pct:
+        return Finding(check="connection_pooling", status="green", value=round(idle_pct, 1), threshold=threshold, summary=summary)
+    return Finding(
+        check="connection_pooling", status="yellow", value=round(idle_pct, 1), threshold=threshold,
+        rows=[r for r in rows if r["application"] == app],
+        summary=summary + ": a pooler would serve them with a few server connections",
+        remediation=(f"heroku pg:connection-pooling:attach DATABASE_URL --as DATABASE_CONNECTION_POOL, then point "
+                     f"{app} at DATABASE_CONNECTION_POOL_URL (transaction pooling: no session state across transactions)"),
+    )
+
+
+CONNECTION_POOLING = Check(
+    name="connection_pooling", area="activity", sql=CONNECTIONS_SQL, evaluate=_pooling, limits=PoolingLimits(),
+    description="Most connections idle and from one application: a case for a connection pooler.",
+)
+
 # --- long-running queries -------------------------------------------------------------------------
 
 LONG_RUNNING_SQL = f"""
 SELECT a.pid, a.usename AS username, a.application_name AS application, a.state,
        a.wait_event_type, a.wait_event,
        round(extract(epoch FROM now() - a.query_start)::numeric, 1)::float8 AS seconds,
+       pg_blocking_pids(a.pid) AS blocked_by,
        a.query
 FROM pg_stat_activity a
 WHERE {CLIENT} AND {HERE} AND {NOT_US}
@@ -94,18 +137,33 @@ def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: Db
         return Finding(check="long_running_queries", status="green", value=0, threshold=threshold,
                        summary=f"no query has run for {limits.yellow_seconds:g} s or more")
     longest = max(r["seconds"] for r in rows)
+    # A query waiting on a lock is slow because of its blocker, not its plan: point there, not at indexes.
+    fixed = [dict(r, fix=f"waits on a lock held by pid {', '.join(map(str, r['blocked_by']))}: end that session's "
+                         "transaction (see blocking_queries), not this query" if r["blocked_by"] else cancel_fix(r["pid"]))
+             for r in rows]
+    waiting = sum(1 for r in rows if r["blocked_by"])
+    working = len(rows) - waiting
+    if working:
+        remediation = ("Cancel with each row's fix if it must stop; then pg_explain the statement: a plan reading many rows "
+                       "wants an index, a cheap plan that still runs long is computing (functions) or waiting (I/O). "
+                       "Set a statement_timeout for the application's role.")
+        if waiting:
+            remediation += " Rows that wait on a lock need their blocker ended instead (blocking_queries)."
+    else:
+        remediation = "Every one of them waits on a lock: end the blocker (blocking_queries names the root), not these queries."
     return Finding(
         check="long_running_queries", status=graded(rows, "seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(rows), threshold=threshold, rows=text_rows(rows, "query"),
-        summary=f"{many(len(rows), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more (longest {longest:g} s)",
+        value=len(rows), threshold=threshold, rows=text_rows(fixed, "query"), remediation=remediation,
+        summary=f"{many(len(rows), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more (longest {longest:g} s)"
+        + (f"; {waiting} of them waiting on locks" if waiting else ""),
     )
 
 
 LONG_RUNNING_QUERIES = Check(
     name="long_running_queries", area="activity", sql=LONG_RUNNING_SQL, evaluate=_long_running,
     limits=LongQueryLimits(),
-    remediation="EXPLAIN the query and add the index it lacks; cancel it with pg_cancel_backend(pid) "
-    "(heroku pg:kill PID); set a statement_timeout for the application's role.",
+    remediation="Cancel it with each row's fix; pg_explain it before adding an index; set a statement_timeout "
+    "for the application's role.",
     description="Active queries running longer than the threshold (current database).",
 )
 
@@ -140,7 +198,7 @@ def _long_transactions(rows: list[dict[str, Any]], limits: LongTransactionLimits
     return Finding(
         check="long_transactions",
         status=graded(rows, "transaction_seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(rows), threshold=threshold, rows=text_rows(rows, "last_query"),
+        value=len(rows), threshold=threshold, rows=text_rows([dict(r, fix=terminate_fix(r["pid"])) for r in rows], "last_query"),
         summary=f"{many(len(rows), 'transaction')} open for {limits.yellow_seconds:g} s or more (oldest {oldest:g} s); "
         "they hold back vacuum",
     )
@@ -150,7 +208,7 @@ LONG_TRANSACTIONS = Check(
     name="long_transactions", area="activity", sql=LONG_TRANSACTIONS_SQL, evaluate=_long_transactions,
     limits=LongTransactionLimits(),
     remediation="Commit or roll back sooner (keep transactions around one unit of work); end stuck ones with "
-    "pg_terminate_backend(pid) (heroku pg:kill PID --force).",
+    "each row's fix.",
     description="Transactions open longer than the threshold, with the xmin age they pin.",
 )
 
@@ -168,6 +226,17 @@ ORDER BY a.state_change
 """
 
 
+IDLE_REMEDIATION = (
+    "End the listed sessions with each row's fix; find the code path that opens a transaction and then waits "
+    "(often an exception or a slow API call); set idle_in_transaction_session_timeout for the application's role."
+)
+
+
+def _idle_timeout_fix(rows: list[dict[str, Any]]) -> str:
+    roles = sorted({r["username"] for r in rows if r.get("username")})
+    return " ".join(f"ALTER ROLE {ident(role)} SET idle_in_transaction_session_timeout = '60s';" for role in roles)
+
+
 class IdleInTransactionLimits(Limits):
     # pg:diagnose "Idle in Transaction": red for any session idle in a transaction over 1 minute.
     # PgHero flags 100 or more such sessions, whatever their age: our yellow.
@@ -177,13 +246,19 @@ class IdleInTransactionLimits(Limits):
 
 def _idle_in_transaction(rows: list[dict[str, Any]], limits: IdleInTransactionLimits, facts: DbFacts) -> Finding:
     threshold = f"red: any idle >= {limits.red_seconds:g} s; yellow: {limits.yellow_count} or more sessions"
+    rows = [dict(r, fix=terminate_fix(r["pid"])) for r in rows]
     old = [r for r in rows if r["idle_seconds"] >= limits.red_seconds]
+    aborted = sum(1 for r in old if r["state"] == "idle in transaction (aborted)")
     if old:
         return Finding(
             check="idle_in_transaction", status="red", value=len(old), threshold=threshold,
             rows=text_rows(old, "last_query"),
             summary=f"{many(len(old), 'session')} idle in a transaction for {limits.red_seconds:g} s or more "
-            f"(longest {max(r['idle_seconds'] for r in old):g} s); {len(rows)} idle in transaction in all",
+            f"(longest {max(r['idle_seconds'] for r in old):g} s); {len(rows)} idle in transaction in all"
+            + (f"; {aborted} aborted: a statement failed and the application never rolled back" if aborted else ""),
+            remediation=("An aborted transaction refuses every statement until ROLLBACK: fix the error handling that "
+                         "skips it (roll back on every exception). " if aborted else "") + IDLE_REMEDIATION + " "
+            + _idle_timeout_fix(old),
         )
     status = "yellow" if len(rows) >= limits.yellow_count else "green"
     return Finding(
@@ -196,12 +271,11 @@ def _idle_in_transaction(rows: list[dict[str, Any]], limits: IdleInTransactionLi
 IDLE_IN_TRANSACTION = Check(
     name="idle_in_transaction", area="activity", sql=IDLE_IN_TRANSACTION_SQL, evaluate=_idle_in_transaction,
     limits=IdleInTransactionLimits(),
-    remediation="Find the code path that opens a transaction and then waits (often an exception or a slow API "
-    "call); set idle_in_transaction_session_timeout for the role (ALTER ROLE ... SET ...).",
+    remediation=IDLE_REMEDIATION,
     description="Sessions idle inside an open transaction: they hold locks and pin vacuum.",
 )
 
 CHECKS: tuple[Check, ...] = (
-    CONNECTION_COUNT, LONG_RUNNING_QUERIES, LONG_TRANSACTIONS, IDLE_IN_TRANSACTION, BLOCKING_QUERIES,
+    CONNECTION_COUNT, CONNECTION_POOLING, LONG_RUNNING_QUERIES, LONG_TRANSACTIONS, IDLE_IN_TRANSACTION, BLOCKING_QUERIES,
     EXCLUSIVE_LOCKS,
 )

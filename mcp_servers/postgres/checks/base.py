@@ -53,8 +53,16 @@ SELECT current_setting('server_version_num')::int AS server_version_num,
        now() AS now,
        coalesce((SELECT json_object_agg(e.extname, n.nspname)
                  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace), '{}'::json) AS extensions,
-       pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS can_read_all_stats
+       pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS can_read_all_stats,
+       pg_postmaster_start_time() AS postmaster_start,
+       (SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()) AS transactions
 """
+
+# Statistics never reset (stats_reset NULL) count from the database's creation or the server's last crash
+# recovery, neither of which the catalogs date. Server uptime is then the age signal, trusted only once
+# the database has run this many transactions (our choice: a day of a quiet app), so a database created
+# an hour ago on a server up for weeks does not pass for mature.
+MIN_TRANSACTIONS_FOR_UPTIME = 10_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,18 @@ class DbFacts:
     now: datetime
     extensions: dict[str, str] = field(default_factory=dict)  # name -> schema it lives in
     can_read_all_stats: bool = True
+    postmaster_start: datetime | None = None
+    transactions: int | None = None
+
+    @property
+    def evidence_age_hours(self) -> float | None:
+        """How long the usage counters have been counting: since the reset, else (never reset) the server's
+        uptime once the database has run MIN_TRANSACTIONS_FOR_UPTIME transactions; None when unknown."""
+        if self.stats_reset is not None:
+            return self.stats_age_hours
+        if self.postmaster_start is None or (self.transactions or 0) < MIN_TRANSACTIONS_FOR_UPTIME:
+            return None
+        return (self.now - self.postmaster_start).total_seconds() / 3600
 
     def extension_schema(self, name: str) -> str | None:
         return self.extensions.get(name)
@@ -190,5 +210,7 @@ async def run_check(db: Database, check: Check, facts: DbFacts) -> Finding:
 
 async def run_checks(db: Database, checks: Sequence[Check], facts: DbFacts | None = None) -> list[Finding]:
     """Run `checks` in order on one database; never raises for a single failing check."""
+    from mcp_servers.postgres.checks.consistency import reconcile
+
     facts = facts or await gather_facts(db)
-    return [await run_check(db, check, facts) for check in checks]
+    return reconcile([await run_check(db, check, facts) for check in checks])

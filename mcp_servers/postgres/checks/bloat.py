@@ -15,8 +15,9 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Limits
 from mcp_servers.postgres.checks.common import USER_SCHEMA, mib
+from mcp_servers.postgres.checks.fixes import qualified
 
-__all__ = ["TABLE_BLOAT_SQL", "INDEX_BLOAT_SQL", "BloatLimits", "bloat_finding"]
+__all__ = ["TABLE_BLOAT_SQL", "INDEX_BLOAT_SQL", "BloatLimits", "bloat_finding", "bloat_fix"]
 
 _FILLFACTOR = "(SELECT option_value::int FROM pg_options_to_table({rel}.reloptions) WHERE option_name = 'fillfactor')"
 
@@ -131,13 +132,21 @@ def _grade(row: dict[str, Any], limits: BloatLimits) -> str | None:
     return None
 
 
+def bloat_fix(row: dict[str, Any]) -> str:
+    """The rewrite that gives the space back, for one row of either bloat query."""
+    if row.get("index"):
+        return f"REINDEX INDEX CONCURRENTLY {qualified(row['schema'], row['index'])};"
+    table = qualified(row["schema"], row["table"])
+    return f"VACUUM (FULL, ANALYZE) {table};  -- ACCESS EXCLUSIVE for the whole rewrite; pg_repack avoids it"
+
+
 def bloat_finding(check: str, what: str, rows: list[dict[str, Any]], limits: BloatLimits) -> Finding:
     threshold = (
         f"red: factor >= {limits.min_factor:g} and > {mib(limits.red_factor_waste_bytes)} wasted"
         + (f", or >= {mib(limits.red_waste_bytes)} wasted" if limits.red_waste_bytes else "")
         + f"; yellow: factor >= {limits.min_factor:g} and >= {mib(limits.yellow_waste_bytes)}"
     )
-    flagged = [dict(r, status=g) for r in rows if (g := _grade(r, limits))]
+    flagged = [dict(r, status=g, fix=bloat_fix(r)) for r in rows if (g := _grade(r, limits))]
     if not flagged:
         return Finding(check=check, status="green", summary=f"no {what} bloat above the thresholds", value=0,
                        threshold=threshold)

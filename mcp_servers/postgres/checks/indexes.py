@@ -10,7 +10,12 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
 from mcp_servers.postgres.checks.bloat import INDEX_BLOAT_SQL, BloatLimits, bloat_finding
-from mcp_servers.postgres.checks.common import USER_SCHEMA, HitRateLimits, hit_rate_finding, hit_rate_sql, mib, stats_age_text
+from mcp_servers.postgres.checks.common import USER_SCHEMA, HitRateLimits, hit_rate_finding, hit_rate_sql, mib
+from mcp_servers.postgres.checks.fixes import column_list, ident, qualified
+from mcp_servers.postgres.checks.index_keys import (
+    ATTACHED, ENFORCES, FOREIGN_KEYS_SERVED, drop_index_fix,
+)
+from mcp_servers.postgres.checks.unused_indexes import UNUSED_INDEXES, UNUSED_INDEXES_SQL, judge_unused
 
 __all__ = [
     "CHECKS", "judge_unused", "UNUSED_INDEXES", "DUPLICATE_INDEXES", "INVALID_INDEXES", "NULL_INDEXES",
@@ -19,123 +24,14 @@ __all__ = [
     "MISSING_FK_INDEXES_SQL", "INDEX_HIT_RATE_SQL",
 ]
 
-# Indexes that enforce something (primary key, unique, exclusion constraint) are never "unused".
-_ENFORCES = "EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x'))"
-
-
-class UnusedIndexLimits(Limits):
-    # pg-extras unused-indexes skips tables of 5 pages or less: an index there costs next to nothing.
-    min_table_bytes: int = 5 * 8192
-    # pg:diagnose "Low Scans, High Writes": index share of the table's scans < 10 %, > 100 writes,
-    # at most one scan per write.
-    low_scan_pct: float = 10.0
-    min_writes: int = 100
-    # pg:diagnose "Seldom Used Large Indexes": < 5 % of the table's scans and > 100 MB.
-    seldom_scan_pct: float = 5.0
-    seldom_min_bytes: int = 100_000_000
-    # Statistics younger than a day miss the daily cycle (nightly jobs, reports); our choice.
-    min_stats_age_hours: float = 24.0
-    # ...unless the table itself was scanned this often meanwhile without using the index: then the
-    # evidence is there whatever the age (our choice; PgHero's slow-query floor is 100 calls).
-    min_table_scans: int = 1000
-
-
-# Sizes come from pg_relation_size only for the few indexes left after a cheap pre-filter on pg_class
-# (relpages, live rows): opening 20,000 relations to measure them would take seconds.
-UNUSED_INDEXES_SQL = f"""
-WITH idx AS (
-  SELECT s.schemaname AS schema, s.relname AS table, s.indexrelname AS index, s.idx_scan AS index_scans,
-         s.indexrelid, s.relid, ic.relpages AS index_pages,
-         coalesce(t.seq_scan, 0) + coalesce(t.idx_scan, 0) AS table_scans,
-         t.n_tup_ins + t.n_tup_upd + t.n_tup_del AS table_writes
-  FROM pg_stat_user_indexes s
-  JOIN pg_index i ON i.indexrelid = s.indexrelid
-  JOIN pg_class ic ON ic.oid = s.indexrelid JOIN pg_class tc ON tc.oid = s.relid
-  JOIN pg_stat_user_tables t ON t.relid = s.relid
-  WHERE NOT i.indisunique AND i.indisvalid AND NOT {_ENFORCES}
-    AND (tc.relpages::bigint * 8192 > %(min_table_bytes)s OR t.n_live_tup + t.n_dead_tup > 100)
-), ratio AS (
-  SELECT *, CASE WHEN table_scans = 0 THEN 0 ELSE 100.0 * index_scans / table_scans END AS index_scan_pct,
-         CASE WHEN table_writes = 0 THEN index_scans::numeric ELSE index_scans::numeric / table_writes END AS scans_per_write
-  FROM idx
-  WHERE index_scans = 0
-     OR (table_writes > %(min_writes)s AND index_scans <= table_writes
-         AND index_scans < %(low_scan_pct)s / 100.0 * table_scans)
-     OR (index_scans < %(seldom_scan_pct)s / 100.0 * table_scans)
-), sized AS (
-  SELECT *, pg_relation_size(indexrelid) AS index_bytes, pg_relation_size(relid) AS table_bytes FROM ratio
-)
-SELECT CASE WHEN index_scans = 0 THEN 'never used'
-            WHEN scans_per_write <= 1 AND index_scan_pct < %(low_scan_pct)s THEN 'low scans, high writes'
-            ELSE 'seldom used, large' END AS class,
-       schema, "table", index, index_scans, round(index_scan_pct, 2)::float8 AS index_scan_pct,
-       table_scans, table_writes, index_bytes, table_bytes
-FROM sized
-WHERE table_bytes > %(min_table_bytes)s
-  AND (index_scans = 0
-       OR (scans_per_write <= 1 AND index_scan_pct < %(low_scan_pct)s AND table_writes > %(min_writes)s)
-       OR (scans_per_write > 1 AND index_scan_pct < %(seldom_scan_pct)s AND index_bytes > %(seldom_min_bytes)s))
-ORDER BY index_bytes DESC, schema, index
-"""
-
-
-def judge_unused(rows: list[dict[str, Any]], limits: UnusedIndexLimits, facts: DbFacts) -> tuple[list[dict[str, Any]], str | None]:
-    """Copies of `rows` with `trusted` set, and why some are not trusted (None when statistics are old enough).
-
-    Young statistics: a never-used index still counts when its table was scanned often meanwhile; the
-    ratio classes need time (a bulk load alone makes every index "low scans, high writes").
-    """
-    age = facts.stats_age_hours
-    young = age is None or age < limits.min_stats_age_hours
-    judged = [
-        dict(r, trusted=not young or (r["class"] == "never used" and r["table_scans"] >= limits.min_table_scans))
-        for r in rows
-    ]
-    if not young:
-        return judged, None
-    reason = (
-        f"statistics are {stats_age_text(age)}: counted only never-used indexes whose table was "
-        f"scanned >= {limits.min_table_scans} times meanwhile"
-    )
-    doubtful = sum(1 for r in judged if not r["trusted"])
-    if doubtful:
-        reason += f"; {doubtful} more show few scans but are too young to trust"
-    return judged, reason
-
-
-def _unused(rows: list[dict[str, Any]], limits: UnusedIndexLimits, facts: DbFacts) -> Finding:
-    judged, reason = judge_unused(rows, limits, facts)
-    trusted = [r for r in judged if r["trusted"]]
-    doubtful = [r for r in judged if not r["trusted"]]
-    threshold = (
-        f"0 scans, or < {limits.low_scan_pct:g} % of table scans with more writes than scans, or "
-        f"< {limits.seldom_scan_pct:g} % and > {mib(limits.seldom_min_bytes)}; tables > {limits.min_table_bytes // 8192} pages"
-    )
-    if not trusted:
-        return Finding(check="unused_indexes", status="green", summary="no unused indexes", value=0,
-                       threshold=threshold, rows=doubtful, reason=reason)
-    wasted = sum(r["index_bytes"] for r in trusted)
-    return Finding(
-        check="unused_indexes", status="yellow",
-        summary=f"{len(trusted)} index(es) unused or seldom used ({mib(wasted)}), costing every write",
-        value=len(trusted), threshold=threshold, rows=trusted + doubtful, reason=reason,
-    )
-
-
-UNUSED_INDEXES = Check(
-    name="unused_indexes", area="indexes", sql=UNUSED_INDEXES_SQL, evaluate=_unused, limits=UnusedIndexLimits(),
-    remediation="Confirm on replicas too (their scans are not counted here), then DROP INDEX CONCURRENTLY <index>;",
-    description="Never-used, low-scan/high-write and seldom-used large indexes (pg:diagnose classes).",
-)
-
 _INDEX_LIST = f"""
 SELECT i.indexrelid, i.indrelid, n.nspname AS schema, tc.relname AS table, ic.relname AS index, ic.relam,
-       i.indisunique AS is_unique, {_ENFORCES} AS enforces, i.indnatts = i.indnkeyatts AS no_include,
+       i.indisunique AS is_unique, {ENFORCES} AS enforces, i.indnatts = i.indnkeyatts AS no_include,
        (string_to_array(i.indkey::text, ' ')::int2[])[1:i.indnkeyatts] AS keys,
        (string_to_array(i.indclass::text, ' ')::oid[])[1:i.indnkeyatts] AS opclasses,
        coalesce(pg_get_expr(i.indexprs, i.indrelid), '') AS exprs,
        coalesce(pg_get_expr(i.indpred, i.indrelid), '') AS pred,
-       pg_stat_get_numscans(i.indexrelid) AS scans
+       pg_stat_get_numscans(i.indexrelid) AS scans, {ATTACHED} AS attached, {FOREIGN_KEYS_SERVED} AS foreign_keys
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = tc.relnamespace
 WHERE i.indisvalid AND {USER_SCHEMA}
@@ -149,11 +45,11 @@ DUPLICATE_INDEXES_SQL = f"""
 WITH idx AS ({_INDEX_LIST})
 SELECT a.schema, a.table, a.index, pg_get_indexdef(a.indexrelid) AS definition,
        b.index AS covered_by, pg_get_indexdef(b.indexrelid) AS covering_definition,
-       pg_relation_size(a.indexrelid) AS index_bytes
+       pg_relation_size(a.indexrelid) AS index_bytes, a.foreign_keys
 FROM idx a JOIN idx b ON b.indrelid = a.indrelid AND b.indexrelid <> a.indexrelid AND b.relam = a.relam
      AND b.exprs = a.exprs AND b.pred = a.pred
      AND b.keys[1:cardinality(a.keys)] = a.keys AND b.opclasses[1:cardinality(a.opclasses)] = a.opclasses
-WHERE a.no_include AND NOT a.enforces
+WHERE a.no_include AND NOT a.enforces AND NOT a.attached
   AND (NOT a.is_unique OR (b.is_unique AND b.keys = a.keys))
   AND (
     (cardinality(a.keys) < cardinality(b.keys) AND a.relam = (SELECT oid FROM pg_am WHERE amname = 'btree'))
@@ -170,7 +66,7 @@ def _duplicates(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> F
     seen: dict[str, dict[str, Any]] = {}
     for r in rows:
         seen.setdefault(f"{r['schema']}.{r['index']}", r)
-    found = list(seen.values())
+    found = [dict(r, fix=drop_index_fix(r)) for r in seen.values()]
     if not found:
         return Finding(check="duplicate_indexes", status="green", summary="no duplicate indexes", value=0, threshold="any")
     return Finding(
@@ -182,7 +78,7 @@ def _duplicates(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> F
 
 DUPLICATE_INDEXES = Check(
     name="duplicate_indexes", area="indexes", sql=DUPLICATE_INDEXES_SQL, evaluate=_duplicates,
-    remediation="The covering index serves the same queries: DROP INDEX CONCURRENTLY <index>;",
+    remediation="The covering index serves the same queries: run each row's fix (DROP INDEX CONCURRENTLY).",
     description="Indexes whose columns equal, or are a btree prefix of, another index's (PgHero rule).",
 )
 
@@ -200,10 +96,13 @@ ORDER BY n.nspname, ic.relname
 def _invalid(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
     if not rows:
         return Finding(check="invalid_indexes", status="green", summary="no invalid indexes", value=0, threshold="any")
+    fixed = [dict(r, fix=f"REINDEX INDEX CONCURRENTLY {qualified(r['schema'], r['index'])};" if not r["is_unique"]
+                  else f"{drop_index_fix(r)} -- then remove the duplicate rows and run: {r['definition'].replace(' INDEX ', ' INDEX CONCURRENTLY ', 1)};")
+             for r in rows]
     return Finding(
         check="invalid_indexes", status="yellow",
         summary=f"{len(rows)} invalid index(es): never used by queries, still maintained on every write",
-        value=len(rows), threshold="any", rows=rows,
+        value=len(rows), threshold="any", rows=fixed,
     )
 
 
@@ -212,7 +111,7 @@ INVALID_INDEXES = Check(
     requires=Requires(min_server_version=120000),  # pg_stat_progress_create_index
     remediation=(
         "A failed CREATE INDEX CONCURRENTLY left it behind: fix the cause (for a unique index, the duplicate "
-        "rows), then REINDEX INDEX CONCURRENTLY <index>; or DROP INDEX CONCURRENTLY <index>; and create it again."
+        "rows), then run each row's fix (REINDEX INDEX CONCURRENTLY, or drop and create it again)."
     ),
     description="Indexes with indisvalid = false that no build is working on (PgHero, Postgres MCP Pro).",
 )
@@ -227,14 +126,14 @@ class NullIndexLimits(Limits):
 
 
 NULL_INDEXES_SQL = f"""
-SELECT n.nspname AS schema, tc.relname AS table, ic.relname AS index, a.attname AS column,
+SELECT n.nspname AS schema, tc.relname AS table, ic.relname AS index, a.attname AS column, am.amname AS method,
        round(s.null_frac::numeric, 3)::float8 AS null_frac, i.indisunique AS is_unique,
        pg_relation_size(i.indexrelid) AS index_bytes,
        (pg_relation_size(i.indexrelid) * s.null_frac)::bigint AS expected_saving_bytes
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = tc.relnamespace
-JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] JOIN pg_am am ON am.oid = ic.relam
 JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = tc.relname AND s.attname = a.attname
                 AND s.inherited = (tc.relkind = 'p')
 WHERE i.indnatts = 1 AND i.indkey[0] <> 0 AND i.indpred IS NULL AND NOT i.indisprimary AND i.indisvalid
@@ -248,6 +147,9 @@ def _nulls(rows: list[dict[str, Any]], limits: NullIndexLimits, facts: DbFacts) 
     threshold = f">= {limits.min_null_frac:.0%} NULL, index >= {limits.min_index_bytes // 1024} KB"
     if not rows:
         return Finding(check="null_indexes", status="green", summary="no mostly-NULL indexes", value=0, threshold=threshold)
+    rows = [dict(r, fix=f"CREATE {'UNIQUE ' if r['is_unique'] else ''}INDEX CONCURRENTLY {ident(r['index'] + '_not_null')} "
+                       f"ON {qualified(r['schema'], r['table'])} USING {r['method']} ({column_list([r['column']])}) "
+                       f"WHERE {column_list([r['column']])} IS NOT NULL; {drop_index_fix(r)}") for r in rows]
     return Finding(
         check="null_indexes", status="yellow",
         summary=f"{len(rows)} index(es) mostly of NULLs; a partial index would save about "
@@ -258,7 +160,8 @@ def _nulls(rows: list[dict[str, Any]], limits: NullIndexLimits, facts: DbFacts) 
 
 NULL_INDEXES = Check(
     name="null_indexes", area="indexes", sql=NULL_INDEXES_SQL, evaluate=_nulls, limits=NullIndexLimits(),
-    remediation="Replace it with a partial index: CREATE INDEX CONCURRENTLY ... WHERE <column> IS NOT NULL; then drop the old one.",
+    remediation="Replace it with a partial index (each row's fix builds it, then drops the old one); queries must "
+    "say `column IS NOT NULL` or compare it to a value to use it.",
     description="Single-column indexes whose values are mostly NULL (pg-extras null_indexes).",
 )
 
@@ -273,6 +176,8 @@ MISSING_FK_INDEXES_SQL = f"""
 SELECT n.nspname AS schema, c.relname AS table, con.conname AS constraint,
        (SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
         JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
+       (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS column_names,
        con.confrelid::regclass::text AS referenced_table,
        greatest(c.reltuples, coalesce(s.n_live_tup, 0), 0)::bigint AS row_estimate,
        pg_relation_size(c.oid) AS table_bytes
@@ -295,6 +200,8 @@ def _missing_fk(rows: list[dict[str, Any]], limits: MissingFkIndexLimits, facts:
     if not rows:
         return Finding(check="missing_fk_indexes", status="green", summary="every foreign key has an index",
                        value=0, threshold=threshold)
+    rows = [dict(r, fix=f"CREATE INDEX CONCURRENTLY ON {qualified(r['schema'], r['table'])} ({column_list(r['column_names'])});")
+            for r in rows]
     return Finding(
         check="missing_fk_indexes", status="yellow",
         summary=f"{len(rows)} foreign key(s) without an index on the referencing columns",
@@ -306,7 +213,7 @@ MISSING_FK_INDEXES = Check(
     name="missing_fk_indexes", area="indexes", sql=MISSING_FK_INDEXES_SQL, evaluate=_missing_fk,
     limits=MissingFkIndexLimits(),
     remediation=(
-        "CREATE INDEX CONCURRENTLY ON <table> (<columns>); otherwise each DELETE or key UPDATE on the "
+        "Run each row's fix (CREATE INDEX CONCURRENTLY); otherwise each DELETE or key UPDATE on the "
         "referenced table scans the whole referencing table, and joins on the key cannot use an index."
     ),
     description="Foreign keys whose columns lead no index (ruby-pg-extras missing_fk_indexes).",
@@ -316,7 +223,7 @@ INDEX_BLOAT = Check(
     name="index_bloat", area="indexes", sql=INDEX_BLOAT_SQL,
     evaluate=lambda rows, limits, facts: bloat_finding("index_bloat", "index", rows, limits),
     limits=BloatLimits(red_waste_bytes=100 * 1024 * 1024),  # PgHero index_bloat_bytes: 100 MB
-    remediation="REINDEX INDEX CONCURRENTLY <index>; (PG 12+) rebuilds it compactly without blocking writes.",
+    remediation="Run each row's fix: REINDEX INDEX CONCURRENTLY (PG 12+) rebuilds it compactly without blocking writes.",
     description="Estimated wasted space in btree indexes (PgHero 100 MB; pg:diagnose factor > 10 and > 64 MB).",
 )
 

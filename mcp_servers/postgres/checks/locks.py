@@ -8,7 +8,44 @@ from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.sessions import HERE, NOT_US, graded, many, text_rows
 
-__all__ = ["BLOCKING_QUERIES", "EXCLUSIVE_LOCKS", "EXCLUSIVE_LOCKS_SQL", "blocking_sql"]
+__all__ = ["BLOCKING_QUERIES", "EXCLUSIVE_LOCKS", "EXCLUSIVE_LOCKS_SQL", "blocking_sql", "cancel_fix", "terminate_fix",
+           "lock_roots"]
+
+
+def cancel_fix(pid: int) -> str:
+    return f"SELECT pg_cancel_backend({int(pid)});  -- heroku pg:kill {int(pid)}"
+
+
+def terminate_fix(pid: int) -> str:
+    return f"SELECT pg_terminate_backend({int(pid)});  -- heroku pg:kill {int(pid)} --force"
+
+
+def _advisory_unlock(classid: int, objid: int, objsubid: int) -> str:
+    """The call that releases one advisory lock, from its pg_locks key (bigint keys are split in two)."""
+    if objsubid == 1:
+        key = (classid << 32) | objid
+        return f"pg_advisory_unlock({key - (1 << 64) if key >= 1 << 63 else key})"
+    return f"pg_advisory_unlock({classid - (1 << 32) if classid >= 1 << 31 else classid}, " \
+           f"{objid - (1 << 32) if objid >= 1 << 31 else objid})"
+
+
+def root_fix(row: dict[str, Any]) -> str:
+    """How to release what the root of a lock queue holds: it depends on whether it is in a transaction."""
+    pid = row["blocking_pid"]
+    if row["blocking_transaction_seconds"] is None and row.get("blocking_advisory"):
+        unlocks = "; ".join(f"SELECT {_advisory_unlock(*key)}" for key in row["blocking_advisory"])
+        return (f"pid {pid} holds session-level advisory locks outside any transaction (COMMIT releases nothing): "
+                f"its own session must run {unlocks}; else {terminate_fix(pid)}")
+    if row["blocking_state"] in ("idle in transaction", "idle in transaction (aborted)"):
+        return f"pid {pid} is idle in its transaction: its application must COMMIT or ROLLBACK; else {terminate_fix(pid)}"
+    return (f"pid {pid} is {row['blocking_state']}: {terminate_fix(pid)} (cancelling its statement would leave its "
+            "transaction's locks held until it rolls back)")
+
+
+def lock_roots(rows: list[dict[str, Any]]) -> list[int]:
+    """Blocking pids that are not waiting themselves: the roots of the lock queue trees (ending them frees the rest)."""
+    blocked = {r["blocked_pid"] for r in rows}
+    return sorted({r["blocking_pid"] for r in rows} - blocked)
 
 # --- blocking queries ---------------------------------------------------------------------------
 
@@ -44,6 +81,8 @@ SELECT p.pid AS blocked_pid, p.usename AS blocked_user, p.application_name AS bl
        b.pid AS blocking_pid, b.usename AS blocking_user, b.application_name AS blocking_application,
        b.state AS blocking_state,
        round(extract(epoch FROM now() - b.xact_start)::numeric, 1)::float8 AS blocking_transaction_seconds,
+       (SELECT json_agg(json_build_array(h.classid::bigint, h.objid::bigint, h.objsubid::int))
+        FROM pg_locks h WHERE h.pid = b.pid AND h.locktype = 'advisory' AND h.granted) AS blocking_advisory,
        b.query AS blocking_query
 FROM pairs p
 JOIN pg_stat_activity b ON b.pid = p.blocking_pid
@@ -66,18 +105,28 @@ def _blocking(rows: list[dict[str, Any]], limits: BlockingLimits, facts: DbFacts
                        summary="no query is waiting on another session's lock")
     blocked = {r["blocked_pid"] for r in rows}
     kinds = sorted({r["lock_kind"] or "unknown" for r in rows})
+    roots = lock_roots(rows)
+    # A row whose blocker is a root carries the fix for that root; the others are freed once it ends.
+    fixed = [dict(r, root=r["blocking_pid"] in roots,
+                  fix=root_fix(r) if r["blocking_pid"] in roots else f"waits behind pid {r['blocking_pid']}, itself blocked: "
+                  "end the root instead") for r in rows]
+    fixed.sort(key=lambda r: not r["root"])
+    root_rows = {r["blocking_pid"]: r for r in fixed if r["root"]}
+    described = ", ".join(f"pid {pid} ({root_rows[pid]['blocking_application'] or 'no application'}, "
+                          f"{root_rows[pid]['blocking_state']})" for pid in roots)
     return Finding(
         check="blocking_queries", status=graded(rows, "waiting_seconds", 0, limits.red_seconds),
-        value=len(blocked), threshold=threshold, rows=text_rows(rows, "blocked_query", "blocking_query"),
+        value=len(blocked), threshold=threshold, rows=text_rows(fixed, "blocked_query", "blocking_query"),
         summary=f"{many(len(blocked), 'session')} blocked by {many(len({r['blocking_pid'] for r in rows}), 'other')} "
-        f"(longest wait {max(r['waiting_seconds'] for r in rows):g} s; lock kinds: {', '.join(kinds)})",
+        f"(longest wait {max(r['waiting_seconds'] for r in rows):g} s; lock kinds: {', '.join(kinds)}); "
+        f"root of the queue: {described or 'a cycle (deadlock detection will break it)'}",
     )
 
 
 BLOCKING_QUERIES = Check(
     name="blocking_queries", area="activity", sql=blocking_sql, evaluate=_blocking, limits=BlockingLimits(),
-    remediation="End the blocking session's transaction (commit, or pg_terminate_backend(blocking_pid) / "
-    "heroku pg:kill); keep transactions that lock rows or tables short; set lock_timeout for migrations.",
+    remediation="Release what the root of the queue holds (the fix on its rows: end its transaction, or unlock its "
+    "advisory lock); keep transactions that lock rows or tables short; set lock_timeout for migrations.",
     description="Queries waiting on locks held by other sessions (row, relation, tuple, advisory).",
 )
 
@@ -114,6 +163,7 @@ def _exclusive_locks(rows: list[dict[str, Any]], limits: ExclusiveLockLimits, fa
                        summary="no session holds a table lock that blocks writes or reads")
     waiting = sum(r["waiting"] for r in rows)
     names = ", ".join(sorted({f"{r['mode']} on {r['relation']}" for r in rows})[:3])
+    rows = [dict(r, fix=terminate_fix(r["pid"])) for r in rows]  # a cancel would leave the lock held until rollback
     return Finding(
         check="exclusive_locks", status="red" if waiting else "yellow", value=len(rows), threshold=threshold,
         rows=text_rows(rows, "query"),

@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from mcp_servers.common.results import Finding
+from mcp_servers.postgres.checks.fixes import ident
 from mcp_servers.postgres.checks.sessions import many, query_text
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
 
-__all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "statements_sql", "OrderBy"]
+__all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "TEMP_FILE_SPILL", "statements_sql", "OrderBy"]
 
 OrderBy = Literal["total_time", "mean_time", "calls", "io"]
 ORDERS: dict[str, str] = {  # fixed ORDER BY clauses, chosen from a Literal (never caller text)
@@ -105,6 +106,19 @@ class SlowQueryLimits(Limits):
     # Our red: slow statements together take at least half of the database's execution time.
     red_share_pct: float = 50.0
     limit: int = 10
+    # A statement touching fewer shared blocks per call than this spends its time computing or waiting
+    # (functions, sleeps, locks), not reading: no index will help it (our choice: 100 blocks = 800 kB).
+    io_bound_blocks_per_call: float = 100.0
+
+
+def slow_query_fix(row: dict[str, Any], limits: SlowQueryLimits) -> str:
+    blocks = ((row["shared_blks_hit"] or 0) + (row["shared_blks_read"] or 0)) / max(row["calls"] or 1, 1)
+    if blocks < limits.io_bound_blocks_per_call:
+        return (f"reads only {blocks:.0f} blocks per call: its time goes to computation or waiting (a function, a "
+                f"sleep, a lock), which no index fixes; pg_explain the statement (estimated plan) to find the function, "
+                f"or cache its result (queryid {row['queryid']})")
+    return (f"reads {blocks:.0f} blocks per call: pg_explain the statement (estimated plan) and index the columns "
+            f"its largest Seq Scan filters on (queryid {row['queryid']})")
 
 
 def _slow_queries(rows: list[dict[str, Any]], limits: SlowQueryLimits, facts: DbFacts) -> Finding:
@@ -115,6 +129,7 @@ def _slow_queries(rows: list[dict[str, Any]], limits: SlowQueryLimits, facts: Db
     if not found:
         return Finding(check="slow_queries", status="green", value=0, threshold=threshold, reason=note,
                        summary=f"no statement averages {limits.min_mean_ms:g} ms or more over {limits.min_calls}+ calls")
+    found = [dict(r, fix=slow_query_fix(r, limits)) for r in found]
     share = round(sum(r["share_pct"] or 0 for r in found), 1)
     worst = max(found, key=lambda r: r["mean_ms"])
     return Finding(
@@ -130,9 +145,77 @@ SLOW_QUERIES = Check(
     sql=lambda facts: statements_sql(facts, "total_time", slow_only=True),
     evaluate=_slow_queries, limits=SlowQueryLimits(),
     requires=Requires(extensions=("pg_stat_statements",)),
-    remediation="EXPLAIN (ANALYZE, BUFFERS) the statement and add the index its plan lacks, or cache its "
-    "result; pg_top_queries shows the rest of the workload.",
+    remediation="Follow each row's fix: statements that read many blocks want an index (pg_explain shows where), "
+    "statements that read few are computing or waiting; pg_top_queries shows the rest of the workload.",
     description="Statements whose mean time and call count cross PgHero's slow-query thresholds.",
 )
 
-CHECKS: tuple[Check, ...] = (SLOW_QUERIES,)
+
+
+def temp_spill_sql(facts: DbFacts) -> str:
+    """The database's temp-file totals (pg_stat_database), with the statements that write the most temp
+    blocks per call when pg_stat_statements is installed (binds: min_temp_mb_per_call, limit)."""
+    schema = facts.extension_schema("pg_stat_statements")
+    if schema is None:
+        statements = "SELECT NULL::text AS queryid, NULL::text AS username, NULL::text AS query, NULL::bigint AS calls, " \
+                     "NULL::float8 AS temp_mb_per_call WHERE false"
+    else:
+        statements = f"""
+    SELECT s.queryid::text AS queryid, r.rolname AS username, s.query, s.calls,
+           round((s.temp_blks_written * current_setting('block_size')::numeric / 1048576 / s.calls), 1)::float8 AS temp_mb_per_call
+    FROM {_ident(schema)}.pg_stat_statements s LEFT JOIN pg_roles r ON r.oid = s.userid
+    WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.calls > 0
+      AND s.temp_blks_written * current_setting('block_size')::numeric / 1048576 / s.calls >= %(min_temp_mb_per_call)s
+    ORDER BY temp_mb_per_call DESC LIMIT %(limit)s"""
+    return f"""
+SELECT d.temp_files, d.temp_bytes, current_setting('work_mem') AS work_mem, q.*
+FROM pg_stat_database d LEFT JOIN LATERAL ({statements}) q ON true
+WHERE d.datname = current_database()
+"""
+
+
+class TempSpillLimits(Limits):
+    # Our choices: a statement writing 8 MB of temp files per call sorts or hashes on disk every time
+    # (more work_mem, or an index that returns rows in order, fixes it); without pg_stat_statements the
+    # database's own total past 1 GB since the statistics reset says the same, less precisely.
+    min_temp_mb_per_call: float = 8.0
+    yellow_database_bytes: int = 1024**3
+    limit: int = 10
+
+
+def _temp_spill(rows: list[dict[str, Any]], limits: TempSpillLimits, facts: DbFacts) -> Finding:
+    head = rows[0] if rows else {"temp_files": 0, "temp_bytes": 0, "work_mem": "?"}
+    total = f"{head['temp_files']:,} temp files, {head['temp_bytes'] / 1048576:.1f} MB since the statistics reset"
+    threshold = (f"a statement writing >= {limits.min_temp_mb_per_call:g} MB of temp files per call; or, without "
+                 f"pg_stat_statements, >= {limits.yellow_database_bytes / 1048576:g} MB in all")
+    spilling = [r for r in rows if r.get("queryid") is not None]
+    if spilling:
+        found = []
+        for r in spilling:
+            need = max(16, int(2 * r["temp_mb_per_call"]))
+            role = f"ALTER ROLE {ident(r['username'])}" if r["username"] else "ALTER ROLE CURRENT_USER"
+            found.append({k: (query_text(v) if k == "query" else v) for k, v in r.items()
+                          if k not in ("temp_files", "temp_bytes", "work_mem")}
+                         | {"fix": f"SET LOCAL work_mem = '{need}MB'; in the transaction that runs it, or {role} SET "
+                                   f"work_mem = '{need}MB'; (every session of that role may use it per sort)"})
+        return Finding(
+            check="temp_file_spill", status="yellow", value=len(found), threshold=threshold, rows=found,
+            summary=f"{many(len(found), 'statement')} spill sorts or hashes to disk (up to {found[0]['temp_mb_per_call']:g} MB "
+            f"per call, work_mem = {head['work_mem']}); {total}",
+        )
+    if facts.extension_schema("pg_stat_statements") is None and head["temp_bytes"] >= limits.yellow_database_bytes:
+        return Finding(check="temp_file_spill", status="yellow", value=head["temp_bytes"], threshold=threshold,
+                       summary=f"{total} (work_mem = {head['work_mem']})", rows=[dict(head)],
+                       remediation="CREATE EXTENSION pg_stat_statements; to see which statements spill, then raise "
+                       "work_mem for them.")
+    return Finding(check="temp_file_spill", status="green", value=head["temp_bytes"], threshold=threshold,
+                   summary=f"no statement spills {limits.min_temp_mb_per_call:g} MB per call to disk; {total}")
+
+
+TEMP_FILE_SPILL = Check(
+    name="temp_file_spill", area="queries", sql=temp_spill_sql, evaluate=_temp_spill, limits=TempSpillLimits(),
+    remediation="Give the spilling statements more work_mem (each row's fix), or an index that returns rows already sorted.",
+    description="Sorts and hashes spilled to temp files: pg_stat_database totals, temp_blks_written per statement.",
+)
+
+CHECKS: tuple[Check, ...] = (SLOW_QUERIES, TEMP_FILE_SPILL)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
+from mcp_servers.postgres.checks.fixes import ident, literal, qualified
 from mcp_servers.postgres.checks.sessions import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.server_config import CHECKS as CONFIG_CHECKS
@@ -44,17 +45,20 @@ WITH seqs AS (
     JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
 ), bounds AS (
     SELECT cols.seq, min({_INT_MAX}) AS col_max, max({_INT_MIN}) AS col_min,
-           string_agg(format('%%s.%%I %%s', cols.rel::regclass, a.attname, format_type(a.atttypid, a.atttypmod)), ', ') AS columns
+           string_agg(format('%%s.%%I %%s', cols.rel::regclass, a.attname, format_type(a.atttypid, a.atttypmod)), ', ') AS columns,
+           json_agg(json_build_object('schema', rn.nspname, 'table', rc.relname, 'column', a.attname,
+                                      'type', format_type(a.atttypid, a.atttypmod))) AS feeds
     FROM cols JOIN pg_attribute a ON a.attrelid = cols.rel AND a.attnum = cols.attnum
+    JOIN pg_class rc ON rc.oid = cols.rel JOIN pg_namespace rn ON rn.oid = rc.relnamespace
     GROUP BY cols.seq
 ), ranged AS (
-    SELECT q.schemaname, q.sequencename, q.data_type, q.last_value, q.increment_by, q.cycle, b.columns,
+    SELECT q.schemaname, q.sequencename, q.data_type, q.last_value, q.increment_by, q.cycle, b.columns, b.feeds,
            greatest(q.min_value, coalesce(b.col_min, q.min_value))::numeric AS lo,
            least(q.max_value, coalesce(b.col_max, q.max_value))::numeric AS hi
     FROM seqs q LEFT JOIN bounds b ON b.seq = q.oid
 )
 SELECT * FROM (
-    SELECT schemaname AS schema, sequencename AS sequence, data_type, columns, last_value,
+    SELECT schemaname AS schema, sequencename AS sequence, data_type, columns, feeds, last_value,
            (CASE WHEN increment_by > 0 THEN hi ELSE lo END)::bigint AS limit_value,
            round(100 * CASE WHEN increment_by > 0 THEN (last_value - lo) / nullif(hi - lo, 0)
                             ELSE (hi - last_value) / nullif(hi - lo, 0) END, 2)::float8 AS used_pct,
@@ -75,11 +79,33 @@ class SequenceLimits(Limits):
     red_pct: float = 90.0
 
 
+def sequence_fix(row: dict[str, Any]) -> str:
+    """What widens this sequence's range: the sequence itself when it is narrower than bigint (instant),
+    and each narrower column it feeds, by the online path, since ALTER COLUMN ... TYPE bigint rewrites
+    the whole table under an ACCESS EXCLUSIVE lock."""
+    steps = []
+    if row["data_type"] != "bigint":
+        steps.append(f"ALTER SEQUENCE {qualified(row['schema'], row['sequence'])} AS bigint;")
+    for col in row.get("feeds") or []:
+        if col["type"] == "bigint":
+            continue
+        table, old, new = qualified(col["schema"], col["table"]), ident(col["column"]), ident(col["column"] + "_bigint")
+        steps.append(
+            f"{table}.{old} is {col['type']}: ALTER COLUMN ... TYPE bigint would rewrite the table under ACCESS "
+            f"EXCLUSIVE, so instead ALTER TABLE {table} ADD COLUMN {new} bigint; keep it in sync with a trigger; "
+            f"backfill in batches (UPDATE {table} SET {new} = {old} WHERE ... LIMIT-sized key ranges); build its "
+            f"unique index CONCURRENTLY; then in one short transaction swap the columns (and the primary key USING INDEX, "
+            f"the default nextval({literal(row['schema'] + '.' + row['sequence'])}))."
+        )
+    return " ".join(steps) or "already bigint end to end: the range is nearly spent; plan a new key scheme"
+
+
 def _sequences(rows: list[dict[str, Any]], limits: SequenceLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow >= {limits.yellow_pct:g}%, red >= {limits.red_pct:g}% of the range (column type aware)"
     if not rows:
         return Finding(check="sequences_near_max", status="green", value=0, threshold=threshold,
                        summary=f"no sequence has used {limits.yellow_pct:g}% of its range")
+    rows = [dict(r, fix=sequence_fix(r)) for r in rows]
     top = rows[0]
     return Finding(
         check="sequences_near_max", status=_status(top["used_pct"], limits.yellow_pct, limits.red_pct),
@@ -91,8 +117,8 @@ def _sequences(rows: list[dict[str, Any]], limits: SequenceLimits, facts: DbFact
 
 SEQUENCES_NEAR_MAX = Check(
     name="sequences_near_max", area="server", sql=SEQUENCES_SQL, evaluate=_sequences, limits=SequenceLimits(),
-    remediation="Migrate the column and its sequence to bigint (ALTER TABLE ... ALTER COLUMN ... TYPE bigint; "
-    "ALTER SEQUENCE ... AS bigint) before it runs out; inserts fail once it does.",
+    remediation="Widen what is narrower than bigint before it runs out (inserts fail once it does): each row's fix "
+    "says whether the sequence, the column or both, and the online path for a column.",
     description="Sequences close to the max of their own type or of the narrower column they feed.",
 )
 
@@ -110,6 +136,8 @@ def _unlogged(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Fin
     if not rows:
         return Finding(check="unlogged_tables", status="green", value=0, summary="no unlogged tables")
     names = ", ".join(f"{r['schema']}.{r['name']}" for r in rows[:5])
+    rows = [dict(r, fix=f"ALTER {'SEQUENCE' if r['kind'] == 'S' else 'TABLE'} {qualified(r['schema'], r['name'])} SET LOGGED;  "
+                        "-- rewrites it and writes it all to WAL") for r in rows]
     return Finding(
         check="unlogged_tables", status="yellow", value=len(rows), threshold="any", rows=rows,
         summary=f"{many(len(rows), 'unlogged table')} ({names}): emptied after a crash or failover, absent on followers",
@@ -118,7 +146,7 @@ def _unlogged(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Fin
 
 UNLOGGED_TABLES = Check(
     name="unlogged_tables", area="server", sql=UNLOGGED_SQL, evaluate=_unlogged,
-    remediation="If the data matters, ALTER TABLE ... SET LOGGED; keep UNLOGGED only for caches you can rebuild.",
+    remediation="If the data matters, run each row's fix (SET LOGGED); keep UNLOGGED only for caches you can rebuild.",
     description="Unlogged tables: not crash-safe, not replicated to followers.",
 )
 
@@ -147,22 +175,43 @@ SELECT * FROM (
            greatest(age(c.relfrozenxid), age(t.relfrozenxid)) AS xid_age,
            greatest(mxid_age(c.relminmxid), mxid_age(t.relminmxid)) AS multixact_age,
            {XID_MAX} - greatest(age(c.relfrozenxid), age(t.relfrozenxid),
-                                mxid_age(c.relminmxid), mxid_age(t.relminmxid)) AS remaining
+                                mxid_age(c.relminmxid), mxid_age(t.relminmxid)) AS remaining,
+           -- the age at which autovacuum must freeze this table: its own reloption, else the server's
+           coalesce((SELECT option_value::bigint FROM pg_options_to_table(c.reloptions)
+                     WHERE option_name = 'autovacuum_freeze_max_age'),
+                    current_setting('autovacuum_freeze_max_age')::bigint) AS freeze_max_age
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
     WHERE c.relkind IN ('r', 'm')
 ) x
-WHERE remaining < %(yellow_remaining)s
-ORDER BY remaining
+ORDER BY xid_age > freeze_max_age DESC, remaining
 LIMIT 50
 """
+
+
+def _freeze_fix(row: dict[str, Any]) -> str:
+    if "table" in row:
+        return f"VACUUM (FREEZE, VERBOSE) {qualified(row['schema'], row['table'])};"
+    return f"in database {ident(row['database'])}: VACUUM (FREEZE) the tables that table_xid_wraparound lists there"
 
 
 def _wraparound(check: str, what: str):
     def evaluate(rows: list[dict[str, Any]], limits: WraparoundLimits, facts: DbFacts) -> Finding:
         threshold = f"yellow < {limits.yellow_remaining:,} left, red < {limits.red_remaining:,} left"
-        low = [r for r in rows if r["remaining"] < limits.yellow_remaining]
+        low = [dict(r, fix=_freeze_fix(r)) for r in rows if r["remaining"] < limits.yellow_remaining]
         least = min((r["remaining"] for r in rows), default=XID_MAX)
+        # A table past its own autovacuum_freeze_max_age is owed an anti-wraparound vacuum that has not
+        # finished: autovacuum is behind, blocked, or the reloption was set lower than it can keep up with.
+        overdue = [dict(r, fix=_freeze_fix(r)) for r in rows
+                   if r.get("freeze_max_age") is not None and r["xid_age"] > r["freeze_max_age"] and r not in low]
+        if overdue and _status(least, limits.yellow_remaining, limits.red_remaining, below=True) == "green":
+            first = overdue[0]
+            return Finding(
+                check=check, status="yellow", value=least, threshold=threshold + "; yellow: past its autovacuum_freeze_max_age",
+                rows=overdue,
+                summary=f"{many(len(overdue), what)} past its autovacuum_freeze_max_age (e.g. {first['schema']}.{first['table']}: "
+                f"age {first['xid_age']:,} > {first['freeze_max_age']:,}); fewest ids left: {least:,}",
+            )
         if not low:
             return Finding(check=check, status="green", value=least, threshold=threshold,
                            summary=f"every {what} has over {limits.yellow_remaining:,} transaction ids left "
@@ -186,7 +235,7 @@ DATABASE_WRAPAROUND = Check(
 TABLE_WRAPAROUND = Check(
     name="table_xid_wraparound", area="server", sql=TABLE_XID_SQL,
     evaluate=_wraparound("table_xid_wraparound", "table"), limits=WraparoundLimits(),
-    remediation="VACUUM (FREEZE, VERBOSE) the listed tables in a quiet period; check that autovacuum keeps "
+    remediation="Run each row's fix (VACUUM FREEZE) in a quiet period; check that autovacuum keeps "
     "up (pg_table_stats kind=vacuum).",
     description="Transaction and multixact ids left before wraparound, per table (with its TOAST table).",
 )
@@ -242,19 +291,21 @@ ORDER BY 1, 2, 3
 def _invalid_constraints(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
     if not rows:
         return Finding(check="invalid_constraints", status="green", value=0, summary="every constraint is validated")
+    rows = [dict(r, fix=f"ALTER TABLE {qualified(r['schema'], r['table'])} VALIDATE CONSTRAINT {ident(r['constraint'])};")
+            for r in rows]
     first = rows[0]
     return Finding(
         check="invalid_constraints", status="yellow", value=len(rows), threshold="any", rows=rows,
         summary=f"{many(len(rows), 'constraint')} NOT VALID (e.g. {first['constraint']} on {first['schema']}.{first['table']}): "
         "existing rows were never checked",
-        remediation=f"Fix rows that break it, then ALTER TABLE {first['schema']}.{first['table']} VALIDATE CONSTRAINT "
-        f"{first['constraint']}; (takes only a SHARE UPDATE EXCLUSIVE lock: reads and writes continue).",
+        remediation="Fix rows that break it, then run each row's fix (VALIDATE CONSTRAINT takes only a SHARE UPDATE "
+        "EXCLUSIVE lock: reads and writes continue).",
     )
 
 
 INVALID_CONSTRAINTS = Check(
     name="invalid_constraints", area="server", sql=INVALID_CONSTRAINTS_SQL, evaluate=_invalid_constraints,
-    remediation="ALTER TABLE ... VALIDATE CONSTRAINT ... once the violating rows are fixed.",
+    remediation="Fix the rows that break it, then run each row's fix (VALIDATE CONSTRAINT).",
     description="Constraints added NOT VALID and never validated.",
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
+from mcp_servers.postgres.checks.fixes import literal
 from mcp_servers.postgres.checks.sessions import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 
@@ -63,6 +64,7 @@ def _slots_sql(facts: DbFacts) -> str:
     wal_status = "s.wal_status" if facts.server_version_num >= 130000 else "NULL::text"
     return f"""
 SELECT s.slot_name AS slot, s.slot_type AS type, s.database, s.active, {wal_status} AS wal_status,
+       age(s.xmin) AS xmin_age, age(s.catalog_xmin) AS catalog_xmin_age,
        pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END,
                        s.restart_lsn)::bigint AS retained_bytes
 FROM pg_replication_slots s
@@ -76,6 +78,17 @@ class ReplicationSlotLimits(Limits):
     red_retained_mb: float = 1024.0
 
 
+def _slot_holds(row: dict[str, Any]) -> str:
+    """What an inactive slot keeps from being removed: always WAL; old row versions only through an xmin
+    (a physical slot fed by hot_standby_feedback), old catalog rows through a logical slot's catalog_xmin."""
+    held = ["WAL from its restart_lsn on (disk)"]
+    if row.get("xmin_age") is not None:
+        held.append(f"row versions newer than its xmin ({row['xmin_age']:,} transactions old) from vacuum")
+    if row.get("catalog_xmin_age") is not None:
+        held.append(f"system-catalog row versions ({row['catalog_xmin_age']:,} transactions old) from vacuum")
+    return "; ".join(held)
+
+
 def _replication_slots(rows: list[dict[str, Any]], limits: ReplicationSlotLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow: any inactive slot; red: >= {limits.red_retained_mb:g} MB of WAL retained or WAL lost"
     if not rows:
@@ -85,6 +98,8 @@ def _replication_slots(rows: list[dict[str, Any]], limits: ReplicationSlotLimits
     heavy = [r for r in rows if (r["retained_bytes"] or 0) >= limits.red_retained_mb * 1024 * 1024
              or r["wal_status"] in ("unreserved", "lost")]
     status = "red" if heavy else "yellow" if inactive else "green"
+    rows = [dict(r, holds=_slot_holds(r), fix=f"SELECT pg_drop_replication_slot({literal(r['slot'])});") if not r["active"]
+            else r for r in rows]
     return Finding(
         check="replication_slots", status=status, value=len(inactive), threshold=threshold,
         rows=rows if status != "green" else [],
@@ -96,8 +111,8 @@ def _replication_slots(rows: list[dict[str, Any]], limits: ReplicationSlotLimits
 REPLICATION_SLOTS = Check(
     name="replication_slots", area="server", sql=_slots_sql, evaluate=_replication_slots,
     limits=ReplicationSlotLimits(),
-    remediation="Drop slots nobody consumes (SELECT pg_drop_replication_slot('name')); an inactive slot keeps "
-    "WAL and old row versions forever.",
+    remediation="Drop slots nobody consumes (each row's fix); an inactive slot keeps WAL until the disk fills, "
+    "and, when it has an xmin or catalog_xmin, old row versions too (each row says what it holds).",
     description="Replication slots, inactive ones and the WAL they retain.",
 )
 
@@ -117,6 +132,23 @@ FROM pg_settings
 WHERE name IN ({", ".join(f"'{s}'" for s in SETTINGS)})
 ORDER BY name
 """
+
+
+# The fix for each setting the check can flag (ALTER SYSTEM needs a superuser; Heroku manages these per plan).
+_RELOAD = "SELECT pg_reload_conf();"
+def setting_fix(name: str, mb: dict[str, float]) -> str:
+    """The statement that fixes `name` (mb: current sizes in MB, to keep the memory settings ordered)."""
+    fixes = {
+        "autovacuum": f"ALTER SYSTEM SET autovacuum = on; {_RELOAD} (Heroku never turns it off: ask support if it is)",
+        "track_counts": f"ALTER SYSTEM SET track_counts = on; {_RELOAD}",
+        "work_mem": "ALTER ROLE CURRENT_USER SET work_mem = '16MB'; (new sessions of this role; on Heroku the plan "
+                    "sets the server-wide value)",
+        "maintenance_work_mem": f"ALTER SYSTEM SET maintenance_work_mem = '{max(64, int(mb.get('work_mem', 0)) * 2)}MB'; {_RELOAD}",
+        "shared_buffers": "ALTER SYSTEM SET shared_buffers = '128MB'; then restart (on Heroku: a larger plan)",
+        "effective_cache_size": f"ALTER SYSTEM SET effective_cache_size = '{max(512, int(mb.get('shared_buffers', 0)) * 3)}MB'; {_RELOAD}",
+        "random_page_cost": f"ALTER SYSTEM SET random_page_cost = 1.1; {_RELOAD} (SSD storage)",
+    }
+    return fixes[name]
 
 
 class SettingsLimits(Limits):
@@ -154,10 +186,12 @@ def _settings(rows: list[dict[str, Any]], limits: SettingsLimits, facts: DbFacts
         return Finding(check="settings", status="green", value=0, threshold=threshold,
                        rows=[{"setting": r["name"], "value": r["value"]} for r in rows],
                        summary="key settings are within sane bounds")
-    rows_out = [{"setting": name, "value": s[name]["value"], "status": st, "problem": p} for st, name, p in problems]
+    rows_out = [{"setting": name, "value": s[name]["value"], "status": st, "problem": p, "fix": setting_fix(name, mb)}
+                for st, name, p in problems]
     return Finding(
         check="settings", status="red" if any(p[0] == "red" for p in problems) else "yellow",
         value=len(problems), threshold=threshold, rows=rows_out,
+        remediation=" ".join(dict.fromkeys(setting_fix(name, mb) for _, name, _ in problems)),
         summary="; ".join(f"{name} = {s[name]['value']} ({p.split(':')[0]})" for _, name, p in problems),
     )
 

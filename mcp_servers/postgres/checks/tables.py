@@ -12,6 +12,7 @@ from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.bloat import TABLE_BLOAT_SQL, BloatLimits, bloat_finding
 from mcp_servers.postgres.checks.common import HitRateLimits, hit_rate_finding, hit_rate_sql
+from mcp_servers.postgres.checks.fixes import qualified
 
 __all__ = [
     "CHECKS", "TABLE_BLOAT", "TABLE_HIT_RATE", "TABLE_INDEX_USAGE", "VACUUM_DEAD_ROWS", "NEVER_ANALYZED_TABLES",
@@ -23,8 +24,8 @@ TABLE_BLOAT = Check(
     evaluate=lambda rows, limits, facts: bloat_finding("table_bloat", "table", rows, limits),
     limits=BloatLimits(),
     remediation=(
-        "VACUUM only makes the space reusable; to give it back rewrite the table with pg_repack (no long lock) "
-        "or VACUUM FULL <table> (takes an ACCESS EXCLUSIVE lock for the duration)."
+        "VACUUM only makes the space reusable; to give it back rewrite the table: pg_repack (no long lock), or "
+        "each row's fix, VACUUM FULL (takes an ACCESS EXCLUSIVE lock for the duration)."
     ),
     description="Estimated wasted space in tables (pg:diagnose: factor > 10 and > 64 MB is red).",
 )
@@ -70,6 +71,8 @@ def _index_usage(rows: list[dict[str, Any]], limits: IndexUsageLimits, facts: Db
         return Finding(check="table_index_usage", status="green", summary="large tables are read through indexes",
                        value=0, threshold=threshold)
     red = any(r["table_bytes"] >= limits.red_table_bytes for r in rows)
+    rows = [dict(r, fix=f"pg_top_queries order_by=io, find the statements that scan {qualified(r['schema'], r['table'])}, "
+                        "pg_explain them, then CREATE INDEX CONCURRENTLY on their WHERE / JOIN columns") for r in rows]
     return Finding(
         check="table_index_usage", status="red" if red else "yellow",
         summary=f"{len(rows)} large table(s) mostly read by sequential scans (likely a missing index)",
@@ -135,11 +138,20 @@ ORDER BY dead_rows DESC, schema, "table"
 """
 
 
+def _vacuum_fix(row: dict[str, Any]) -> str:
+    table = qualified(row["schema"], row["table"])
+    fix = f"VACUUM (ANALYZE) {table};"
+    if not row["autovacuum_enabled"]:
+        fix += f" ALTER TABLE {table} RESET (autovacuum_enabled);"
+    return fix
+
+
 def _vacuum(rows: list[dict[str, Any]], limits: VacuumLimits, facts: DbFacts) -> Finding:
     threshold = (
         f"red: dead rows over the autovacuum trigger with autovacuum off; yellow: over {limits.behind_factor:g}x the "
         f"trigger; at least {limits.min_dead_rows} dead rows"
     )
+    rows = [dict(r, fix=_vacuum_fix(r)) for r in rows]
     stuck = [r for r in rows if not r["autovacuum_enabled"]]
     behind = [r for r in rows if r["autovacuum_enabled"] and r["dead_rows"] > limits.behind_factor * r["autovacuum_threshold"]]
     dead = sum(r["dead_rows"] for r in rows)
@@ -147,7 +159,7 @@ def _vacuum(rows: list[dict[str, Any]], limits: VacuumLimits, facts: DbFacts) ->
         return Finding(
             check="vacuum_dead_rows", status="red", value=dead, threshold=threshold, rows=stuck + behind,
             summary=f"{len(stuck)} table(s) past the autovacuum trigger with autovacuum disabled: dead rows only grow",
-            remediation="VACUUM (ANALYZE) <table>; then re-enable it: ALTER TABLE <table> RESET (autovacuum_enabled);",
+            remediation="Run each row's fix: VACUUM now, then re-enable autovacuum on the table (RESET autovacuum_enabled).",
         )
     if behind:
         return Finding(
@@ -162,7 +174,7 @@ VACUUM_DEAD_ROWS = Check(
     name="vacuum_dead_rows", area="tables", sql=_vacuum_sql, evaluate=_vacuum, limits=VacuumLimits(),
     remediation=(
         "Look for what holds vacuum back (long transactions, idle in transaction, stale replication slots); "
-        "VACUUM (ANALYZE) <table>; and consider a lower autovacuum_vacuum_scale_factor on that table."
+        "run each row's fix (VACUUM (ANALYZE)); consider a lower autovacuum_vacuum_scale_factor on that table."
     ),
     description="Dead rows against each table's autovacuum trigger, with reloptions (pg-extras vacuum_stats).",
 )
@@ -189,6 +201,7 @@ def _never_analyzed(rows: list[dict[str, Any]], limits: AnalyzeLimits, facts: Db
     if not rows:
         return Finding(check="never_analyzed_tables", status="green", summary="every sizeable table has planner statistics",
                        value=0, threshold=threshold)
+    rows = [dict(r, fix=f"ANALYZE {qualified(r['schema'], r['table'])};") for r in rows]
     return Finding(
         check="never_analyzed_tables", status="yellow", value=len(rows), threshold=threshold, rows=rows,
         summary=f"{len(rows)} table(s) without planner statistics: the planner guesses their row counts",
@@ -198,7 +211,7 @@ def _never_analyzed(rows: list[dict[str, Any]], limits: AnalyzeLimits, facts: Db
 NEVER_ANALYZED_TABLES = Check(
     name="never_analyzed_tables", area="tables", sql=NEVER_ANALYZED_SQL, evaluate=_never_analyzed,
     limits=AnalyzeLimits(),
-    remediation="ANALYZE <table>; and check that autovacuum is on (SHOW autovacuum) and not disabled for it.",
+    remediation="Run each row's fix (ANALYZE); check that autovacuum is on (SHOW autovacuum) and not disabled for it.",
     description="Tables with rows but no planner statistics (never analyzed; PgHero maintenance page).",
 )
 

@@ -1,7 +1,8 @@
 """A realistic "sick" database for the demo, the tests and the benchmarks.
 
 `sick_database(admin_url, name)` creates the database, plants one of each problem the checks look for
-(storage problems from `seed.storage`, server-level problems from `seed.activity`), holds the live
+(storage problems from `seed.storage`, server-level problems from `seed.activity`, the lasting
+problem families from `seed.families`), holds the live
 ones (idle transaction, blocked lock chain, long query) open while the `with` block runs, and drops
 the database afterwards unless `keep=True`.
 """
@@ -31,6 +32,7 @@ def sick_database(admin_url: str, name: str = "sick", *, live: bool = True, keep
     import psycopg
 
     from mcp_servers.postgres.seed.activity import LiveProblems, plant_server_problems
+    from mcp_servers.postgres.seed.families import plant_family_problems
     from mcp_servers.postgres.seed.storage import plant_storage_problems
 
     url = recreate_database(admin_url, name)
@@ -38,6 +40,7 @@ def sick_database(admin_url: str, name: str = "sick", *, live: bool = True, keep
         with psycopg.connect(url, autocommit=True) as conn:
             plant_storage_problems(conn)
             plant_server_problems(conn)
+            plant_family_problems(conn)
         if live:
             with LiveProblems(url):
                 yield url

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from mcp_servers.common.results import Finding, render_findings, tool_result
 from mcp_servers.postgres.checks.base import gather_facts, run_check
+from mcp_servers.postgres.checks.consistency import reconcile
 from mcp_servers.postgres.checks.registry import select_checks
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
@@ -59,6 +60,7 @@ async def diagnose(
         findings.append(await run_check(db, check, facts))
         if ctx is not None:
             await ctx.report_progress(done, total=len(selected), message=check.name)
+    findings = reconcile(findings)
     counts = {s: sum(1 for f in findings if f.status == s) for s in ("red", "yellow", "green", "skipped")}
     return DiagnoseReport(
         database=facts.database,
@@ -76,7 +78,23 @@ def render(report: DiagnoseReport) -> str:
         f"Database {report.database} (PostgreSQL {report.server_version // 10000}): "
         f"{c['red']} red, {c['yellow']} yellow, {c['green']} green, {c['skipped']} skipped."
     )
-    return head + "\n" + render_findings(report.findings)
+    lines = [head]
+    problems = [f for f in report.findings if f.status != "green"]
+    for status in ("red", "yellow", "skipped"):
+        for f in (f for f in problems if f.status == status):
+            lines.append(render_findings([f]))
+            fixes = list(dict.fromkeys(r["fix"] for r in f.rows if r.get("fix"))) if status != "skipped" else []
+            lines += [f"      - {fix}" for fix in fixes[:ROW_FIXES_SHOWN]]
+            if len(fixes) > ROW_FIXES_SHOWN:
+                lines.append(f"      - ... {len(fixes) - ROW_FIXES_SHOWN} more in rows[].fix")
+    greens = len(report.findings) - len(problems)
+    if greens:
+        lines.append(f"{greens} checks passed.")
+    return "\n".join(lines)
+
+
+# Per finding, the text shows the first few rows' exact fixes; the structured rows carry all of them.
+ROW_FIXES_SHOWN = 5
 
 
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
@@ -88,16 +106,17 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
         ctx: Context,
         checks: Annotated[
             list[str] | None,
-            Field(description="Check names or areas (activity, queries, indexes, tables, server); omit for all."),
+            Field(description="Check names or areas (activity, queries, indexes, tables, maintenance, server); omit for all."),
         ] = None,
         limits: Annotated[
             dict[str, dict[str, float | int | str]] | None,
             Field(description="Per-check threshold overrides, e.g. {\"long_running_queries\": {\"yellow_seconds\": 30}}."),
         ] = None,
     ) -> Annotated[CallToolResult, DiagnoseReport]:
-        """Run the database health checks (connections, long and blocking queries, idle transactions,
-        slow queries, unused/duplicate/invalid indexes, bloat, cache hit, vacuum, sequences, wraparound,
-        constraints, replication, settings, ssl). Start here when asked what is wrong with a database.
+        """Run the database health checks (connections and pooling, long and blocking queries with the lock
+        queue's root, idle and prepared transactions, slow queries, temp-file spill, unused/duplicate/invalid/
+        low-cardinality indexes, bloat, fillfactor, missing primary keys, cache hit, vacuum and autovacuum,
+        sequences, wraparound, constraints, replication, settings, ssl). Start here when asked what is wrong with a database.
         Returns one finding per check: red/yellow/green/skipped, value, threshold, rows and remediation."""
         report = await diagnose(db, settings, checks, limits, ctx)
         return tool_result(report, render(report))
