@@ -46,6 +46,7 @@ __all__ = [
     "RegistrationTimeout",
     "EXIT_CODES",
     "redact",
+    "first_line",
 ]
 
 BODY_EXCERPT_LIMIT = 500
@@ -69,6 +70,17 @@ def redact(text: str, secrets: Sequence[str] = ()) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, _MASK)
     return text
+
+
+def first_line(exc: BaseException) -> str:
+    """`Type: first line of the message` (300 chars at most); an exception group speaks through its first leaf.
+
+    The one short form of an unexpected exception in tool results, registry records and logs.
+    """
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
 
 
 class AgentsError(Exception):

@@ -89,10 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"local Agents endpoint on {url} (model: {model}; Procfile: {args.procfile})", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level=args.log_level.lower(), lifespan="on", timeout_graceful_shutdown=5)
     _mask_secrets_in_logs(settings.secrets)  # after uvicorn has set up its own log handlers
+    from heroku_agents.local.process import kill_all_live
+
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
         pass
+    finally:
+        kill_all_live()  # whatever way the server stopped, no tool process outlives the endpoint
     return 0
 
 

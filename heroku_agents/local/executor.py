@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio
 
-from heroku_agents.errors import redact
+from heroku_agents.errors import first_line, redact
 from heroku_agents.local.process import ServerFailed, ServerProcess, mcp_client
 from heroku_agents.local.registry import Registry, ServerEntry
 from heroku_agents.local.warm import WarmPool
@@ -71,14 +71,15 @@ class ToolExecutor:
         name = f"{entry.process.name}/{tool}"
         started = time.perf_counter()
         outcome: dict[str, Any] | None = None
+        used: ServerProcess | None = None
         with anyio.move_on_after(ttl) as scope:
             try:
-                async with self._client(entry, ttl) as (client, _):
+                async with self._client(entry, ttl) as (client, used):
                     result = await client.call_tool(tool, arguments)  # type: ignore[attr-defined]
                     outcome = wire_result(result)
             # A tool process is arbitrary code: whatever breaks becomes an isError result the model reads.
             except Exception as exc:  # noqa: BLE001
-                detail = redact(str(exc) if isinstance(exc, ServerFailed) else _first_line(exc), self.settings.secrets)
+                detail = redact(await _failure_detail(exc, used), self.settings.secrets)
                 logger.warning("%s failed: %s", name, detail)
                 outcome = error_result(f"the process of {entry.process.name} failed while running {tool}: {detail}")
         if scope.cancelled_caught:
@@ -107,11 +108,16 @@ class ToolExecutor:
             await self.pool.aclose()
 
 
-def _first_line(exc: BaseException) -> str:
-    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        return _first_line(exc.exceptions[0])
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+
+async def _failure_detail(exc: Exception, server: ServerProcess | None) -> str:
+    """The error with the process's last stderr lines. A cold start's `ServerFailed` has them already;
+    a warm process fails inside the caller's lease, so its stderr is read here (once it is drained)."""
+    if isinstance(exc, ServerFailed) or server is None:
+        return str(exc) if isinstance(exc, ServerFailed) else first_line(exc)
+    with anyio.move_on_after(0.5, shield=True):
+        await server.drained.wait()
+    tail = server.stderr_tail()
+    return first_line(exc) + (f" (stderr: {tail})" if tail else "")
 
 
 def _redacted(result: dict[str, Any], secrets: tuple[str, ...]) -> dict[str, Any]:

@@ -21,11 +21,14 @@ from pathlib import Path
 import anyio
 from anyio.abc import Process
 
-__all__ = ["ServerFailed", "ServerProcess", "child_environment", "spawn", "mcp_client", "LIVE_PIDS"]
+from heroku_agents.errors import first_line
+
+__all__ = ["ServerFailed", "ServerProcess", "child_environment", "spawn", "mcp_client", "kill_all_live", "LIVE_PIDS"]
 
 logger = logging.getLogger(__name__)
 
 EXIT_GRACE_SECONDS = 1.0  # after stdin closes, a well-behaved server exits in milliseconds
+LEADER_GONE_GRACE_SECONDS = 0.1  # after the direct child exits, its group follows (output already written stays readable)
 _INHERITED = ("HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER")  # the MCP SDK's own allow-list
 LIVE_PIDS: set[int] = set()  # process-group leaders alive right now (tests assert it drains)
 
@@ -66,6 +69,21 @@ class ServerProcess:
             self._stderr.append(buffer.decode("utf-8", "replace")[:300])
         self.drained.set()
 
+    async def _end_group_with_leader(self) -> None:
+        """When the direct child exits, kill its group: a grandchild that still holds stdout must not
+        keep a dead server's conversation open until the ttl (a dyno ends with its main process)."""
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except (ProcessLookupError, OSError):  # already gone (or no pidfd): fall through to the kill
+            pidfd = None
+        if pidfd is not None:
+            try:
+                await anyio.wait_readable(pidfd)  # a pidfd turns readable when its process terminates
+            finally:
+                os.close(pidfd)
+        await anyio.sleep(LEADER_GONE_GRACE_SECONDS)
+        self.kill()
+
     def kill(self) -> None:
         """SIGKILL the whole process group (idempotent)."""
         with suppress(ProcessLookupError, PermissionError):
@@ -88,18 +106,26 @@ class ServerProcess:
 
 @asynccontextmanager
 async def spawn(command: str, *, env: Mapping[str, str], cwd: Path) -> AsyncIterator[ServerProcess]:
-    """Start `command` with piped STDIO in a new session; the group is dead when this exits."""
-    process = await anyio.open_process(
-        ["/bin/sh", "-c", command],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=dict(env), cwd=str(cwd), start_new_session=True,
-    )
+    """Start `command` with piped STDIO in a new session; the group is dead when this exits.
+
+    The child calls setsid() before it runs anything, so the group exists from its first instruction.
+    The start itself is shielded: cancelled half-way, asyncio would kill only `/bin/sh` and leave the
+    server it started running under init. A pending cancellation lands on the first await below,
+    inside the block that kills the whole group.
+    """
+    with anyio.CancelScope(shield=True):
+        process = await anyio.open_process(
+            ["/bin/sh", "-c", command],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(env), cwd=str(cwd), start_new_session=True,
+        )
     server = ServerProcess(process, command)
     LIVE_PIDS.add(server.pid)
     graceful = False
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(server._drain_stderr)
+            tg.start_soon(server._end_group_with_leader)
             try:
                 yield server
                 graceful = True
@@ -160,6 +186,16 @@ async def _transport(server: ServerProcess) -> AsyncIterator[tuple[object, objec
             tg.cancel_scope.cancel()
 
 
+def kill_all_live() -> int:
+    """SIGKILL every process group still alive (an endpoint's last act on the way out); returns how many."""
+    pids = list(LIVE_PIDS)
+    for pid in pids:
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    LIVE_PIDS.clear()
+    return len(pids)
+
+
 class ServerFailed(Exception):
     """The server process broke the conversation (exited, hung up, spoke garbage); `stderr` is its last lines."""
 
@@ -167,12 +203,6 @@ class ServerFailed(Exception):
         super().__init__(message + (f" (stderr: {stderr})" if stderr else ""))
         self.stderr = stderr
 
-
-def _first_line(exc: BaseException) -> str:
-    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        return _first_line(exc.exceptions[0])
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
 
 
 @asynccontextmanager
@@ -191,4 +221,4 @@ async def mcp_client(
         except Exception as exc:  # noqa: BLE001
             failure = exc
     if failure is not None:
-        raise ServerFailed(_first_line(failure), server.stderr_tail()) from failure
+        raise ServerFailed(first_line(failure), server.stderr_tail()) from failure
