@@ -14,10 +14,14 @@ Hierarchy (every class carries an ``exit_code`` used by ``scripts/run_agent.py``
     ├── StreamInterruptedError          the SSE stream ended before `done` (says what was received); exit 7
     ├── AgentLoopError                  chat mode: no final answer within the turn limit; exit 8
     ├── McpServerError                  chat mode / preflight: an mcp* process failed to start or list tools; exit 9
-    └── RegistrationError               scripts/register_servers.py; exit 10
-        ├── PreflightError              local servers or configs are not registrable (lists every problem)
-        ├── PlatformAPIError            the Heroku Platform API refused (status, request id; names HEROKU_API_KEY)
-        └── RegistrationTimeout         /v1/mcp/servers never showed every process type registered/synced
+    ├── RegistrationError               scripts/register_servers.py; exit 10
+    │   ├── PreflightError              local servers or configs are not registrable (lists every problem)
+    │   ├── PlatformAPIError            the Heroku Platform API refused (status, request id; names HEROKU_API_KEY)
+    │   └── RegistrationTimeout         /v1/mcp/servers never showed every process type registered/synced
+    └── ToolsFailedError                the run ended, but every tool call it made failed; exit 11
+
+Task groups (the driver's own, uvicorn's, the MCP SDK's) wrap what they raise in exception groups:
+``innermost`` finds the error inside, so an exit code never depends on which group raised it.
 
 Messages never contain INFERENCE_KEY, HEROKU_API_KEY or a URL password: body excerpts and
 URLs pass through ``mcp_servers``-independent redaction here (``_redact``).
@@ -47,6 +51,8 @@ __all__ = [
     "EXIT_CODES",
     "redact",
     "first_line",
+    "innermost",
+    "ToolsFailedError",
 ]
 
 BODY_EXCERPT_LIMIT = 500
@@ -81,6 +87,23 @@ def first_line(exc: BaseException) -> str:
         exc = exc.exceptions[0]
     lines = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+
+
+def innermost(exc: BaseException) -> BaseException:
+    """The exception inside any nesting of exception groups: the first leaf that is not a cancellation
+    (a task group cancels its siblings when one fails; the failure is the point, not the cancellations)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        leaves = [e for e in exc.exceptions if not _is_cancellation(e)]
+        exc = (leaves or list(exc.exceptions))[0]
+    return exc
+
+
+def _is_cancellation(exc: BaseException) -> bool:
+    import asyncio
+
+    return isinstance(exc, asyncio.CancelledError) or (
+        isinstance(exc, BaseExceptionGroup) and all(_is_cancellation(e) for e in exc.exceptions)
+    )
 
 
 class AgentsError(Exception):
@@ -223,6 +246,12 @@ class RegistrationTimeout(RegistrationError):
     """Servers were still not registered/synced when the bounded poll ended."""
 
 
+class ToolsFailedError(AgentsError):
+    """The run finished, but every tool call it made returned an error: not a success."""
+
+    exit_code = 11
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected error",
@@ -235,4 +264,5 @@ EXIT_CODES: dict[int, str] = {
     8: "chat mode: no final answer within the turn limit",
     9: "an MCP server of the Procfile failed",
     10: "registration failed (preflight, Platform API, or polling timed out)",
+    11: "the run finished but every tool call failed (each error is shown)",
 }

@@ -19,7 +19,9 @@ from heroku_agents.driver.chat_mode import DEFAULT_MAX_TURNS, McpToolbox, run_ch
 from heroku_agents.driver.endpoint import open_endpoint
 from heroku_agents.driver.events import RunFigures, RunStarted
 from heroku_agents.driver.render import JsonRenderer, Renderer, RichRenderer, comparison_table
-from heroku_agents.errors import EXIT_CODES, AgentsError, redact
+from heroku_agents.errors import (
+    EXIT_CODES, AgentsError, McpServerError, RequestRejectedError, ToolsFailedError, innermost, redact,
+)
 from heroku_agents.models import AgentRequest
 from heroku_agents.procfile import ProcfileError, load_procfile
 
@@ -76,7 +78,12 @@ async def drive(
             for mode in modes:
                 if mode == "agents":
                     renderer.on(RunStarted("agents", shown_url, request.model, config_name, endpoint.local, tools, endpoint.note))
-                    results.append(await run_agents(client, request, renderer))
+                    try:
+                        results.append(await run_agents(client, request, renderer))
+                    except RequestRejectedError:
+                        if endpoint.local:
+                            await _raise_for_failed_servers(client, request)
+                        raise
                     continue
                 async with McpToolbox.open(load_procfile(procfile), request, env=_server_env(env)) as box:
                     note = endpoint.note
@@ -87,6 +94,32 @@ async def drive(
                                            tuple(e.name for e in box.entries.values()), note))
                     results.append(await run_chat(client, request, box, renderer, max_turns=max_turns))
     return results
+
+
+async def _raise_for_failed_servers(client: AgentsClient, request: AgentRequest) -> None:
+    """The local endpoint rejected the request: when a Procfile server it names could not start, say that
+    (exit 9) rather than "unknown tool" (exit 4)."""
+    named = {t.name.partition("/")[0] for t in request.tools or [] if t.type == "mcp" and "/" in t.name}
+    failed = [s for s in await client.list_mcp_servers() if s.primitives_status == "error" and (s.process_type in named or not named)]
+    if failed:
+        raise McpServerError("; ".join(
+            f"{s.process_type} (`{s.process_command}`) could not start or list its tools: {s.error or 'no reason given'}"
+            for s in failed) + "; run the command alone to see its stderr")
+
+
+def _all_tool_calls_failed(results: Sequence[RunFigures]) -> ToolsFailedError | None:
+    calls = sum(r.tool_calls for r in results)
+    if calls and sum(r.tool_errors for r in results) == calls:
+        return ToolsFailedError(f"every tool call of the run failed ({calls} of {calls}); see the tool results above")
+    return None
+
+
+def _report(exc: AgentsError | ProcfileError | FileNotFoundError, *, as_json: bool, errors: Console) -> int:
+    code = exc.exit_code if isinstance(exc, AgentsError) else 2
+    if as_json:
+        print(json.dumps({"type": "error", "error": type(exc).__name__, "message": str(exc), "exit_code": code}), flush=True)
+    errors.print(f"[red]error:[/] {exc}", markup=True, soft_wrap=True)
+    return code
 
 
 def bare_tool_names(request: AgentRequest) -> AgentRequest:
@@ -120,14 +153,15 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         modes = ["agents", "chat"] if args.mode == "both" else [args.mode]
         results = anyio.run(lambda: drive(request, modes, renderer, config_name=config.name, procfile=procfile,
                                           env=env, max_turns=args.max_turns))
-    except (AgentsError, ProcfileError, FileNotFoundError) as exc:
-        code = exc.exit_code if isinstance(exc, AgentsError) else 2
-        if args.json:
-            print(json.dumps({"type": "error", "error": type(exc).__name__, "message": str(exc), "exit_code": code}), flush=True)
-        errors.print(f"[red]error:[/] {exc}", markup=True, soft_wrap=True)
-        return code
-    except KeyboardInterrupt:
-        return 130
+    # One place maps errors to exit codes, whichever task group (ours, uvicorn's, the SDK's) wrapped them.
+    except BaseException as raised:  # noqa: BLE001  (re-raised below unless it is one we name)
+        exc = innermost(raised)
+        if isinstance(exc, KeyboardInterrupt):
+            return 130
+        if isinstance(exc, (AgentsError, ProcfileError, FileNotFoundError)):
+            return _report(exc, as_json=args.json, errors=errors)
+        raise
     if len(results) > 1 and isinstance(renderer, RichRenderer):
         renderer.console.print(comparison_table(results))
-    return 0
+    failed = _all_tool_calls_failed(results)
+    return _report(failed, as_json=args.json, errors=errors) if failed else 0

@@ -18,6 +18,7 @@ __all__ = ["Endpoint", "open_endpoint", "serve_local", "LOCAL_START_TIMEOUT"]
 log = logging.getLogger(__name__)
 
 LOCAL_START_TIMEOUT = 30.0  # seconds for uvicorn to start the app (tool sync continues in the background)
+LOCAL_STOP_TIMEOUT = 10.0  # seconds for its graceful stop (uvicorn's own grace is 5 s)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ async def serve_local(app: Any) -> AsyncIterator[str]:
             try:
                 yield socket_url(sock)
             finally:
+                # A graceful stop even when the block failed: the app's shutdown kills its tool processes,
+                # and uvicorn logs no traceback of a cancelled lifespan.
                 server.should_exit = True
+                with anyio.move_on_after(LOCAL_STOP_TIMEOUT, shield=True):
+                    await stopped.wait()
     finally:
         sock.close()
