@@ -11,7 +11,6 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import anyio
 import pytest
@@ -25,25 +24,10 @@ CALL_BOUND = 30  # seconds: far above the deadlines below, far below "forever"
 DEADLINE_ENV = {"PG_CONNECT_TIMEOUT_S": "1", "PG_STATEMENT_TIMEOUT_MS": "1000"}
 
 
-def _cluster_pids(data_dir: Path) -> list[int]:
-    """The postmaster and every process it started (backends, checkpointer, ...)."""
-    postmaster = int((data_dir / "postmaster.pid").read_text().splitlines()[0])
-    pids = [postmaster]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
-                pids.append(int(entry.name))
-    return pids
-
-
 @contextmanager
 def frozen(server: EmbeddedPostgres) -> Iterator[None]:
     """Every process of the cluster stopped: connections are accepted by the kernel, answered by no one."""
-    pids = _cluster_pids(server.data_dir)
+    pids = server.process_ids()
     for pid in pids:
         os.kill(pid, signal.SIGSTOP)
     try:
@@ -62,7 +46,7 @@ def own_pg() -> Iterator[EmbeddedPostgres]:
     try:
         yield server
     finally:
-        for pid in _cluster_pids(server.data_dir):  # never leave a stopped server behind
+        for pid in server.process_ids():  # never leave a stopped server behind
             try:
                 os.kill(pid, signal.SIGCONT)
             except ProcessLookupError:
