@@ -30,7 +30,7 @@ URLs pass through ``mcp_servers``-independent redaction here (``_redact``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 __all__ = [
     "AgentsError",
@@ -52,6 +52,7 @@ __all__ = [
     "redact",
     "first_line",
     "innermost",
+    "secret_values",
     "ToolsFailedError",
 ]
 
@@ -76,6 +77,27 @@ def redact(text: str, secrets: Sequence[str] = ()) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, _MASK)
     return text
+
+
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|^DATABASE_URL$|_DATABASE_URL$", re.I)
+
+
+def secret_values(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The values of `env` never to show: keys, tokens, secrets, passwords, database URLs, and the password
+    of any URL on its own (a tool may print libpq's pieces rather than the whole URL).
+
+    The one rule for what is secret in an environment handed to an MCP process, used by every STDIO client.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    values = [v for k, v in env.items() if _SECRET_NAME.search(k)]
+    for value in env.values():
+        if "://" in value:
+            try:
+                values.append(unquote(urlsplit(value.strip()).password or ""))
+            except ValueError:
+                continue
+    return tuple(dict.fromkeys(v for v in values if v and len(v) >= 4))
 
 
 def first_line(exc: BaseException) -> str:

@@ -21,9 +21,11 @@ from pathlib import Path
 import anyio
 from anyio.abc import Process
 
-from heroku_agents.errors import first_line
+from heroku_agents.errors import AgentsError, first_line, innermost
 
-__all__ = ["ServerFailed", "ServerProcess", "child_environment", "spawn", "mcp_client", "kill_all_live", "LIVE_PIDS"]
+__all__ = [
+    "ServerFailed", "ServerProcess", "child_environment", "config_vars", "spawn", "mcp_client", "kill_all_live", "LIVE_PIDS",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,13 @@ EXIT_GRACE_SECONDS = 1.0  # after stdin closes, a well-behaved server exits in m
 LEADER_GONE_GRACE_SECONDS = 0.1  # after the direct child exits, its group follows (output already written stays readable)
 _INHERITED = ("HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER")  # the MCP SDK's own allow-list
 LIVE_PIDS: set[int] = set()  # process-group leaders alive right now (tests assert it drains)
+
+
+def config_vars(env: Mapping[str, str]) -> dict[str, str]:
+    """What a one-off dyno would see of the app's config vars: DATABASE_URL, HEROKU_*, PG_*, ... (see settings)."""
+    from heroku_agents.local.settings import CHILD_ENV_PREFIXES, CHILD_ENV_VARS
+
+    return {k: v for k, v in env.items() if k in CHILD_ENV_VARS or k.startswith(CHILD_ENV_PREFIXES)}
 
 
 def child_environment(extra: Mapping[str, str]) -> dict[str, str]:
@@ -201,6 +210,7 @@ class ServerFailed(Exception):
 
     def __init__(self, message: str, stderr: str) -> None:
         super().__init__(message + (f" (stderr: {stderr})" if stderr else ""))
+        self.reason = message
         self.stderr = stderr
 
 
@@ -209,7 +219,14 @@ class ServerFailed(Exception):
 async def mcp_client(
     command: str, *, env: Mapping[str, str], cwd: Path, timeout: float
 ) -> AsyncIterator[tuple[object, ServerProcess]]:
-    """A connected `mcp.Client` (handshake era, `initialize` first, as Heroku's dynos see) and its process."""
+    """A connected `mcp.Client` (handshake era, `initialize` first, as Heroku's dynos see) and its process.
+
+    `timeout` bounds every request that passes no timeout of its own (the handshake and tools/list).
+
+    Raises:
+        ServerFailed: the process broke the conversation, in the handshake or in the caller's block;
+            the caller's own deliberate errors (`AgentsError`) pass through unchanged.
+    """
     from mcp import Client
 
     failure: Exception | None = None
@@ -221,4 +238,6 @@ async def mcp_client(
         except Exception as exc:  # noqa: BLE001
             failure = exc
     if failure is not None:
+        if isinstance(innermost(failure), AgentsError):
+            raise innermost(failure) from None
         raise ServerFailed(first_line(failure), server.stderr_tail()) from failure

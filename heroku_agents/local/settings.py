@@ -78,10 +78,10 @@ class LocalSettings(BaseModel):
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in an event, a log line or an error."""
-        values = [self.key, self.upstream_key or ""]
-        values += [v for k, v in self.child_env.items() if k in ("DATABASE_URL", "HEROKU_API_KEY") or "KEY" in k or "TOKEN" in k]
-        # A URL's password on its own (a tool may print libpq's pieces rather than the whole URL).
-        values += [_url_password(v) for v in (*self.child_env.values(), self.upstream_url or "") if "://" in v]
+        from heroku_agents.errors import secret_values
+
+        values = [self.key, self.upstream_key or "", *secret_values(self.child_env)]
+        values += [_url_password(self.upstream_url)] if self.upstream_url else []
         return tuple(v for v in values if v and len(v) >= 4)
 
     @classmethod
