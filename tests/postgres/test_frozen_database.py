@@ -18,7 +18,7 @@ from mcp import Client, StdioServerParameters, stdio_client
 
 from mcp_servers.common.embedded_pg import EmbeddedPostgres
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.faults]
 
 CALL_BOUND = 30  # seconds: far above the deadlines below, far below "forever"
 DEADLINE_ENV = {"PG_CONNECT_TIMEOUT_S": "1", "PG_STATEMENT_TIMEOUT_MS": "1000"}

@@ -15,7 +15,7 @@ import pytest
 from local_support import TEST_PROCFILE
 from heroku_agents.local.process import LIVE_PIDS, ServerFailed, child_environment, mcp_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.faults]
 
 SERVER_DIR = TEST_PROCFILE.parent
 
