@@ -114,7 +114,7 @@ async def agents_heroku(request: Request) -> Response:
         logger.exception("agent run failed before its first event")
         return error_response(500, f"the local endpoint failed ({type(exc).__name__}); see its log", "internal_error")
     if isinstance(first, RunError):
-        status = 429 if first.status == 429 else 502
+        status = first.status if first.status in (429, 504) else 502
         return error_response(status, first.message, "rate_limit_error" if status == 429 else "upstream_error")
     notes_in, notes_out = anyio.create_memory_object_stream[bytes](16)
     return SSEResponse(_frames(first, events, notes_in), heartbeat=state.settings.heartbeat_seconds, notes=notes_out)

@@ -18,6 +18,7 @@ DEFAULT_REGISTRY_TIMEOUT = 30.0  # seconds to list one server's tools at start
 # Tool processes running calls at once; more calls wait in a queue. 50 unbounded runs started 101
 # Python processes (3.2 GB); 8 keeps a laptop responsive and still overlaps a run's slow tools.
 DEFAULT_MAX_TOOL_PROCESSES = 8
+DEFAULT_UPSTREAM_STEP_TIMEOUT_S = 120.0  # one model step: an upstream silent this long gets a 504, not retried
 # What a Heroku one-off dyno would see from the app's config vars. The MCP SDK's STDIO child only
 # inherits HOME/LOGNAME/PATH/SHELL/TERM/USER, so these are passed explicitly.
 CHILD_ENV_VARS = (
@@ -62,6 +63,10 @@ class LocalSettings(BaseModel):
     mcp_ttl_cap: int = Field(default=DEFAULT_MCP_TTL_CAP, ge=1)
     registry_timeout: float = DEFAULT_REGISTRY_TIMEOUT
     warm_pool: int = Field(default=0, ge=0, description="Idle processes kept per server (0: one process per call, like Heroku).")
+    upstream_step_timeout: float = Field(
+        default=DEFAULT_UPSTREAM_STEP_TIMEOUT_S, gt=0,
+        description="Seconds one model step may take upstream (UPSTREAM_STEP_TIMEOUT_S); past it the run ends with a 504.",
+    )
     max_tool_processes: int = Field(
         default=DEFAULT_MAX_TOOL_PROCESSES, ge=1,
         description="Tool calls running at once (LOCAL_AGENTS_MAX_PROCESSES); further calls queue and the stream says so.",
@@ -109,6 +114,11 @@ class LocalSettings(BaseModel):
                 values["warm_pool"] = int(env["LOCAL_AGENTS_WARM_POOL"])
             except ValueError:
                 raise ValueError(f"LOCAL_AGENTS_WARM_POOL must be a whole number, got {env['LOCAL_AGENTS_WARM_POOL']!r}") from None
+        if env.get("UPSTREAM_STEP_TIMEOUT_S"):
+            try:
+                values["upstream_step_timeout"] = float(env["UPSTREAM_STEP_TIMEOUT_S"])
+            except ValueError:
+                raise ValueError(f"UPSTREAM_STEP_TIMEOUT_S must be a number of seconds, got {env['UPSTREAM_STEP_TIMEOUT_S']!r}") from None
         if env.get("LOCAL_AGENTS_MAX_PROCESSES"):
             try:
                 values["max_tool_processes"] = int(env["LOCAL_AGENTS_MAX_PROCESSES"])

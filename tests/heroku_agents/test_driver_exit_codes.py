@@ -106,3 +106,20 @@ async def test_an_upstream_failure_exits_with_its_code_and_one_line(tmp_path: Pa
     assert got == code, err
     _assert_one_error_line(err, lines, code)
     assert "upstream-secret-key" not in err + json.dumps(lines)
+
+
+async def test_an_upstream_that_never_answers_ends_the_run_after_one_bounded_step_without_retries(tmp_path: Path) -> None:
+    async def silent(_request: object) -> Response:
+        await anyio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    procfile, config = _setup(tmp_path, "mcp-echo/add")
+    upstream = Starlette(routes=[Route("/v1/chat/completions", silent, methods=["POST"])])
+    async with serve_local(upstream) as url:
+        env = {"UPSTREAM_INFERENCE_URL": url, "UPSTREAM_INFERENCE_KEY": "upstream-secret-key", "UPSTREAM_STEP_TIMEOUT_S": "1"}
+        code, lines, err = await run_main([str(config), "--json", "--procfile", str(procfile)], env)
+    assert code == 6, err
+    _assert_one_error_line(err, lines, 6)
+    message = lines[-1]["message"]
+    assert "HTTP 504" in message and "did not answer within 1 s (UPSTREAM_STEP_TIMEOUT_S" in message
+    assert "after 1 attempts" in message  # a timeout is not retried: it would only multiply the wait
