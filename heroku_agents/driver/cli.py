@@ -6,7 +6,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import anyio
@@ -20,7 +21,8 @@ from heroku_agents.driver.endpoint import open_endpoint
 from heroku_agents.driver.events import RunFigures, RunStarted
 from heroku_agents.driver.render import JsonRenderer, Renderer, RichRenderer, comparison_table
 from heroku_agents.errors import (
-    EXIT_CODES, AgentsError, McpServerError, RequestRejectedError, ToolsFailedError, innermost, redact,
+    EXIT_CODES, AgentsError, McpServerError, RequestRejectedError, StreamInterruptedError, ToolsFailedError, innermost,
+    redact,
 )
 from heroku_agents.models import AgentRequest
 from heroku_agents.procfile import ProcfileError, load_procfile
@@ -28,6 +30,8 @@ from heroku_agents.procfile import ProcfileError, load_procfile
 __all__ = ["main", "build_parser", "drive", "bare_tool_names"]
 
 LOCAL_MODEL = "claude-4-sonnet"  # the name sent to the local endpoint when nothing names a model
+# A whole run, every model step and tool call included: well past Heroku's 300 s cap on one tool call.
+DEFAULT_RUN_TIMEOUT = 900.0
 
 ENV_HELP = """\
 environment:
@@ -61,15 +65,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="send mcp tool names without their 'process_type/' prefix (Heroku's documented request form; "
              "the namespaced form is what its stream uses, and what the local endpoint also accepts)",
     )
+    parser.add_argument("--timeout", type=float, default=DEFAULT_RUN_TIMEOUT, metavar="SECONDS",
+                        help=f"give up on a run (each mode) after SECONDS; exit 7 (default {DEFAULT_RUN_TIMEOUT:g})")
     parser.add_argument("--max-turns", type=int, default=DEFAULT_MAX_TURNS, help="chat mode: model steps before giving up")
     return parser
 
 
 async def drive(
     request: AgentRequest, modes: Sequence[str], renderer: Renderer, *, config_name: str, procfile: Path,
-    env: Mapping[str, str], max_turns: int = DEFAULT_MAX_TURNS,
+    env: Mapping[str, str], max_turns: int = DEFAULT_MAX_TURNS, run_timeout: float = DEFAULT_RUN_TIMEOUT,
 ) -> list[RunFigures]:
-    """Run `request` in each mode against the endpoint the environment selects."""
+    """Run `request` in each mode against the endpoint the environment selects.
+
+    Raises:
+        StreamInterruptedError: a run did not finish within `run_timeout` seconds.
+    """
     results: list[RunFigures] = []
     async with open_endpoint(env, procfile=procfile) as endpoint:
         shown_url = redact(endpoint.url)  # an INFERENCE_URL with user:password@ must not be printed
@@ -79,7 +89,8 @@ async def drive(
                 if mode == "agents":
                     renderer.on(RunStarted("agents", shown_url, request.model, config_name, endpoint.local, tools, endpoint.note))
                     try:
-                        results.append(await run_agents(client, request, renderer))
+                        with _bounded(endpoint.url, run_timeout):
+                            results.append(await run_agents(client, request, renderer))
                     except RequestRejectedError:
                         if endpoint.local:
                             await _raise_for_failed_servers(client, request)
@@ -92,8 +103,18 @@ async def drive(
                             f"chat mode runs MCP tools only; skipped heroku_tools: {', '.join(box.skipped)}")
                     renderer.on(RunStarted("chat", shown_url, request.model, config_name, endpoint.local,
                                            tuple(e.name for e in box.entries.values()), note))
-                    results.append(await run_chat(client, request, box, renderer, max_turns=max_turns))
+                    with _bounded(endpoint.url, run_timeout):
+                        results.append(await run_chat(client, request, box, renderer, max_turns=max_turns))
     return results
+
+
+@contextmanager
+def _bounded(url: str, seconds: float) -> Iterator[None]:
+    try:
+        with anyio.fail_after(seconds):
+            yield
+    except TimeoutError:
+        raise StreamInterruptedError(url, [], f"the run did not finish within --timeout {seconds:g}s") from None
 
 
 async def _raise_for_failed_servers(client: AgentsClient, request: AgentRequest) -> None:
@@ -152,7 +173,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             request = bare_tool_names(request)
         modes = ["agents", "chat"] if args.mode == "both" else [args.mode]
         results = anyio.run(lambda: drive(request, modes, renderer, config_name=config.name, procfile=procfile,
-                                          env=env, max_turns=args.max_turns))
+                                          env=env, max_turns=args.max_turns, run_timeout=args.timeout))
     # One place maps errors to exit codes, whichever task group (ours, uvicorn's, the SDK's) wrapped them.
     except BaseException as raised:  # noqa: BLE001  (re-raised below unless it is one we name)
         exc = innermost(raised)

@@ -123,3 +123,18 @@ async def test_an_upstream_that_never_answers_ends_the_run_after_one_bounded_ste
     message = lines[-1]["message"]
     assert "HTTP 504" in message and "did not answer within 1 s (UPSTREAM_STEP_TIMEOUT_S" in message
     assert "after 1 attempts" in message  # a timeout is not retried: it would only multiply the wait
+
+
+async def test_a_run_past_the_drivers_timeout_exits_7_naming_the_limit(tmp_path: Path) -> None:
+    async def silent(_request: object) -> Response:
+        await anyio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    procfile, config = _setup(tmp_path, "mcp-echo/add")
+    upstream = Starlette(routes=[Route("/v1/chat/completions", silent, methods=["POST"])])
+    async with serve_local(upstream) as url:
+        env = {"UPSTREAM_INFERENCE_URL": url, "UPSTREAM_INFERENCE_KEY": "upstream-secret-key"}
+        code, lines, err = await run_main([str(config), "--json", "--procfile", str(procfile), "--timeout", "2"], env)
+    assert code == 7, err
+    _assert_one_error_line(err, lines, 7)
+    assert "the run did not finish within --timeout 2s" in lines[-1]["message"]
