@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench inspect requirements clean
+.PHONY: install demo test test-fast bench inspect requirements clean
 
 # The deploy's exact pins (requirements.txt) constrain the local install too, so tests run what Heroku runs;
 # the extras add the embedded PostgreSQL and the test tools, which Heroku never installs.
@@ -21,6 +21,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The fast tier (about a minute): everything but the tests marked `slow` in tests/conftest.py.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py

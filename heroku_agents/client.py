@@ -227,7 +227,7 @@ class AgentsClient:
     async def _raise_or_wait(self, response: httpx.Response, url: str, attempt: int, text: str) -> None:
         """Raise the typed error for `response`, or sleep before the next attempt of a 429/5xx."""
         status = response.status_code
-        retryable = status == 429 or status >= 500
+        retryable = status == 429 or (status >= 500 and status != 504)  # a timeout repeated only multiplies the wait
         if retryable and attempt < self.retries:
             delay = min(self.backoff * 2**attempt, MAX_BACKOFF)
             after = response.headers.get("retry-after", "")

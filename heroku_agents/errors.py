@@ -14,10 +14,14 @@ Hierarchy (every class carries an ``exit_code`` used by ``scripts/run_agent.py``
     ├── StreamInterruptedError          the SSE stream ended before `done` (says what was received); exit 7
     ├── AgentLoopError                  chat mode: no final answer within the turn limit; exit 8
     ├── McpServerError                  chat mode / preflight: an mcp* process failed to start or list tools; exit 9
-    └── RegistrationError               scripts/register_servers.py; exit 10
-        ├── PreflightError              local servers or configs are not registrable (lists every problem)
-        ├── PlatformAPIError            the Heroku Platform API refused (status, request id; names HEROKU_API_KEY)
-        └── RegistrationTimeout         /v1/mcp/servers never showed every process type registered/synced
+    ├── RegistrationError               scripts/register_servers.py; exit 10
+    │   ├── PreflightError              local servers or configs are not registrable (lists every problem)
+    │   ├── PlatformAPIError            the Heroku Platform API refused (status, request id; names HEROKU_API_KEY)
+    │   └── RegistrationTimeout         /v1/mcp/servers never showed every process type registered/synced
+    └── ToolsFailedError                the run ended, but every tool call it made failed; exit 11
+
+Task groups (the driver's own, uvicorn's, the MCP SDK's) wrap what they raise in exception groups:
+``innermost`` finds the error inside, so an exit code never depends on which group raised it.
 
 Messages never contain INFERENCE_KEY, HEROKU_API_KEY or a URL password: body excerpts and
 URLs pass through ``mcp_servers``-independent redaction here (``_redact``).
@@ -26,7 +30,7 @@ URLs pass through ``mcp_servers``-independent redaction here (``_redact``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 __all__ = [
     "AgentsError",
@@ -46,6 +50,10 @@ __all__ = [
     "RegistrationTimeout",
     "EXIT_CODES",
     "redact",
+    "first_line",
+    "innermost",
+    "secret_values",
+    "ToolsFailedError",
 ]
 
 BODY_EXCERPT_LIMIT = 500
@@ -69,6 +77,55 @@ def redact(text: str, secrets: Sequence[str] = ()) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, _MASK)
     return text
+
+
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|^DATABASE_URL$|_DATABASE_URL$", re.I)
+
+
+def secret_values(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The values of `env` never to show: keys, tokens, secrets, passwords, database URLs, and the password
+    of any URL on its own (a tool may print libpq's pieces rather than the whole URL).
+
+    The one rule for what is secret in an environment handed to an MCP process, used by every STDIO client.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    values = [v for k, v in env.items() if _SECRET_NAME.search(k)]
+    for value in env.values():
+        if "://" in value:
+            try:
+                values.append(unquote(urlsplit(value.strip()).password or ""))
+            except ValueError:
+                continue
+    return tuple(dict.fromkeys(v for v in values if v and len(v) >= 4))
+
+
+def first_line(exc: BaseException) -> str:
+    """`Type: first line of the message` (300 chars at most); an exception group speaks through its first leaf.
+
+    The one short form of an unexpected exception in tool results, registry records and logs.
+    """
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+
+
+def innermost(exc: BaseException) -> BaseException:
+    """The exception inside any nesting of exception groups: the first leaf that is not a cancellation
+    (a task group cancels its siblings when one fails; the failure is the point, not the cancellations)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        leaves = [e for e in exc.exceptions if not _is_cancellation(e)]
+        exc = (leaves or list(exc.exceptions))[0]
+    return exc
+
+
+def _is_cancellation(exc: BaseException) -> bool:
+    import asyncio
+
+    return isinstance(exc, asyncio.CancelledError) or (
+        isinstance(exc, BaseExceptionGroup) and all(_is_cancellation(e) for e in exc.exceptions)
+    )
 
 
 class AgentsError(Exception):
@@ -211,6 +268,12 @@ class RegistrationTimeout(RegistrationError):
     """Servers were still not registered/synced when the bounded poll ended."""
 
 
+class ToolsFailedError(AgentsError):
+    """The run finished, but every tool call it made returned an error: not a success."""
+
+    exit_code = 11
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected error",
@@ -223,4 +286,5 @@ EXIT_CODES: dict[int, str] = {
     8: "chat mode: no final answer within the turn limit",
     9: "an MCP server of the Procfile failed",
     10: "registration failed (preflight, Platform API, or polling timed out)",
+    11: "the run finished but every tool call failed (each error is shown)",
 }

@@ -1,105 +1,76 @@
-"""Start a Procfile `mcp*` process over STDIO with the MCP SDK's client, as a Heroku one-off dyno would.
+"""Start a Procfile `mcp*` process over STDIO, as a Heroku one-off dyno would, for the driver's own use.
 
 Used by the driver's chat mode (the client runs the tools itself) and by the registration
-preflight (list every server's tools before Heroku does).
+preflight (list every server's tools before Heroku does). It is the local endpoint's STDIO stack
+(`heroku_agents.local.process`: one process group per server, killed on exit; one environment
+builder; one rule for secrets), with errors that name the Procfile line.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from heroku_agents.errors import McpServerError, redact
+from heroku_agents.errors import McpServerError, innermost, redact, secret_values
 from heroku_agents.procfile import ProcessType
 
-__all__ = ["open_server", "server_environment", "START_TIMEOUT"]
+__all__ = ["open_server", "server_environment", "START_TIMEOUT", "CALL_TIMEOUT"]
 
 START_TIMEOUT = 30.0  # seconds for the handshake and tools/list of one server
 CALL_TIMEOUT = 120.0  # seconds for one tools/call (Heroku's ttl_seconds default)
 
 
 def server_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """What an MCP process gets besides the SDK's allow-list (HOME, PATH, ...): the app's config vars
-    that the local endpoint also passes (DATABASE_URL, HEROKU_API_KEY, PG_*, APPDIAG_*, ...), and
-    our interpreter's folder first on PATH so `python -m ...` finds the project."""
-    from heroku_agents.local.settings import CHILD_ENV_PREFIXES, CHILD_ENV_VARS
+    """What an MCP process gets: the MCP SDK's allow-list (HOME, PATH, ...), the app's config vars that
+    the local endpoint also passes (DATABASE_URL, HEROKU_API_KEY, PG_*, APPDIAG_*, ...), and our
+    interpreter's folder first on PATH so `python -m ...` finds the project."""
+    from heroku_agents.local.process import child_environment, config_vars
 
-    env = os.environ if env is None else env
-    out = {k: v for k, v in env.items() if k in CHILD_ENV_VARS or k.startswith(CHILD_ENV_PREFIXES)}
-    out["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
-    out.setdefault("PYTHONUNBUFFERED", "1")
-    return out
+    return child_environment(config_vars(os.environ if env is None else env))
 
 
 @asynccontextmanager
 async def open_server(
     process: ProcessType, *, cwd: Path, env: Mapping[str, str], timeout: float = START_TIMEOUT
 ) -> AsyncIterator[tuple[Any, list[Any]]]:
-    """Yield a connected `mcp.Client` for `process` and its listed tools; the process ends on exit.
+    """Yield a connected `mcp.Client` for `process` and its listed tools; the process group ends on exit.
+
+    `env` is the whole environment of the process (see `server_environment`).
 
     Raises:
         McpServerError: the process could not start, shake hands or list its tools within
             `timeout`; the message names the process type, its command and its last stderr lines.
     """
-    import anyio
-    from mcp import Client, MCPError, StdioServerParameters
-    from mcp.client.stdio import stdio_client
+    from mcp import MCPError
 
-    params = StdioServerParameters(command="/bin/sh", args=["-c", f"exec {process.command}"], env=dict(env), cwd=str(cwd))
-    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errlog:
+    from heroku_agents.local.process import ServerFailed, mcp_client
 
-        def failure(reason: str) -> McpServerError:
-            errlog.flush()
-            errlog.seek(0)
-            tail = " | ".join(line.strip() for line in errlog.read().splitlines()[-3:] if line.strip())
-            secrets = [v for k, v in env.items() if "KEY" in k or "TOKEN" in k or k == "DATABASE_URL"]
-            stderr = f"; stderr: {redact(tail, secrets)[:400]}" if tail else ""
-            return McpServerError(
-                f"{process.name} (`{process.command}`, Procfile line {process.line}) {reason}{stderr}; "
-                f"try it alone: `{process.command}` and check its stderr"
-            )
-
-        try:
-            async with AsyncExitStack() as stack:
-                try:  # read_timeout bounds the handshake and tools/list; calls pass their own timeout
-                    client = await stack.enter_async_context(
-                        # handshake era (`initialize` first), as Heroku's one-off dynos are driven
-                        Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=timeout)
-                    )
-                    tools = (await client.list_tools()).tools
-                except MCPError as exc:
-                    reason = "timed out" if exc.code == -32001 else f"answered an MCP error ({exc})"
-                    raise failure(f"failed to list its tools: {reason}") from None
-                except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream) as exc:
-                    raise failure(f"exited or broke the STDIO pipe before listing its tools ({type(exc).__name__})") from None
-                except BaseExceptionGroup as group:  # the SDK's task groups wrap transport failures
-                    first = _first(group)
-                    if isinstance(first, MCPError) and first.code == -32001:
-                        raise failure(f"did not answer the MCP handshake within {timeout:.0f}s") from None
-                    raise failure(
-                        f"exited or broke the STDIO pipe before listing its tools ({type(first).__name__})"
-                    ) from None
-                yield client, list(tools)
-        except BaseExceptionGroup as group:
-            # the SDK's task groups wrap whatever the caller raised inside the block: hand back the
-            # caller's own exception when it is the only one
-            leaf = _first(group)
-            if _count(group) == 1 and isinstance(leaf, Exception):
-                raise leaf from None
-            raise
+    secrets = secret_values(env)
+    listed = False
+    try:
+        async with mcp_client(process.command, env=env, cwd=cwd, timeout=timeout) as (client, _):
+            tools = (await client.list_tools()).tools  # type: ignore[attr-defined]
+            listed = True
+            yield client, list(tools)
+    except ServerFailed as failed:
+        if listed:
+            raise McpServerError(_named(process, f"failed while in use: {failed.reason}", failed.stderr, secrets)) from None
+        cause = innermost(failed.__cause__) if failed.__cause__ else failed
+        if isinstance(cause, MCPError) and cause.code == -32001:
+            reason = f"did not answer the MCP handshake or tools/list within {timeout:.0f}s"
+        elif isinstance(cause, MCPError) and cause.code != -32000:  # -32000: the connection closed
+            reason = f"failed to list its tools: answered an MCP error ({cause})"
+        else:
+            reason = f"exited or broke the STDIO pipe before listing its tools ({failed.reason})"
+        raise McpServerError(_named(process, reason, failed.stderr, secrets)) from None
 
 
-def _first(group: BaseExceptionGroup) -> BaseException:
-    exc: BaseException = group
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return exc
-
-
-def _count(group: BaseExceptionGroup) -> int:
-    return sum(_count(e) if isinstance(e, BaseExceptionGroup) else 1 for e in group.exceptions)
+def _named(process: ProcessType, reason: str, stderr: str, secrets: tuple[str, ...]) -> str:
+    tail = f"; stderr: {redact(stderr, secrets)[:400]}" if stderr else ""
+    return (
+        f"{process.name} (`{process.command}`, Procfile line {process.line}) {reason}{tail}; "
+        f"try it alone: `{process.command}` and check its stderr"
+    )

@@ -16,6 +16,33 @@ SYSTEM_PG_URL = os.environ.get("SYSTEM_PG_URL", "postgresql://postgres@127.0.0.1
 _names = itertools.count()
 
 
+# The `slow` tier: modules whose tests each start several real processes (servers over STDIO, the web
+# process, the local endpoint as a command, the MCP Inspector) or run property tests. Measured under load:
+# each of their tests takes seconds, while the rest of the suite runs in about a minute (`make test-fast`).
+SLOW_MODULES = frozenset({
+    "test_inspector.py", "test_web.py", "test_stdio_handshake.py", "test_redteam_review.py",
+    "test_driver.py", "test_driver_exit_codes.py", "test_chat_mode.py", "test_registration.py",
+    "test_review_registration.py", "test_review_configs.py", "test_planner.py", "test_builtins.py",
+    "test_process_faults.py", "test_review_logs.py", "test_review_secrets.py", "test_cli.py",
+    "test_frozen_database.py", "test_diagnose.py", "test_stdio.py", "test_runs.py",
+    "test_warm.py", "test_registry.py",
+})
+# Single slow tests in otherwise fast modules (a STDIO server of their own, or a large generated corpus).
+SLOW_TESTS = frozenset({
+    "test_stdio_server_answers_a_2025_handshake_client_and_the_default_client",
+    "test_red_team_corpus_is_refused_or_harmless_and_changes_nothing",
+    "test_composed_query_is_accepted_exactly_when_it_has_no_hostile_piece",
+    "test_the_stdio_server_explains_a_code_and_analyses_pasted_logs",
+    "test_any_encoded_events_decode_back_whatever_the_chunking_and_line_ends",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES or getattr(item, "originalname", item.name) in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 STARTUP_DEADLINE_S = 60
+BIND_ATTEMPTS = 3  # a picked port can be taken before the server binds it (other suites run beside this one)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,12 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 @contextmanager
 def running_web(env: dict[str, str], log: Path) -> Iterator[WebProcess]:
-    """The web process with `env`, its stdout and stderr in `log`; terminated on exit."""
+    """The web process with `env`, its stdout and stderr in `log`; terminated on exit.
+
+    The port is free when picked but another process may take it before the server binds it: then
+    the server exits with "address already in use" and is started again on a new port.
+    """
+    attempts = BIND_ATTEMPTS
     port = free_port()
     with log.open("wb") as sink:
         proc = subprocess.Popen(
@@ -51,6 +57,15 @@ def running_web(env: dict[str, str], log: Path) -> Iterator[WebProcess]:
     try:
         while True:
             if proc.poll() is not None:
+                attempts -= 1
+                if attempts > 0 and "address already in use" in log.read_text():
+                    port = free_port()
+                    with log.open("wb") as sink:
+                        proc = subprocess.Popen(
+                            [sys.executable, "-m", "mcp_servers.web", "--port", str(port)], env=env, stdout=sink, stderr=sink
+                        )
+                    base_url = f"http://127.0.0.1:{port}"
+                    continue
                 pytest.fail(f"web process exited with {proc.returncode}:\n{log.read_text()}")
             try:
                 if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:

@@ -6,7 +6,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import anyio
@@ -19,13 +20,18 @@ from heroku_agents.driver.chat_mode import DEFAULT_MAX_TURNS, McpToolbox, run_ch
 from heroku_agents.driver.endpoint import open_endpoint
 from heroku_agents.driver.events import RunFigures, RunStarted
 from heroku_agents.driver.render import JsonRenderer, Renderer, RichRenderer, comparison_table
-from heroku_agents.errors import EXIT_CODES, AgentsError, redact
+from heroku_agents.errors import (
+    EXIT_CODES, AgentsError, McpServerError, RequestRejectedError, StreamInterruptedError, ToolsFailedError, innermost,
+    redact,
+)
 from heroku_agents.models import AgentRequest
 from heroku_agents.procfile import ProcfileError, load_procfile
 
 __all__ = ["main", "build_parser", "drive", "bare_tool_names"]
 
 LOCAL_MODEL = "claude-4-sonnet"  # the name sent to the local endpoint when nothing names a model
+# A whole run, every model step and tool call included: well past Heroku's 300 s cap on one tool call.
+DEFAULT_RUN_TIMEOUT = 900.0
 
 ENV_HELP = """\
 environment:
@@ -59,15 +65,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="send mcp tool names without their 'process_type/' prefix (Heroku's documented request form; "
              "the namespaced form is what its stream uses, and what the local endpoint also accepts)",
     )
+    parser.add_argument("--timeout", type=float, default=DEFAULT_RUN_TIMEOUT, metavar="SECONDS",
+                        help=f"give up on a run (each mode) after SECONDS; exit 7 (default {DEFAULT_RUN_TIMEOUT:g})")
     parser.add_argument("--max-turns", type=int, default=DEFAULT_MAX_TURNS, help="chat mode: model steps before giving up")
     return parser
 
 
 async def drive(
     request: AgentRequest, modes: Sequence[str], renderer: Renderer, *, config_name: str, procfile: Path,
-    env: Mapping[str, str], max_turns: int = DEFAULT_MAX_TURNS,
+    env: Mapping[str, str], max_turns: int = DEFAULT_MAX_TURNS, run_timeout: float = DEFAULT_RUN_TIMEOUT,
 ) -> list[RunFigures]:
-    """Run `request` in each mode against the endpoint the environment selects."""
+    """Run `request` in each mode against the endpoint the environment selects.
+
+    Raises:
+        StreamInterruptedError: a run did not finish within `run_timeout` seconds.
+    """
     results: list[RunFigures] = []
     async with open_endpoint(env, procfile=procfile) as endpoint:
         shown_url = redact(endpoint.url)  # an INFERENCE_URL with user:password@ must not be printed
@@ -76,7 +88,13 @@ async def drive(
             for mode in modes:
                 if mode == "agents":
                     renderer.on(RunStarted("agents", shown_url, request.model, config_name, endpoint.local, tools, endpoint.note))
-                    results.append(await run_agents(client, request, renderer))
+                    try:
+                        with _bounded(endpoint.url, run_timeout):
+                            results.append(await run_agents(client, request, renderer))
+                    except RequestRejectedError:
+                        if endpoint.local:
+                            await _raise_for_failed_servers(client, request)
+                        raise
                     continue
                 async with McpToolbox.open(load_procfile(procfile), request, env=_server_env(env)) as box:
                     note = endpoint.note
@@ -85,8 +103,44 @@ async def drive(
                             f"chat mode runs MCP tools only; skipped heroku_tools: {', '.join(box.skipped)}")
                     renderer.on(RunStarted("chat", shown_url, request.model, config_name, endpoint.local,
                                            tuple(e.name for e in box.entries.values()), note))
-                    results.append(await run_chat(client, request, box, renderer, max_turns=max_turns))
+                    with _bounded(endpoint.url, run_timeout):
+                        results.append(await run_chat(client, request, box, renderer, max_turns=max_turns))
     return results
+
+
+@contextmanager
+def _bounded(url: str, seconds: float) -> Iterator[None]:
+    try:
+        with anyio.fail_after(seconds):
+            yield
+    except TimeoutError:
+        raise StreamInterruptedError(url, [], f"the run did not finish within --timeout {seconds:g}s") from None
+
+
+async def _raise_for_failed_servers(client: AgentsClient, request: AgentRequest) -> None:
+    """The local endpoint rejected the request: when a Procfile server it names could not start, say that
+    (exit 9) rather than "unknown tool" (exit 4)."""
+    named = {t.name.partition("/")[0] for t in request.tools or [] if t.type == "mcp" and "/" in t.name}
+    failed = [s for s in await client.list_mcp_servers() if s.primitives_status == "error" and (s.process_type in named or not named)]
+    if failed:
+        raise McpServerError("; ".join(
+            f"{s.process_type} (`{s.process_command}`) could not start or list its tools: {s.error or 'no reason given'}"
+            for s in failed) + "; run the command alone to see its stderr")
+
+
+def _all_tool_calls_failed(results: Sequence[RunFigures]) -> ToolsFailedError | None:
+    calls = sum(r.tool_calls for r in results)
+    if calls and sum(r.tool_errors for r in results) == calls:
+        return ToolsFailedError(f"every tool call of the run failed ({calls} of {calls}); see the tool results above")
+    return None
+
+
+def _report(exc: AgentsError | ProcfileError | FileNotFoundError, *, as_json: bool, errors: Console) -> int:
+    code = exc.exit_code if isinstance(exc, AgentsError) else 2
+    if as_json:
+        print(json.dumps({"type": "error", "error": type(exc).__name__, "message": str(exc), "exit_code": code}), flush=True)
+    errors.print(f"[red]error:[/] {exc}", markup=True, soft_wrap=True)
+    return code
 
 
 def bare_tool_names(request: AgentRequest) -> AgentRequest:
@@ -119,15 +173,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             request = bare_tool_names(request)
         modes = ["agents", "chat"] if args.mode == "both" else [args.mode]
         results = anyio.run(lambda: drive(request, modes, renderer, config_name=config.name, procfile=procfile,
-                                          env=env, max_turns=args.max_turns))
-    except (AgentsError, ProcfileError, FileNotFoundError) as exc:
-        code = exc.exit_code if isinstance(exc, AgentsError) else 2
-        if args.json:
-            print(json.dumps({"type": "error", "error": type(exc).__name__, "message": str(exc), "exit_code": code}), flush=True)
-        errors.print(f"[red]error:[/] {exc}", markup=True, soft_wrap=True)
-        return code
-    except KeyboardInterrupt:
-        return 130
+                                          env=env, max_turns=args.max_turns, run_timeout=args.timeout))
+    # One place maps errors to exit codes, whichever task group (ours, uvicorn's, the SDK's) wrapped them.
+    except BaseException as raised:  # noqa: BLE001  (re-raised below unless it is one we name)
+        exc = innermost(raised)
+        if isinstance(exc, KeyboardInterrupt):
+            return 130
+        if isinstance(exc, (AgentsError, ProcfileError, FileNotFoundError)):
+            return _report(exc, as_json=args.json, errors=errors)
+        raise
     if len(results) > 1 and isinstance(renderer, RichRenderer):
         renderer.console.print(comparison_table(results))
-    return 0
+    failed = _all_tool_calls_failed(results)
+    return _report(failed, as_json=args.json, errors=errors) if failed else 0

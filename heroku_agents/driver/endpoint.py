@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ __all__ = ["Endpoint", "open_endpoint", "serve_local", "LOCAL_START_TIMEOUT"]
 log = logging.getLogger(__name__)
 
 LOCAL_START_TIMEOUT = 30.0  # seconds for uvicorn to start the app (tool sync continues in the background)
+LOCAL_STOP_TIMEOUT = 10.0  # seconds for its graceful stop (uvicorn's own grace is 5 s)
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,30 @@ async def serve_local(app: Any) -> AsyncIterator[str]:
                     if stopped.is_set():
                         raise AgentsError("the local Agents endpoint failed to start; see the log lines above")
                     await anyio.sleep(0.02)
+            failed = False
             try:
                 yield socket_url(sock)
+            except BaseException:
+                failed = True
+                raise
             finally:
+                # A graceful stop even when the block failed: the app's shutdown kills its tool processes.
+                # After a failure the caller has already said what went wrong: a request still in flight is
+                # cancelled quietly rather than with uvicorn's traceback.
                 server.should_exit = True
+                with _quiet_uvicorn(failed), anyio.move_on_after(LOCAL_STOP_TIMEOUT, shield=True):
+                    await stopped.wait()
     finally:
         sock.close()
+
+
+@contextmanager
+def _quiet_uvicorn(quiet: bool) -> Iterator[None]:
+    errors = logging.getLogger("uvicorn.error")
+    level = errors.level
+    if quiet:
+        errors.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        errors.setLevel(level)

@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
     parser.add_argument("--key", help="the bearer key clients must send (default: LOCAL_AGENTS_KEY or a generated inf-<uuid>)")
     parser.add_argument("--warm", type=int, default=None, metavar="N", help="keep N warm processes per MCP server (default 0: one process per call, like Heroku)")
+    parser.add_argument("--max-processes", type=int, default=None, metavar="N",
+                        help="tool calls running at once; more wait in a queue, said in the stream (default 8; LOCAL_AGENTS_MAX_PROCESSES)")
     parser.add_argument("--offline", action="store_true", help="ignore any upstream and use the offline planner")
     parser.add_argument("--max-steps", type=int, default=None, help="model steps per agent run (default 12)")
     parser.add_argument("--heartbeat", type=float, default=None, metavar="SECONDS",
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     from heroku_agents.procfile import ProcfileError
 
     overrides: dict[str, object] = {"procfile": args.procfile, "key": args.key, "warm_pool": args.warm, "max_steps": args.max_steps,
+                                   "max_tool_processes": args.max_processes,
                                    "heartbeat_seconds": args.heartbeat}
     try:
         settings = LocalSettings.from_env(**overrides)
@@ -89,10 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"local Agents endpoint on {url} (model: {model}; Procfile: {args.procfile})", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level=args.log_level.lower(), lifespan="on", timeout_graceful_shutdown=5)
     _mask_secrets_in_logs(settings.secrets)  # after uvicorn has set up its own log handlers
+    from heroku_agents.local.process import kill_all_live
+
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
         pass
+    finally:
+        kill_all_live()  # whatever way the server stopped, no tool process outlives the endpoint
     return 0
 
 

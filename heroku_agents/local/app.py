@@ -11,7 +11,7 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from heroku_agents.local.backends import ModelBackend, default_backend
-from heroku_agents.local.executor import ToolExecutor
+from heroku_agents.local.executor import QUEUE_NOTICE, ToolExecutor
 from heroku_agents.local.loop import AgentRun, RunError
 from heroku_agents.local.registry import Registry
 from heroku_agents.local.settings import LocalSettings
@@ -114,12 +114,15 @@ async def agents_heroku(request: Request) -> Response:
         logger.exception("agent run failed before its first event")
         return error_response(500, f"the local endpoint failed ({type(exc).__name__}); see its log", "internal_error")
     if isinstance(first, RunError):
-        status = 429 if first.status == 429 else 502
+        status = first.status if first.status in (429, 504) else 502
         return error_response(status, first.message, "rate_limit_error" if status == 429 else "upstream_error")
-    return SSEResponse(_frames(first, events), heartbeat=state.settings.heartbeat_seconds)
+    notes_in, notes_out = anyio.create_memory_object_stream[bytes](16)
+    return SSEResponse(_frames(first, events, notes_in), heartbeat=state.settings.heartbeat_seconds, notes=notes_out)
 
 
-async def _frames(first: Any, events: AsyncIterator[Any]) -> AsyncIterator[bytes]:
+async def _frames(first: Any, events: AsyncIterator[Any], notes: Any = None) -> AsyncIterator[bytes]:
+    if notes is not None:  # set in the task that runs the tools: a queued call says so as an SSE comment
+        QUEUE_NOTICE.set(lambda text: _note(notes, text))
     yield encode_event("message", to_json(first))
     try:
         async for event in events:
@@ -132,6 +135,11 @@ async def _frames(first: Any, events: AsyncIterator[Any]) -> AsyncIterator[bytes
         logger.exception("agent run failed")
         yield encode_event("error", {"message": f"the local endpoint failed mid-run ({type(exc).__name__}); see its log", "type": "internal_error"})
     yield encode_done()
+
+
+def _note(notes: Any, text: str) -> None:
+    with suppress(anyio.WouldBlock, anyio.BrokenResourceError, anyio.ClosedResourceError):
+        notes.send_nowait(f": {text}\n\n".encode())
 
 
 async def mcp_servers(request: Request) -> Response:

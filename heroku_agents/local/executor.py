@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 
-from heroku_agents.errors import redact
+from heroku_agents.errors import first_line, redact
 from heroku_agents.local.process import ServerFailed, ServerProcess, mcp_client
 from heroku_agents.local.registry import Registry, ServerEntry
 from heroku_agents.local.warm import WarmPool
 
-__all__ = ["ToolExecutor", "error_result", "text_result", "wire_result", "CallStats"]
+__all__ = ["ToolExecutor", "error_result", "text_result", "wire_result", "CallStats", "QUEUE_NOTICE"]
 
 logger = logging.getLogger(__name__)
+
+# Set by whoever streams a run: told, in words, when one of its calls waits for a free process slot.
+QUEUE_NOTICE: ContextVar[Callable[[str], None] | None] = ContextVar("QUEUE_NOTICE", default=None)
 
 
 def text_result(text: str, *, is_error: bool = False, structured: Any = None) -> dict[str, Any]:
@@ -55,6 +59,8 @@ class CallStats:
     calls: int = 0
     cold: int = 0
     warm: int = 0
+    queued: int = 0  # calls that waited for a free process slot
+    peak_running: int = 0  # most calls running at once
     seconds: list[float] = field(default_factory=list)
 
 
@@ -64,21 +70,39 @@ class ToolExecutor:
         self.settings = registry.settings
         self.pool = WarmPool(registry, size=warm_pool) if warm_pool > 0 else None
         self.stats = CallStats()
+        self.slots = anyio.CapacityLimiter(self.settings.max_tool_processes)
 
     async def call(self, entry: ServerEntry, tool: str, arguments: dict[str, Any], *, ttl_seconds: int) -> dict[str, Any]:
-        """Run `tool` on `entry`'s process; never raises for a tool failure (cancellation propagates)."""
+        """Run `tool` on `entry`'s process; never raises for a tool failure (cancellation propagates).
+
+        At most `max_tool_processes` calls run at once; a call past that waits (its ttl starts when it runs)
+        and the run's stream is told why it is quiet.
+        """
+        name = f"{entry.process.name}/{tool}"
+        if self.slots.available_tokens < 1:
+            self.stats.queued += 1
+            notice = QUEUE_NOTICE.get()
+            if notice is not None:
+                notice(f"{name} is queued: all {self.slots.total_tokens:g} tool process slots are busy "
+                       "(LOCAL_AGENTS_MAX_PROCESSES)")
+        async with self.slots:
+            self.stats.peak_running = max(self.stats.peak_running, int(self.slots.borrowed_tokens))
+            return await self._call(entry, tool, arguments, ttl_seconds=ttl_seconds)
+
+    async def _call(self, entry: ServerEntry, tool: str, arguments: dict[str, Any], *, ttl_seconds: int) -> dict[str, Any]:
         ttl = min(ttl_seconds, self.settings.mcp_ttl_cap)
         name = f"{entry.process.name}/{tool}"
         started = time.perf_counter()
         outcome: dict[str, Any] | None = None
+        used: ServerProcess | None = None
         with anyio.move_on_after(ttl) as scope:
             try:
-                async with self._client(entry, ttl) as (client, _):
+                async with self._client(entry, ttl) as (client, used):
                     result = await client.call_tool(tool, arguments)  # type: ignore[attr-defined]
                     outcome = wire_result(result)
             # A tool process is arbitrary code: whatever breaks becomes an isError result the model reads.
             except Exception as exc:  # noqa: BLE001
-                detail = redact(str(exc) if isinstance(exc, ServerFailed) else _first_line(exc), self.settings.secrets)
+                detail = redact(await _failure_detail(exc, used), self.settings.secrets)
                 logger.warning("%s failed: %s", name, detail)
                 outcome = error_result(f"the process of {entry.process.name} failed while running {tool}: {detail}")
         if scope.cancelled_caught:
@@ -107,11 +131,16 @@ class ToolExecutor:
             await self.pool.aclose()
 
 
-def _first_line(exc: BaseException) -> str:
-    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        return _first_line(exc.exceptions[0])
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
+
+async def _failure_detail(exc: Exception, server: ServerProcess | None) -> str:
+    """The error with the process's last stderr lines. A cold start's `ServerFailed` has them already;
+    a warm process fails inside the caller's lease, so its stderr is read here (once it is drained)."""
+    if isinstance(exc, ServerFailed) or server is None:
+        return str(exc) if isinstance(exc, ServerFailed) else first_line(exc)
+    with anyio.move_on_after(0.5, shield=True):
+        await server.drained.wait()
+    tail = server.stderr_tail()
+    return first_line(exc) + (f" (stderr: {tail})" if tail else "")
 
 
 def _redacted(result: dict[str, Any], secrets: tuple[str, ...]) -> dict[str, Any]:

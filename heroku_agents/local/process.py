@@ -21,13 +21,25 @@ from pathlib import Path
 import anyio
 from anyio.abc import Process
 
-__all__ = ["ServerFailed", "ServerProcess", "child_environment", "spawn", "mcp_client", "LIVE_PIDS"]
+from heroku_agents.errors import AgentsError, first_line, innermost
+
+__all__ = [
+    "ServerFailed", "ServerProcess", "child_environment", "config_vars", "spawn", "mcp_client", "kill_all_live", "LIVE_PIDS",
+]
 
 logger = logging.getLogger(__name__)
 
 EXIT_GRACE_SECONDS = 1.0  # after stdin closes, a well-behaved server exits in milliseconds
+LEADER_GONE_GRACE_SECONDS = 0.1  # after the direct child exits, its group follows (output already written stays readable)
 _INHERITED = ("HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER")  # the MCP SDK's own allow-list
 LIVE_PIDS: set[int] = set()  # process-group leaders alive right now (tests assert it drains)
+
+
+def config_vars(env: Mapping[str, str]) -> dict[str, str]:
+    """What a one-off dyno would see of the app's config vars: DATABASE_URL, HEROKU_*, PG_*, ... (see settings)."""
+    from heroku_agents.local.settings import CHILD_ENV_PREFIXES, CHILD_ENV_VARS
+
+    return {k: v for k, v in env.items() if k in CHILD_ENV_VARS or k.startswith(CHILD_ENV_PREFIXES)}
 
 
 def child_environment(extra: Mapping[str, str]) -> dict[str, str]:
@@ -66,6 +78,21 @@ class ServerProcess:
             self._stderr.append(buffer.decode("utf-8", "replace")[:300])
         self.drained.set()
 
+    async def _end_group_with_leader(self) -> None:
+        """When the direct child exits, kill its group: a grandchild that still holds stdout must not
+        keep a dead server's conversation open until the ttl (a dyno ends with its main process)."""
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except (ProcessLookupError, OSError):  # already gone (or no pidfd): fall through to the kill
+            pidfd = None
+        if pidfd is not None:
+            try:
+                await anyio.wait_readable(pidfd)  # a pidfd turns readable when its process terminates
+            finally:
+                os.close(pidfd)
+        await anyio.sleep(LEADER_GONE_GRACE_SECONDS)
+        self.kill()
+
     def kill(self) -> None:
         """SIGKILL the whole process group (idempotent)."""
         with suppress(ProcessLookupError, PermissionError):
@@ -88,18 +115,26 @@ class ServerProcess:
 
 @asynccontextmanager
 async def spawn(command: str, *, env: Mapping[str, str], cwd: Path) -> AsyncIterator[ServerProcess]:
-    """Start `command` with piped STDIO in a new session; the group is dead when this exits."""
-    process = await anyio.open_process(
-        ["/bin/sh", "-c", command],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=dict(env), cwd=str(cwd), start_new_session=True,
-    )
+    """Start `command` with piped STDIO in a new session; the group is dead when this exits.
+
+    The child calls setsid() before it runs anything, so the group exists from its first instruction.
+    The start itself is shielded: cancelled half-way, asyncio would kill only `/bin/sh` and leave the
+    server it started running under init. A pending cancellation lands on the first await below,
+    inside the block that kills the whole group.
+    """
+    with anyio.CancelScope(shield=True):
+        process = await anyio.open_process(
+            ["/bin/sh", "-c", command],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(env), cwd=str(cwd), start_new_session=True,
+        )
     server = ServerProcess(process, command)
     LIVE_PIDS.add(server.pid)
     graceful = False
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(server._drain_stderr)
+            tg.start_soon(server._end_group_with_leader)
             try:
                 yield server
                 graceful = True
@@ -160,26 +195,38 @@ async def _transport(server: ServerProcess) -> AsyncIterator[tuple[object, objec
             tg.cancel_scope.cancel()
 
 
+def kill_all_live() -> int:
+    """SIGKILL every process group still alive (an endpoint's last act on the way out); returns how many."""
+    pids = list(LIVE_PIDS)
+    for pid in pids:
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    LIVE_PIDS.clear()
+    return len(pids)
+
+
 class ServerFailed(Exception):
     """The server process broke the conversation (exited, hung up, spoke garbage); `stderr` is its last lines."""
 
     def __init__(self, message: str, stderr: str) -> None:
         super().__init__(message + (f" (stderr: {stderr})" if stderr else ""))
+        self.reason = message
         self.stderr = stderr
 
-
-def _first_line(exc: BaseException) -> str:
-    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        return _first_line(exc.exceptions[0])
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0][:300]}" if lines else type(exc).__name__
 
 
 @asynccontextmanager
 async def mcp_client(
     command: str, *, env: Mapping[str, str], cwd: Path, timeout: float
 ) -> AsyncIterator[tuple[object, ServerProcess]]:
-    """A connected `mcp.Client` (handshake era, `initialize` first, as Heroku's dynos see) and its process."""
+    """A connected `mcp.Client` (handshake era, `initialize` first, as Heroku's dynos see) and its process.
+
+    `timeout` bounds every request that passes no timeout of its own (the handshake and tools/list).
+
+    Raises:
+        ServerFailed: the process broke the conversation, in the handshake or in the caller's block;
+            the caller's own deliberate errors (`AgentsError`) pass through unchanged.
+    """
     from mcp import Client
 
     failure: Exception | None = None
@@ -191,4 +238,6 @@ async def mcp_client(
         except Exception as exc:  # noqa: BLE001
             failure = exc
     if failure is not None:
-        raise ServerFailed(_first_line(failure), server.stderr_tail()) from failure
+        if isinstance(innermost(failure), AgentsError):
+            raise innermost(failure) from None
+        raise ServerFailed(first_line(failure), server.stderr_tail()) from failure

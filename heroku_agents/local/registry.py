@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import anyio
 
-from heroku_agents.errors import redact
+from heroku_agents.errors import first_line, redact
 from heroku_agents.models import MCPServerRecord, MCPServerTool
 from heroku_agents.procfile import Procfile, ProcessType
 from heroku_agents.local.process import ServerFailed, child_environment, mcp_client
@@ -100,7 +100,7 @@ class Registry:
                     entry.tools = [_registered(entry.process.name, tool) for tool in listed.tools]
             # The server is arbitrary user code: whatever it does, record why and keep the others serving.
             except Exception as exc:  # noqa: BLE001
-                reason = str(exc) if isinstance(exc, ServerFailed) else _first_line(exc)
+                reason = str(exc) if isinstance(exc, ServerFailed) else first_line(exc)
         if scope.cancelled_caught:
             reason = f"tools/list did not answer within {self.settings.registry_timeout:g}s"
         entry.updated_at = _now()
@@ -146,12 +146,6 @@ class Registry:
                     return entry, tool
         return None
 
-
-def _first_line(exc: BaseException) -> str:
-    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        return _first_line(exc.exceptions[0])
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
 
 
 def _registered(server: str, tool: Any) -> RegisteredTool:

@@ -15,6 +15,10 @@ DEFAULT_PORT = 8787
 DEFAULT_MAX_STEPS = 12  # model steps per run; Heroku's own cap is unpublished (spec 6.6)
 DEFAULT_MCP_TTL_CAP = 300  # "Each individual tool call is capped at 300 seconds" (Heroku blog)
 DEFAULT_REGISTRY_TIMEOUT = 30.0  # seconds to list one server's tools at start
+# Tool processes running calls at once; more calls wait in a queue. 50 unbounded runs started 101
+# Python processes (3.2 GB); 8 keeps a laptop responsive and still overlaps a run's slow tools.
+DEFAULT_MAX_TOOL_PROCESSES = 8
+DEFAULT_UPSTREAM_STEP_TIMEOUT_S = 120.0  # one model step: an upstream silent this long gets a 504, not retried
 # What a Heroku one-off dyno would see from the app's config vars. The MCP SDK's STDIO child only
 # inherits HOME/LOGNAME/PATH/SHELL/TERM/USER, so these are passed explicitly.
 CHILD_ENV_VARS = (
@@ -59,6 +63,14 @@ class LocalSettings(BaseModel):
     mcp_ttl_cap: int = Field(default=DEFAULT_MCP_TTL_CAP, ge=1)
     registry_timeout: float = DEFAULT_REGISTRY_TIMEOUT
     warm_pool: int = Field(default=0, ge=0, description="Idle processes kept per server (0: one process per call, like Heroku).")
+    upstream_step_timeout: float = Field(
+        default=DEFAULT_UPSTREAM_STEP_TIMEOUT_S, gt=0,
+        description="Seconds one model step may take upstream (UPSTREAM_STEP_TIMEOUT_S); past it the run ends with a 504.",
+    )
+    max_tool_processes: int = Field(
+        default=DEFAULT_MAX_TOOL_PROCESSES, ge=1,
+        description="Tool calls running at once (LOCAL_AGENTS_MAX_PROCESSES); further calls queue and the stream says so.",
+    )
     child_env: dict[str, str] = Field(default_factory=dict)
     heartbeat_seconds: float | None = Field(
         default=None, gt=0, description="Write a `:heartbeat` SSE comment after this much silence (off by default, as on Heroku's documented stream)."
@@ -71,10 +83,10 @@ class LocalSettings(BaseModel):
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in an event, a log line or an error."""
-        values = [self.key, self.upstream_key or ""]
-        values += [v for k, v in self.child_env.items() if k in ("DATABASE_URL", "HEROKU_API_KEY") or "KEY" in k or "TOKEN" in k]
-        # A URL's password on its own (a tool may print libpq's pieces rather than the whole URL).
-        values += [_url_password(v) for v in (*self.child_env.values(), self.upstream_url or "") if "://" in v]
+        from heroku_agents.errors import secret_values
+
+        values = [self.key, self.upstream_key or "", *secret_values(self.child_env)]
+        values += [_url_password(self.upstream_url)] if self.upstream_url else []
         return tuple(v for v in values if v and len(v) >= 4)
 
     @classmethod
@@ -102,6 +114,18 @@ class LocalSettings(BaseModel):
                 values["warm_pool"] = int(env["LOCAL_AGENTS_WARM_POOL"])
             except ValueError:
                 raise ValueError(f"LOCAL_AGENTS_WARM_POOL must be a whole number, got {env['LOCAL_AGENTS_WARM_POOL']!r}") from None
+        if env.get("UPSTREAM_STEP_TIMEOUT_S"):
+            try:
+                values["upstream_step_timeout"] = float(env["UPSTREAM_STEP_TIMEOUT_S"])
+            except ValueError:
+                raise ValueError(f"UPSTREAM_STEP_TIMEOUT_S must be a number of seconds, got {env['UPSTREAM_STEP_TIMEOUT_S']!r}") from None
+        if env.get("LOCAL_AGENTS_MAX_PROCESSES"):
+            try:
+                values["max_tool_processes"] = int(env["LOCAL_AGENTS_MAX_PROCESSES"])
+            except ValueError:
+                raise ValueError(
+                    f"LOCAL_AGENTS_MAX_PROCESSES must be a whole number, got {env['LOCAL_AGENTS_MAX_PROCESSES']!r}"
+                ) from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import AsyncIterator
 
 import anyio
+from anyio.abc import ObjectReceiveStream
 from starlette.types import Receive, Scope, Send
 
 __all__ = ["HEARTBEAT_FRAME", "SSEResponse"]
@@ -24,8 +25,12 @@ HEARTBEAT_FRAME = b":heartbeat\n\n"  # a comment: Heroku's CLI, luminaire and ou
 class SSEResponse:
     media_type = "text/event-stream"
 
-    def __init__(self, frames: AsyncIterator[bytes], *, status_code: int = 200, heartbeat: float | None = None) -> None:
+    def __init__(
+        self, frames: AsyncIterator[bytes], *, status_code: int = 200, heartbeat: float | None = None,
+        notes: ObjectReceiveStream[bytes] | None = None,
+    ) -> None:
         self.frames = frames
+        self.notes = notes  # frames (SSE comments) written between the events as they come, e.g. queue notices
         self.status_code = status_code
         self.heartbeat = heartbeat
         self.disconnected = False
@@ -48,18 +53,29 @@ class SSEResponse:
                         tg.cancel_scope.cancel()
                         return
 
+            notes_scope = anyio.CancelScope()
+
+            async def forward_notes(notes: ObjectReceiveStream[bytes], out: anyio.abc.ObjectSendStream[bytes]) -> None:
+                with notes_scope:
+                    async with out:
+                        async for note in notes:
+                            await out.send(note)
+
             async def produce() -> None:
                 try:
                     async with sender:
                         async for frame in self.frames:
                             await sender.send(frame)
                 finally:
+                    notes_scope.cancel()  # the stream ends with the run, whatever notes are pending
                     with anyio.CancelScope(shield=True):
                         aclose = getattr(self.frames, "aclose", None)
                         if aclose is not None:
                             await aclose()
 
             tg.start_soon(watch)
+            if self.notes is not None:
+                tg.start_soon(forward_notes, self.notes, sender.clone())
             tg.start_soon(produce)
             try:
                 await send({"type": "http.response.start", "status": self.status_code, "headers": headers})

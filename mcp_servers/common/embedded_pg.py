@@ -151,6 +151,20 @@ class EmbeddedPostgres:
         self._port_file.write_text(str(self.port))
         return self
 
+    def process_ids(self) -> list[int]:
+        """The postmaster and every process it started (backends, checkpointer, ...), e.g. to freeze them in a fault test."""
+        postmaster = int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
+        pids = [postmaster]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:  # field 4 of /proc/PID/stat: the parent
+                    pids.append(int(entry.name))
+        return pids
+
     def stop(self) -> None:
         if self.is_running():
             self._pg("pg_ctl", "-D", str(self.data_dir), "-w", "-m", "fast", "stop")

@@ -3,6 +3,13 @@
 Nothing connects when the server starts: it lists tools with the database down, and the first call
 that needs the database gets a clear `ToolError` naming the host and the cause, never a traceback
 or the password.
+
+Every step has a client-side deadline, because `statement_timeout` is enforced by the server and a
+frozen or unreachable server enforces nothing: connecting (name resolution included) and waiting
+for a pooled connection are bounded by `PG_CONNECT_TIMEOUT_S`, and holding a connection by
+`PG_STATEMENT_TIMEOUT_MS` plus `QUERY_GRACE_S`. When a deadline passes, the connection is closed
+(psycopg's own bounded cancel goes first) and the pool is dropped, so the next call probes afresh and
+recovers as soon as the database answers again.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
 from mcp_servers.common.redact import redact_text
@@ -24,6 +32,9 @@ if TYPE_CHECKING:
 __all__ = ["Database", "DatabaseUnavailable"]
 
 logger = logging.getLogger(__name__)
+
+QUERY_GRACE_S = 5.0  # how long past statement_timeout we wait for a server that should have cancelled itself
+POOL_CLOSE_S = 2.0  # a pool dropped after an outage gets this long to close its connections
 
 
 class DatabaseUnavailable(ToolError):
@@ -50,6 +61,17 @@ class Database:
         self._pool: AsyncConnectionPool | None = None
         self._url: str | None = settings.database_url
         self.server_version_num: int | None = None
+        self._opening = anyio.Lock()
+
+    @property
+    def acquire_seconds(self) -> float:
+        """Deadline for getting a connection: resolve, connect, authenticate, or wait for a pooled one."""
+        return float(self.settings.connect_timeout_s) + 1.0
+
+    @property
+    def use_seconds(self) -> float:
+        """Deadline for holding a connection: the server's statement_timeout, plus a grace period."""
+        return self.settings.statement_timeout_ms / 1000 + QUERY_GRACE_S
 
     def _conninfo(self) -> str:
         if self._url is None:  # no URL: the embedded demo database, or a refusal on a dyno (database_source.py)
@@ -90,12 +112,36 @@ class Database:
             "Check DATABASE_URL (on Heroku: `heroku pg:info`), or unset it to use the embedded database."
         )
 
-    async def _open(self) -> "AsyncConnectionPool":
+    def silent(self, seconds: float, doing: str) -> DatabaseUnavailable:
+        """The error for a deadline that passed: the server accepted nothing or answered nothing."""
+        return DatabaseUnavailable(
+            f"database at host {self.settings.host_label} did not answer within {seconds:g} s while {doing}; "
+            "it may be stopped, overloaded or unreachable. Check `heroku pg:info` (or the server's host), "
+            "or raise PG_CONNECT_TIMEOUT_S / PG_STATEMENT_TIMEOUT_MS if it is only slow."
+        )
+
+    async def _ready_pool(self) -> "AsyncConnectionPool":
+        """The pool, opened (with a direct probe for the cause of a failure) within `acquire_seconds`."""
+        async with self._opening:
+            if self._pool is None:
+                conninfo = self._conninfo()  # may start the embedded server: not part of the deadline
+                with anyio.move_on_after(self.acquire_seconds) as scope:
+                    self._pool = await self._open(conninfo)
+                if scope.cancelled_caught:
+                    raise self.silent(self.acquire_seconds, "connecting")
+            return self._pool
+
+    async def _drop_pool(self) -> None:
+        """Forget the pool after an outage: its connections are suspect and its reconnect backoff slow."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await _close_pool(pool)
+
+    async def _open(self, conninfo: str) -> "AsyncConnectionPool":
         import psycopg
         from psycopg.rows import dict_row
-        from psycopg_pool import AsyncConnectionPool
+        from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-        conninfo = self._conninfo()
         kwargs = {
             "row_factory": dict_row,
             "application_name": APPLICATION_NAME,
@@ -112,25 +158,46 @@ class Database:
             conninfo, kwargs=kwargs, min_size=1, max_size=self.settings.pool_max,
             configure=self._configure, open=False, name="mcp-postgres",
         )
-        await pool.open(wait=True, timeout=self.settings.connect_timeout_s + 1)
+        try:
+            await pool.open(wait=True, timeout=self.acquire_seconds)
+        except PoolTimeout:
+            await _close_pool(pool)
+            raise self.silent(self.acquire_seconds, "opening the connection pool") from None
+        except BaseException:  # cancelled by our deadline: no pool workers may outlive it
+            await _close_pool(pool)
+            raise
         return pool
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator["psycopg.AsyncConnection[dict[str, Any]]"]:
-        """A pooled connection. Raises `DatabaseUnavailable` when the database cannot be reached."""
+        """A pooled connection, held for at most `use_seconds`.
+
+        Raises:
+            DatabaseUnavailable: the database cannot be reached, or stopped answering (a deadline passed).
+        """
         import psycopg
         from psycopg_pool import PoolTimeout
 
-        if self._pool is None:
-            self._pool = await self._open()
+        pool = await self._ready_pool()
         try:
-            async with self._pool.connection(timeout=self.settings.connect_timeout_s + 1) as conn:
-                yield conn
-        except PoolTimeout as exc:
-            raise self.unavailable(exc) from None
+            async with pool.connection(timeout=self.acquire_seconds) as conn:
+                with anyio.CancelScope(deadline=anyio.current_time() + self.use_seconds) as scope:
+                    yield conn
+                if scope.cancelled_caught:
+                    # psycopg already tried a bounded cancel and closed the socket; make sure it is closed so
+                    # the pool discards it rather than lending a connection stuck mid-query.
+                    conn.pgconn.finish()
+                    raise self.silent(self.use_seconds, "running a query")
+        except PoolTimeout:
+            await self._drop_pool()
+            raise self.silent(self.acquire_seconds, "waiting for a connection") from None
+        except DatabaseUnavailable:
+            await self._drop_pool()
+            raise
         except psycopg.OperationalError as exc:
             # Class 08 (connection exception) or no SQLSTATE at all: the link, not the query, failed.
             if exc.sqlstate is None or exc.sqlstate.startswith("08"):
+                await self._drop_pool()
                 raise self.unavailable(exc) from None
             raise
 
@@ -170,6 +237,10 @@ class Database:
         return self.server_version_num
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        await self._drop_pool()
+
+
+async def _close_pool(pool: "AsyncConnectionPool") -> None:
+    """Close a pool within `POOL_CLOSE_S`, even when cancelled or when its server is frozen."""
+    with anyio.move_on_after(POOL_CLOSE_S, shield=True):
+        await pool.close(timeout=POOL_CLOSE_S)

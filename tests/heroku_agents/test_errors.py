@@ -23,7 +23,7 @@ KEY = "inf-123abc9f-2a6c-441a-9f72-e2dc15cdcaaa"
 
 def test_every_error_class_is_an_agents_error_with_a_documented_exit_code() -> None:
     classes = [getattr(errors, n) for n in errors.__all__ if isinstance(getattr(errors, n), type)]
-    assert len(classes) == 15
+    assert len(classes) == 16
     for cls in classes:
         assert issubclass(cls, AgentsError)
         assert cls.exit_code in EXIT_CODES

@@ -122,19 +122,30 @@ async def test_smallint_and_descending_sequences_are_measured_against_their_own_
 
 
 async def test_wraparound_counts_transactions_left_per_database_and_table(db_url: str) -> None:
+    # On a shared server other sessions consume transaction ids while this test runs, and other databases
+    # crowd the capped row list: the figures are checked between a reading before and one after the check.
+    def oldest() -> tuple[int, int]:
+        with psycopg.connect(db_url) as conn:
+            database = conn.execute("SELECT max(greatest(age(datfrozenxid), mxid_age(datminmxid))) FROM pg_database").fetchone()[0]
+            table = conn.execute(
+                "SELECT max(greatest(age(relfrozenxid), mxid_age(relminmxid))) FROM pg_class WHERE relkind IN ('r', 'm', 't')"
+            ).fetchone()[0]
+        return database, table
+
     everything = {"yellow_remaining": XID_MAX, "red_remaining": 1000}
+    before = oldest()
     found = await run(db_url, {"database_xid_wraparound": everything, "table_xid_wraparound": everything})
-    with psycopg.connect(db_url) as conn:
-        oldest_db = conn.execute("SELECT max(greatest(age(datfrozenxid), mxid_age(datminmxid))) FROM pg_database").fetchone()[0]
-        oldest_table = conn.execute(
-            "SELECT max(greatest(age(relfrozenxid), mxid_age(relminmxid))) FROM pg_class WHERE relkind IN ('r', 'm', 't')"
-        ).fetchone()[0]
+    after = oldest()
+    for finding, index in ((found["database_xid_wraparound"], 0), (found["table_xid_wraparound"], 1)):
+        assert finding.status == "yellow"
+        low, high = sorted((before[index], after[index]))
+        assert XID_MAX - high <= finding.value <= XID_MAX - low
+        remaining = [r["remaining"] for r in finding.rows]
+        assert remaining == sorted(remaining) and remaining[0] == finding.value  # the closest to wraparound first
     database = found["database_xid_wraparound"]
-    assert (database.status, database.value) == ("yellow", XID_MAX - oldest_db)
-    assert db_url.rsplit("/", 1)[1] in {r["database"] for r in database.rows}
-    table = found["table_xid_wraparound"]
-    assert (table.status, table.value) == ("yellow", XID_MAX - oldest_table)
-    assert table.rows_omitted > 0  # every catalog table qualified; the finding keeps 10
+    names = {r["database"] for r in database.rows}
+    assert db_url.rsplit("/", 1)[1] in names or database.rows_omitted > 0  # a busy server lists only the 10 oldest
+    assert found["table_xid_wraparound"].rows_omitted > 0  # every catalog table qualified; the finding keeps 10
 
 
 async def test_schema_count_counts_user_schemas(db_url: str) -> None:

@@ -16,5 +16,6 @@ __all__ = [
 def default_backend(settings) -> ModelBackend:  # noqa: ANN001  (LocalSettings; avoids an import cycle)
     """The upstream when one is configured, else the offline planner."""
     if settings.upstream_url:
-        return OpenAICompatible(settings.upstream_url, settings.upstream_key, model=settings.upstream_model)
+        return OpenAICompatible(settings.upstream_url, settings.upstream_key, model=settings.upstream_model,
+                                step_timeout=settings.upstream_step_timeout)
     return OfflinePlanner()

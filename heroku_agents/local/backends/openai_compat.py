@@ -9,6 +9,7 @@ import json
 import re
 from typing import Any
 
+import anyio
 import httpx
 
 from heroku_agents.errors import redact
@@ -33,7 +34,11 @@ def upstream_tool_name(name: str) -> str:
 class OpenAICompatible:
     fingerprint = "heroku-inf"
 
-    def __init__(self, base_url: str, key: str | None, *, model: str | None = None, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, base_url: str, key: str | None, *, model: str | None = None, http: httpx.AsyncClient | None = None,
+        step_timeout: float = DEFAULT_TIMEOUT.read or 120.0,
+    ) -> None:
+        self.step_timeout = step_timeout  # the whole step, however slowly the upstream trickles its answer
         self.base_url = base_url.rstrip("/")
         if self.base_url.endswith("/v1"):
             self.base_url = self.base_url[:-3]
@@ -77,7 +82,13 @@ class OpenAICompatible:
         secrets = (self.key,) if self.key else ()
         client = self._http or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
         try:
-            response = await client.post(url, json=body, headers=headers)
+            with anyio.fail_after(self.step_timeout):
+                response = await client.post(url, json=body, headers=headers)
+        except (TimeoutError, httpx.TimeoutException):
+            raise BackendError(
+                f"the model upstream at {redact(url)} did not answer within {self.step_timeout:g} s "
+                "(UPSTREAM_STEP_TIMEOUT_S, one model step's limit)", status=504,
+            ) from None
         except httpx.HTTPError as exc:
             raise BackendError(f"cannot reach the model upstream at {redact(url)}: {type(exc).__name__}", retryable=True) from None
         finally:
@@ -90,7 +101,11 @@ class OpenAICompatible:
                 redact(f"the model upstream answered HTTP {response.status_code}{hint}: {detail}", secrets),
                 status=response.status_code, retryable=response.status_code == 429 or response.status_code >= 500,
             )
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:
+            raise BackendError(f"the model upstream at {redact(url)} answered HTTP {response.status_code} with a body "
+                               f"that is not JSON ({response.headers.get('content-type', 'no content-type')})") from None
 
 
 def _error_message(response: httpx.Response) -> str:

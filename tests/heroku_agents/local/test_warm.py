@@ -47,6 +47,7 @@ async def test_warm_processes_serve_calls_and_a_crashed_one_is_replaced(pid_dir)
             assert first["pid"] == second["pid"]  # one warm process served both calls
             (crash,) = await run(PlannedCall("mcp-flaky/crash_now", {}))
             assert crash["isError"] is True
+            assert "crashing on purpose" in crash["content"][0]["text"]  # the warm process's stderr reason is kept
             with anyio.fail_after(30):
                 await state.executor.pool.wait_ready()
             (after,) = await run(PlannedCall("mcp-flaky/echo_text", {"text": "c"}))
