@@ -53,6 +53,20 @@ def _password(url: str | None) -> list[str]:
     return [pw] if pw else []
 
 
+def _enable_statement_stats(url: str) -> None:
+    """Create pg_stat_statements (preloaded there) in the embedded demo database, as Heroku Postgres has it.
+
+    Without it, the workload tools (pg_top_queries, pg_suggest_indexes) could only answer "extension missing" locally.
+    """
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    except psycopg.Error as exc:
+        raise RuntimeError(f"could not enable pg_stat_statements: {exc}") from None
+
+
 class Database:
     """A pool opened on first use; each connection is read-only with our timeouts."""
 
@@ -84,7 +98,9 @@ class Database:
         from mcp_servers.common.embedded_pg import EmbeddedPostgres
 
         try:
-            return EmbeddedPostgres(self.settings.embedded_data_dir).start().url()
+            url = EmbeddedPostgres(self.settings.embedded_data_dir).start().url()
+            _enable_statement_stats(url)
+            return url
         except (RuntimeError, OSError) as exc:
             raise DatabaseUnavailable(
                 f"cannot start the embedded PostgreSQL in {self.settings.embedded_data_dir}: {exc}; "

@@ -91,3 +91,14 @@ async def test_with_a_database_url_answers_carry_no_embedded_note(fresh_db: str)
         result = await client.call_tool("pg_schema", {})
     assert not result.is_error
     assert all(EMBEDDED_NOTE not in block.text for block in result.content if block.type == "text")
+
+
+async def test_the_embedded_demo_database_has_statement_statistics_for_the_workload_tools(embedded_pg) -> None:
+    # As on Heroku Postgres, pg_stat_statements is there: pg_top_queries and pg_suggest_indexes answer locally.
+    with psycopg.connect(embedded_pg.admin_url, autocommit=True) as conn:
+        conn.execute("DROP EXTENSION IF EXISTS pg_stat_statements")
+    settings = PostgresSettings(database_url=None, embedded_data_dir=_data_directory(embedded_pg.admin_url))
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool("pg_top_queries", {})
+    assert not result.is_error, result.content[0].text
+    assert "is not installed" not in result.content[0].text
