@@ -126,10 +126,16 @@ async def _describe_unnamed(conn: "psycopg.AsyncConnection[Any]") -> list[QueryC
 
 
 async def _preflight(conn: "psycopg.AsyncConnection[Any]", guard: GuardResult) -> None:
-    params = lookalike_params(guard)
-    if params is not None:
-        cur = await conn.execute(LOOKALIKES_SQL, params)
-        refuse_lookalikes(await cur.fetchall())
+    """The catalog check, in the statement's own transaction (so the catalog cannot change in between).
+
+    JIT is off while it runs: its recursive parts have poor row estimates, and compiling them costs
+    seconds for a query that takes milliseconds. The statement then runs with the server's JIT setting.
+    """
+    cur = await conn.execute("SELECT pg_catalog.current_setting('jit') AS jit, pg_catalog.set_config('jit', 'off', true)")
+    jit = (await cur.fetchone())["jit"]
+    cur = await conn.execute(LOOKALIKES_SQL, lookalike_params(guard))
+    refuse_lookalikes(await cur.fetchall())
+    await conn.execute("SELECT pg_catalog.set_config('jit', %s, true)", (jit,))
 
 
 async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_bytes: int = MAX_RESULT_BYTES) -> QueryResult:
