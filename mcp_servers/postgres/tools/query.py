@@ -37,6 +37,9 @@ MAX_LIMIT = 1_000
 MAX_RESULT_BYTES = 64_000  # about 16k tokens: a result must leave room in the model's context
 MAX_PLAN_BYTES = 100_000
 GENERIC_PLAN_MIN_VERSION = 160000
+# Rows libpq hands over per round trip (chunked-rows mode): far fewer wake-ups than one row at a time,
+# while a chunk of wide rows still stays small next to the byte cap.
+STREAM_CHUNK_ROWS = 50
 
 TABLE_ROWS_SQL = """
 SELECT c.relname AS name,
@@ -157,7 +160,7 @@ async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_byte
             await _preflight(conn, guard)
             async with _raw_cursor(conn) as cur:
                 # stream() always uses the extended protocol: exactly one statement per Parse.
-                async with aclosing(cur.stream(sql)) as stream:
+                async with aclosing(cur.stream(sql, size=min(limit + 1, STREAM_CHUNK_ROWS))) as stream:
                     names: list[str] = []
                     async for record in stream:
                         if not names:
