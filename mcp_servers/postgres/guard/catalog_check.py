@@ -19,7 +19,9 @@ name it uses reaches one of those:
   type, an index or partition key built with an operator class that calls user code; and by closure
   every view reading one and every parent of one (a parent's scan reads its children).
 
-Names are matched whatever their schema, so search_path cannot hide a match. Objects owned by an
+Unqualified function and operator names are resolved on the session's search_path (the guard refuses
+every way to change it), so only look-alikes in those schemas count; type and relation names are
+matched whatever their schema. Objects owned by an
 installed extension (citext, PostGIS) are trusted: an administrator installed them. A few shapes
 make every statement suspect (a user-written implicit cast between built-in types, a user support
 function in a built-in type's default operator class, a built-in type given user I/O functions):
@@ -119,11 +121,11 @@ unsafe_rel AS (
 found AS (
   SELECT 1 AS rank, 'function' AS kind, n.nspname AS schema, f.proname AS name
   FROM ufunc f JOIN pg_catalog.pg_proc p ON p.oid = f.oid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-  WHERE f.proname = ANY(%(functions)s::text[])
+  WHERE f.proname = ANY(%(functions)s::text[]) AND n.nspname = ANY(pg_catalog.current_schemas(true))
   UNION ALL
   SELECT 2, 'operator', n.nspname, o.oprname
   FROM uop JOIN pg_catalog.pg_operator o ON o.oid = uop.oid JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-  WHERE o.oprname = ANY(%(operators)s::text[])
+  WHERE o.oprname = ANY(%(operators)s::text[]) AND n.nspname = ANY(pg_catalog.current_schemas(true))
     AND (o.oprleft NOT IN (SELECT oid FROM utype) OR o.oprright NOT IN (SELECT oid FROM utype)
          OR EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.oid IN (o.oprleft, o.oprright) AND t.typtype = 'd'))
   UNION ALL
