@@ -49,6 +49,17 @@ GROUP BY c.relname
 """  # never-analyzed tables (reltuples -1) get a rough 100-bytes-per-row estimate
 
 
+_SUPERUSER_NOTE = (
+    "True when this server is connected as a database superuser: only the guard stands between a query and the "
+    "server's files; the operator should connect with a read-only role (scripts/create_readonly_role.py)."
+)
+
+
+def _is_superuser(conn: "psycopg.AsyncConnection[Any]") -> bool:
+    """What the server reported at login (the `is_superuser` parameter): no extra round trip."""
+    return conn.info.parameter_status("is_superuser") == b"on"
+
+
 class QueryColumn(BaseModel):
     name: str
     type: str
@@ -64,6 +75,7 @@ class QueryResult(BaseModel):
     truncated: bool
     truncated_reason: str | None = None
     elapsed_ms: float
+    superuser: bool = Field(False, description=_SUPERUSER_NOTE)
 
 
 class ExplainResult(BaseModel):
@@ -74,6 +86,7 @@ class ExplainResult(BaseModel):
     plan_truncated: bool
     analyzed: bool
     generic_plan: bool = Field(description="True when $n parameters were planned with GENERIC_PLAN.")
+    superuser: bool = Field(False, description=_SUPERUSER_NOTE)
 
 
 def _refused(exc: SqlRefused) -> ToolError:
@@ -157,6 +170,7 @@ async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_byte
     size, reason = 0, None
     try:
         async with db.read_only_transaction() as conn:
+            superuser = _is_superuser(conn)
             await _preflight(conn, guard)
             async with _raw_cursor(conn) as cur:
                 # stream() always uses the extended protocol: exactly one statement per Parse.
@@ -184,7 +198,7 @@ async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_byte
         raise _db_error(exc, db.settings) from None
     return QueryResult(
         statement=guard.kind, columns=columns, rows=rows, row_count=len(rows), truncated=reason is not None,
-        truncated_reason=reason, elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
+        truncated_reason=reason, elapsed_ms=round((time.perf_counter() - started) * 1000, 2), superuser=superuser,
     )
 
 
@@ -220,6 +234,7 @@ async def run_explain(db: Database, settings: PostgresSettings, sql: str, analyz
     try:
         check_sql(text, allow_analyze=analyze)  # the composed statement passes the same guard
         async with db.read_only_transaction() as conn:
+            superuser = _is_superuser(conn)
             await _preflight(conn, guard)
             async with _raw_cursor(conn) as cur:
                 if guard.has_params:
@@ -241,7 +256,7 @@ async def run_explain(db: Database, settings: PostgresSettings, sql: str, analyz
     too_big = json_size(explained) > MAX_PLAN_BYTES
     return ExplainResult(
         summary=summary, plan=None if too_big else explained, plan_truncated=too_big,
-        analyzed=analyze, generic_plan="GENERIC_PLAN" in options,
+        analyzed=analyze, generic_plan="GENERIC_PLAN" in options, superuser=superuser,
     )
 
 
