@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["redact_url", "redact_text", "truncate", "MASK"]
+__all__ = ["redact_url", "redact_text", "truncate", "MASK", "RedactingFilter"]
 
 MASK = "********"
 
@@ -14,7 +15,8 @@ _URL_PASSWORD = re.compile(r"(?P<pre>[a-z][a-z0-9+.\-]*://[^/\s:@]*:)(?P<pw>[^@\
 # key=value style secrets in DSNs, connection errors and command lines
 # (conninfo values may be quoted, with spaces; inside a SQL literal the quotes are doubled)
 _KV_SECRET = re.compile(
-    r"(?P<key>\b(?:password|passwd|pwd|sslpassword|api[_-]?key|token|secret|authorization)\s*[=:]\s*)"
+    r"(?P<key>\b(?:[a-z0-9]+[_-])*(?:password|passwd|pwd|api[_-]?key|(?:secret|private)[_-]?key|token|secret|"
+    r"authorization)\s*[=:]\s*)"
     r"(?P<val>''.*?(?:''|$)|'(?:[^'\\]|\\.)*(?:'|$)|\"[^\"]*(?:\"|$)|[^\s'\"&;,)]+)",
     re.I,
 )
@@ -58,3 +60,14 @@ def truncate(text: str | None, limit: int = 300) -> str | None:
     if text is None or len(text) <= limit:
         return text
     return text[: limit - 1] + "…"
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks secrets in each record's final message (for example a `?token=` in an access log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact_text(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
