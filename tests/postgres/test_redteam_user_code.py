@@ -151,3 +151,13 @@ async def test_passwords_in_query_text_and_mapping_options_never_come_back(trapp
     assert "PASSWORD '********'" in texts[0] and "PASSWORD '********'" in texts[1]
     assert "password=********" in texts[2]
     assert all("refused: relation" in t for t in texts[3:]), texts[3:]
+
+
+async def test_a_superuser_answer_says_so_and_its_temporary_files_are_capped(trapped: TrappedDb) -> None:
+    big_sort = "SELECT md5(g::text) || repeat('x', 200) AS t FROM generate_series(1, 700000) g ORDER BY 1"
+    settings = PostgresSettings(database_url=trapped.url, statement_timeout_ms=120_000)
+    async with Client(build_server(settings)) as client:
+        small = await client.call_tool("pg_query", {"sql": "SELECT 1 AS one"})
+        sort = await client.call_tool("pg_query", {"sql": big_sort, "limit": 1})
+    assert small.structured_content["superuser"] is True
+    assert sort.is_error and "temp_file_limit" in _text(sort) or "temporary file size exceeds" in _text(sort), _text(sort)

@@ -16,7 +16,7 @@ from mcp_servers.postgres.guard.secret_relations import secret_relation_refusal
 
 __all__ = ["SqlRefused", "GuardResult", "check_sql", "MAX_SQL_CHARS"]
 
-MAX_SQL_CHARS = 100_000  # an agent's question is rarely over a few kB; this bounds parse time and memory
+MAX_SQL_CHARS = 20_000  # an agent's question is rarely over a few kB; this bounds parse time (tens of ms) and memory
 _CATALOG = "pg_catalog"
 _TABLESAMPLE_METHODS = frozenset({"bernoulli", "system", "system_rows", "system_time"})
 _BETWEEN_OPERATORS = ("<=", ">=", "<", ">")  # [NOT] BETWEEN [SYMMETRIC] expands to comparisons found by name

@@ -15,6 +15,7 @@ import time
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
@@ -40,6 +41,7 @@ GENERIC_PLAN_MIN_VERSION = 160000
 # Rows libpq hands over per round trip (chunked-rows mode): far fewer wake-ups than one row at a time,
 # while a chunk of wide rows still stays small next to the byte cap.
 STREAM_CHUNK_ROWS = 50
+TEMP_FILE_LIMIT = "100MB"
 
 TABLE_ROWS_SQL = """
 SELECT c.relname AS name,
@@ -103,6 +105,8 @@ def _db_error(exc: "psycopg.Error", settings: PostgresSettings) -> ToolError:
         msg += f" (statement_timeout is {settings.statement_timeout_ms} ms: add a LIMIT or a narrower WHERE)"
     elif exc.sqlstate == "55P03":
         msg += f" (lock_timeout is {settings.lock_timeout_ms} ms: a table is locked by another session)"
+    elif exc.sqlstate == "53400":
+        msg += " (temporary files are capped for agent queries: aggregate or filter before sorting)"
     elif exc.sqlstate == "42501":
         msg += " (the database role lacks this privilege)"
     if diag.message_hint:
@@ -141,7 +145,7 @@ async def _describe_unnamed(conn: "psycopg.AsyncConnection[Any]") -> list[QueryC
     return [QueryColumn(name=n, type=t.name if t else str(res.ftype(i))) for i, (n, t) in enumerate(zip(names, types))]
 
 
-async def _preflight(conn: "psycopg.AsyncConnection[Any]", guard: GuardResult) -> None:
+async def _preflight(conn: "psycopg.AsyncConnection[Any]", guard: GuardResult, superuser: bool) -> None:
     """The catalog check, in the statement's own transaction (so the catalog cannot change in between).
 
     JIT is off while it runs: its recursive parts have poor row estimates, and compiling them costs
@@ -152,6 +156,8 @@ async def _preflight(conn: "psycopg.AsyncConnection[Any]", guard: GuardResult) -
     cur = await conn.execute(LOOKALIKES_SQL, lookalike_params(guard))
     refuse_lookalikes(await cur.fetchall())
     await conn.execute("SELECT pg_catalog.set_config('jit', %s, true)", (jit,))
+    if superuser:  # only a superuser may lower temp_file_limit; other roles keep the server's (Heroku sets one)
+        await conn.execute("SELECT pg_catalog.set_config('temp_file_limit', %s, true)", (TEMP_FILE_LIMIT,))
 
 
 async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_bytes: int = MAX_RESULT_BYTES) -> QueryResult:
@@ -159,7 +165,7 @@ async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_byte
     import psycopg
 
     try:
-        guard = check_sql(sql)
+        guard = await anyio.to_thread.run_sync(check_sql, sql)  # parsing a long input must not stall the loop
     except SqlRefused as exc:
         raise _refused(exc) from None
     if guard.has_params:
@@ -171,7 +177,7 @@ async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_byte
     try:
         async with db.read_only_transaction() as conn:
             superuser = _is_superuser(conn)
-            await _preflight(conn, guard)
+            await _preflight(conn, guard, superuser)
             async with _raw_cursor(conn) as cur:
                 # stream() always uses the extended protocol: exactly one statement per Parse.
                 async with aclosing(cur.stream(sql, size=min(limit + 1, STREAM_CHUNK_ROWS))) as stream:
@@ -207,7 +213,7 @@ async def run_explain(db: Database, settings: PostgresSettings, sql: str, analyz
     import psycopg
 
     try:
-        guard = check_sql(sql)
+        guard = await anyio.to_thread.run_sync(check_sql, sql)  # parsing a long input must not stall the loop
     except SqlRefused as exc:
         raise _refused(exc) from None
     if guard.kind != "select":
@@ -235,7 +241,7 @@ async def run_explain(db: Database, settings: PostgresSettings, sql: str, analyz
         check_sql(text, allow_analyze=analyze)  # the composed statement passes the same guard
         async with db.read_only_transaction() as conn:
             superuser = _is_superuser(conn)
-            await _preflight(conn, guard)
+            await _preflight(conn, guard, superuser)
             async with _raw_cursor(conn) as cur:
                 if guard.has_params:
                     # Values bound over the extended protocol would be folded into the plan (a NULL makes
