@@ -59,7 +59,7 @@ _SUPERUSER_NOTE = (
 
 def _is_superuser(conn: "psycopg.AsyncConnection[Any]") -> bool:
     """What the server reported at login (the `is_superuser` parameter): no extra round trip."""
-    return conn.info.parameter_status("is_superuser") == b"on"
+    return conn.info.parameter_status("is_superuser") == "on"
 
 
 class QueryColumn(BaseModel):
