@@ -50,6 +50,7 @@ def _lookalike_ms(runs: int = 50) -> float:
     server = EmbeddedPostgres.temporary().start()
     try:
         with psycopg.connect(server.url("postgres")) as conn:
+            conn.execute("SET jit = off")  # as pg_query's preflight does
             conn.execute(LOOKALIKES_SQL, params).fetchall()
             times = _timings_ms(lambda: conn.execute(LOOKALIKES_SQL, params).fetchall(), runs)
     finally:
