@@ -128,6 +128,8 @@ async def test_passwords_in_query_text_and_mapping_options_never_come_back(trapp
         admin.execute("CREATE FOREIGN DATA WRAPPER i11_fdw")
         admin.execute("CREATE SERVER i11_srv FOREIGN DATA WRAPPER i11_fdw")
         admin.execute(f"CREATE USER MAPPING FOR CURRENT_USER SERVER i11_srv OPTIONS (user 'u', password '{secret}')")
+        dbname = trapped.url.rsplit("/", 1)[1]
+        admin.execute(f"ALTER DATABASE \"{dbname}\" SET i11.conninfo = 'host=h user=u password={secret} dbname=d'")
     try:
         holder.execute(f"ALTER ROLE {role} PASSWORD '{secret}'")
         texts = []
@@ -140,6 +142,8 @@ async def test_passwords_in_query_text_and_mapping_options_never_come_back(trapp
                 ("pg_query", {"sql": "SELECT * FROM information_schema._pg_user_mappings"}),
                 ("pg_query", {"sql": "SELECT * FROM pg_hba_file_rules"}),
                 ("pg_query", {"sql": "SELECT * FROM pg_catalog.pg_file_settings"}),
+                ("pg_query", {"sql": "SHOW i11.conninfo"}),  # a conninfo setting (as primary_conninfo is)
+                ("pg_query", {"sql": "SELECT current_setting('i11.conninfo') AS v"}),
             ]:
                 texts.append(_text(await client.call_tool(tool, args)))
     finally:
@@ -147,10 +151,12 @@ async def test_passwords_in_query_text_and_mapping_options_never_come_back(trapp
         with psycopg.connect(trapped.url, autocommit=True) as admin:
             admin.execute(f"DROP ROLE {role}")
             admin.execute("DROP FOREIGN DATA WRAPPER i11_fdw CASCADE")
+            admin.execute(f"ALTER DATABASE \"{trapped.url.rsplit('/', 1)[1]}\" RESET i11.conninfo")
     assert not any(secret in t for t in texts), texts
     assert "PASSWORD '********'" in texts[0] and "PASSWORD '********'" in texts[1]
     assert "password=********" in texts[2]
-    assert all("refused: relation" in t for t in texts[3:]), texts[3:]
+    assert all("refused: relation" in t for t in texts[3:7]), texts[3:7]
+    assert all("password=********" in t for t in texts[7:]), texts[7:]
 
 
 async def test_a_superuser_answer_says_so_and_its_temporary_files_are_capped(trapped: TrappedDb) -> None:
