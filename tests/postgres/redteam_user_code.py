@@ -50,6 +50,8 @@ CREATE FUNCTION trapns.eq(int, int) RETURNS boolean LANGUAGE plpgsql AS $f$ BEGI
 CREATE OPERATOR trapns.= (LEFTARG = int, RIGHTARG = int, FUNCTION = trapns.eq);
 CREATE OPERATOR trapns.<= (LEFTARG = int, RIGHTARG = int, FUNCTION = trapns.eq);
 CREATE OPERATOR public.~~~ (LEFTARG = int, RIGHTARG = int, FUNCTION = trapns.eq);
+CREATE TYPE trap_mood AS ENUM ('calm', 'busy');
+CREATE TABLE tagged (id int, moods trap_mood[], boxes int[]);
 CREATE TABLE plain (id int PRIMARY KEY, note text, j jsonb);
 INSERT INTO plain VALUES (1, 'a', '{"b": "x"}'), (2, 'b', '{"b": "y"}');
 CREATE TABLE trap_dom_tab (id int, v trap_d2);

@@ -111,7 +111,9 @@ async def test_analyst_reads_still_pass_on_the_booby_trapped_schema(trapped: Tra
     false_refusals = []
     async with Client(build_server(PostgresSettings(database_url=trapped.url))) as client:
         for sql in ANALYST_READS + ["SELECT * FROM plain WHERE id IN (1, 2) AND note BETWEEN 'a' AND 'z' ORDER BY note",
-                                    "SELECT CASE id WHEN 1 THEN 'one' END, p2.j->>'b' FROM plain JOIN plain p2 USING (id)"]:
+                                    "SELECT CASE id WHEN 1 THEN 'one' END, p2.j->>'b' FROM plain JOIN plain p2 USING (id)",
+                                    "SELECT DISTINCT moods FROM tagged WHERE 'calm' = ANY(moods) ORDER BY moods",
+                                    "SELECT array_agg(p ORDER BY p.id) FROM plain p"]:
             result = await client.call_tool("pg_query", {"sql": sql, "limit": 5})
             if result.is_error:
                 false_refusals.append(f"{sql[:70]} -> {_text(result)[:200]}")

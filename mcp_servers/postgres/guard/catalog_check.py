@@ -66,7 +66,8 @@ io_types AS (
         && ARRAY(SELECT oid FROM ufunc)
 ),
 type_seed AS (
-  SELECT t.oid FROM pg_catalog.pg_type t JOIN utype u ON u.oid = t.oid WHERE t.typtype IN ('b', 'r', 'm')
+  SELECT t.oid FROM pg_catalog.pg_type t JOIN utype u ON u.oid = t.oid
+  WHERE t.typtype IN ('b', 'r', 'm') AND t.typcategory <> 'A'  -- an array is as safe as its element (edges below)
   UNION SELECT t.oid FROM pg_catalog.pg_type t JOIN utype u ON u.oid = t.oid
         WHERE t.typtype = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c')
   UNION SELECT oid FROM io_types
