@@ -2,11 +2,13 @@
 
 * `postgres_get_schema` / `postgres_run_query`: mcp-postgres's own `pg_schema` / `pg_query`, over MCP
   STDIO (`python -m mcp_servers.postgres`) against DATABASE_URL or the embedded default.
-* `code_exec_python`: the snippet in a subprocess with a timeout; `{returncode, stdout, stderr}` as in
-  heroku/mcp-code-exec-python.
-* `html_to_markdown`: httpx fetch and a small conversion.
+* `code_exec_python`: off unless the operator sets LOCAL_CODE_EXEC=1 (it runs model-written code on this
+  machine); then fenced by `sandbox.run_snippet`; `{returncode, stdout, stderr}` as in heroku/mcp-code-exec-python.
+* `html_to_markdown`: `fetch.fetch_page` (public addresses only, checked after DNS and every redirect,
+  size-capped) and a small conversion.
 * `dyno_run_command`: `tool_params.cmd` (written by the request's author, like a Procfile line) in the
-  app folder; the model's arguments reach it only as positional parameters (`"$@"`), never as shell text.
+  app folder; the model's arguments reach it only as positional parameters (`"$@"`), never as shell text,
+  and a value that starts with `-` (it would become an option) or holds a NUL byte is refused.
 
 Each returns a `CallToolResult` wire dict; failures are `isError` results.
 """
@@ -33,6 +35,10 @@ __all__ = ["LOCAL_BUILTINS", "run_builtin", "builtin_schema", "builtin_descripti
 HEROKU_TOOL_TTL_MAX = 120  # Mintlify: ttl_seconds max 120 for heroku_tools
 POSTGRES_SERVER_COMMAND = f"{shlex.quote(sys.executable)} -m mcp_servers.postgres"
 MAX_OUTPUT = 20_000  # characters of stdout/stderr kept per stream
+CODE_EXEC_OFF = (
+    "code_exec_python is off on the local endpoint: it would run model-written code on this machine. The operator "
+    "can enable it with LOCAL_CODE_EXEC=1 (fenced: no environment, no network where namespaces work, 10 s, 512 MB)"
+)
 LOCAL_BUILTINS = ("postgres_get_schema", "postgres_run_query", "code_exec_python", "html_to_markdown", "dyno_run_command")
 
 
@@ -61,9 +67,11 @@ async def run_builtin(tool: Tool, arguments: dict[str, Any], settings: LocalSett
                 return error_result("postgres_run_query needs a 'query' argument: one read-only SQL statement")
             return await _postgres(settings, "pg_query", {"sql": sql}, ttl)
         if tool.name == "code_exec_python":
+            if not settings.code_exec:
+                return error_result(CODE_EXEC_OFF)
             return await _code_exec_python(arguments, ttl)
         if tool.name == "html_to_markdown":
-            return await _html_to_markdown(arguments, ttl)
+            return await _html_to_markdown(arguments, ttl, settings.fetch_allow_private)
         if tool.name == "dyno_run_command":
             return await _dyno_run_command(tool, arguments, settings, ttl)
         return error_result(f"{tool.name} is not available on the local endpoint")
@@ -79,14 +87,6 @@ async def _postgres(settings: LocalSettings, tool: str, arguments: dict[str, Any
         return error_result(f"mcp-postgres could not run {tool}: {type(exc).__name__}")
 
 
-def _run_result(proc: subprocess.CompletedProcess[str] | None) -> dict[str, Any]:
-    if proc is None:
-        payload = {"returncode": -2, "stdout": "", "stderr": "Error: Execution timed out"}
-    else:
-        payload = {"returncode": proc.returncode, "stdout": proc.stdout[-MAX_OUTPUT:], "stderr": proc.stderr[-MAX_OUTPUT:]}
-    return text_result(json.dumps(payload, indent=2), structured=payload, is_error=False)
-
-
 async def _subprocess(argv: list[str], *, timeout: float, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str] | None:
     """Run argv (no shell) in its own session; None on timeout, with the process group killed."""
     with anyio.move_on_after(timeout):
@@ -98,42 +98,48 @@ async def _subprocess(argv: list[str], *, timeout: float, cwd: Path, env: dict[s
 
 
 async def _code_exec_python(arguments: dict[str, Any], ttl: int) -> dict[str, Any]:
+    from heroku_agents.local.sandbox import run_snippet
+
     code = arguments.get("code")
     if not isinstance(code, str):
         return error_result("code_exec_python needs a 'code' argument (a Python snippet as a string)")
     packages = arguments.get("packages") or []
     with tempfile.TemporaryDirectory(prefix="code-exec-") as tmp:
-        env = child_environment({"PYTHONPATH": tmp})
         if packages:
+            # Wheels only: a source distribution would run its build code here, outside the fence.
             install = await _subprocess(
-                [sys.executable, "-m", "pip", "install", "--quiet", "--target", tmp, *map(str, packages)],
-                timeout=ttl, cwd=Path(tmp), env=env,
+                [sys.executable, "-m", "pip", "install", "--quiet", "--only-binary=:all:", "--target", tmp,
+                 *map(str, packages)],
+                timeout=ttl, cwd=Path(tmp), env=child_environment({}),
             )
             if install is None or install.returncode != 0:
                 detail = install.stderr if install is not None else "timed out"
                 payload = {"returncode": 1, "stdout": "", "stderr": f"Dependency install failed:\n{detail[-MAX_OUTPUT:]}"}
                 return text_result(json.dumps(payload, indent=2), structured=payload)
-        script = Path(tmp) / "snippet.py"
-        script.write_text(code, encoding="utf-8")
-        return _run_result(await _subprocess([sys.executable, str(script)], timeout=ttl, cwd=Path(tmp), env=env))
+        run = await run_snippet(code, timeout_s=ttl, site_dir=Path(tmp), max_output=MAX_OUTPUT)
+    payload = {"returncode": run.returncode, "stdout": run.stdout, "stderr": run.stderr}
+    return text_result(json.dumps(payload, indent=2), structured=payload, is_error=False)
 
 
-async def _html_to_markdown(arguments: dict[str, Any], ttl: int) -> dict[str, Any]:
+async def _html_to_markdown(arguments: dict[str, Any], ttl: int, allow_private: bool) -> dict[str, Any]:
     import httpx
 
+    from heroku_agents.local.fetch import FetchRefused, fetch_page
     from heroku_agents.local.htmlmd import html_to_markdown
 
     url = arguments.get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         return error_result("html_to_markdown needs a 'url' argument starting with http:// or https://")
     try:
-        async with httpx.AsyncClient(timeout=min(ttl, 30), follow_redirects=True) as http:
-            response = await http.get(url, headers={"User-Agent": "heroku-mcp-toolkit-local/0.1"})
+        page = await fetch_page(url, timeout_s=min(ttl, 30), allow_private=allow_private)
+    except FetchRefused as exc:
+        return error_result(f"html_to_markdown refused {url[:200]}: {exc}")
     except httpx.HTTPError as exc:
-        return error_result(f"could not fetch {url}: {type(exc).__name__}")
-    if response.status_code >= 400:
-        return error_result(f"fetching {url} returned HTTP {response.status_code}")
-    return text_result(html_to_markdown(response.text)[:MAX_OUTPUT * 5])
+        return error_result(f"could not fetch {url[:200]}: {type(exc).__name__}")
+    if page.status >= 400:
+        return error_result(f"fetching {url[:200]} returned HTTP {page.status}")
+    text = html_to_markdown(page.text)[:MAX_OUTPUT * 5]
+    return text_result(text + ("\n(page cut at 2 MB)\n" if page.truncated else ""))
 
 
 async def _dyno_run_command(tool: Tool, arguments: dict[str, Any], settings: LocalSettings, ttl: int) -> dict[str, Any]:
@@ -142,6 +148,12 @@ async def _dyno_run_command(tool: Tool, arguments: dict[str, Any], settings: Loc
         return error_result("dyno_run_command needs runtime_params.tool_params.cmd")
     declared = list(((params.parameters or {}).get("properties") or {}).keys())
     values = [_argument_text(arguments[name]) for name in declared if name in arguments]
+    for name, value in zip([n for n in declared if n in arguments], values):
+        if value.startswith("-"):
+            return error_result(f"dyno_run_command refused argument {name!r}: it starts with '-' and the command "
+                                "would read it as an option; pass the value without a leading dash")
+        if "\x00" in value:
+            return error_result(f"dyno_run_command refused argument {name!r}: it contains a NUL byte")
     # The author's cmd runs in a shell (it may use `&&`); model values arrive only as "$1", "$2", ...
     argv = ["/bin/sh", "-c", f'{params.cmd} "$@"', "dyno_run_command", *values]
     env = child_environment(settings.child_env) | {"DYNO": "run.local"}

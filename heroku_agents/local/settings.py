@@ -72,6 +72,12 @@ class LocalSettings(BaseModel):
         description="Tool calls running at once (LOCAL_AGENTS_MAX_PROCESSES); further calls queue and the stream says so.",
     )
     child_env: dict[str, str] = Field(default_factory=dict)
+    code_exec: bool = Field(
+        default=False, description="Run code_exec_python's model-written code on this machine (fenced: see sandbox.py). LOCAL_CODE_EXEC=1."
+    )
+    fetch_allow_private: bool = Field(
+        default=False, description="Let html_to_markdown fetch loopback/private addresses (tests only). LOCAL_FETCH_ALLOW_PRIVATE=1."
+    )
     heartbeat_seconds: float | None = Field(
         default=None, gt=0, description="Write a `:heartbeat` SSE comment after this much silence (off by default, as on Heroku's documented stream)."
     )
@@ -126,6 +132,9 @@ class LocalSettings(BaseModel):
                 raise ValueError(
                     f"LOCAL_AGENTS_MAX_PROCESSES must be a whole number, got {env['LOCAL_AGENTS_MAX_PROCESSES']!r}"
                 ) from None
+        for name, var in (("code_exec", "LOCAL_CODE_EXEC"), ("fetch_allow_private", "LOCAL_FETCH_ALLOW_PRIVATE")):
+            if env.get(var):
+                values[name] = env[var].strip().lower() in ("1", "true", "yes", "on")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

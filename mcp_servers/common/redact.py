@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["redact_url", "redact_text", "truncate", "MASK"]
+__all__ = ["redact_url", "redact_text", "truncate", "MASK", "RedactingFilter"]
 
 MASK = "********"
 
 # scheme://user:password@host  -> scheme://user:********@host
 _URL_PASSWORD = re.compile(r"(?P<pre>[a-z][a-z0-9+.\-]*://[^/\s:@]*:)(?P<pw>[^@\s/]+)(?P<post>@)", re.I)
 # key=value style secrets in DSNs, connection errors and command lines
+# (conninfo values may be quoted, with spaces; inside a SQL literal the quotes are doubled)
 _KV_SECRET = re.compile(
-    r"(?P<key>\b(?:password|passwd|pwd|sslpassword|api[_-]?key|token|secret|authorization)\s*[=:]\s*)"
-    r"(?P<q>['\"]?)(?P<val>[^'\"\s&;]+)(?P=q)",
+    r"(?P<key>\b(?:[a-z0-9]+[_-])*(?:password|passwd|pwd|api[_-]?key|(?:secret|private)[_-]?key|token|secret|"
+    r"authorization)\s*[=:]\s*)"
+    r"(?P<val>''.*?(?:''|$)|'(?:[^'\\]|\\.)*(?:'|$)|\"[^\"]*(?:\"|$)|[^\s'\"&;,)]+)",
     re.I,
+)
+# SQL that carries a secret as a literal: CREATE/ALTER ROLE ... PASSWORD '...', user-mapping and server
+# OPTIONS (password '...'), CREATE/ALTER SUBSCRIPTION ... CONNECTION '...'. The literal may be an E'' or
+# a dollar-quoted string, and may be cut off (pg_stat_activity keeps the first 1 kB of a query).
+_SQL_SECRET = re.compile(
+    r"(?P<key>(?:\bpassword\b|\"password\"|\bconnection\b)\s*)"
+    r"(?P<val>[Ee]'(?:[^'\\]|\\.|'')*(?:'|$)|'(?:[^']|'')*(?:'|$)|\$(?P<tag>(?:[A-Za-z_]\w*)?)\$.*?(?:\$(?P=tag)\$|$))",
+    re.I | re.S,
 )
 _BEARER = re.compile(r"(?P<pre>\bBearer\s+)[A-Za-z0-9._~+/=\-]{6,}", re.I)
 
@@ -33,9 +44,10 @@ def redact_url(url: str) -> str:
 
 
 def redact_text(text: str, secrets: tuple[str, ...] | list[str] = ()) -> str:
-    """Mask URL passwords, `password=...`-style pairs, bearer tokens and any of `secrets` in `text`."""
+    """Mask URL passwords, `password=...`-style pairs, SQL password/connection literals, bearer tokens and `secrets`."""
     text = _URL_PASSWORD.sub(lambda m: f"{m['pre']}{MASK}{m['post']}", text)
-    text = _KV_SECRET.sub(lambda m: f"{m['key']}{m['q']}{MASK}{m['q']}", text)
+    text = _SQL_SECRET.sub(lambda m: f"{m['key']}'{MASK}'", text)
+    text = _KV_SECRET.sub(lambda m: f"{m['key']}{MASK}", text)
     text = _BEARER.sub(lambda m: f"{m['pre']}{MASK}", text)
     for secret in secrets:
         if secret and len(secret) >= 4:
@@ -48,3 +60,14 @@ def truncate(text: str | None, limit: int = 300) -> str | None:
     if text is None or len(text) <= limit:
         return text
     return text[: limit - 1] + "…"
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks secrets in each record's final message (for example a `?token=` in an access log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact_text(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True

@@ -67,6 +67,16 @@ def _enable_statement_stats(url: str) -> None:
         raise RuntimeError(f"could not enable pg_stat_statements: {exc}") from None
 
 
+def _is_url(url: str) -> bool:
+    """Whether libpq will read the setting as a URL (anything else it parses as `key=value` words)."""
+    return url.startswith(("postgres://", "postgresql://"))
+
+
+def _url_pieces(url: str | None) -> list[str]:
+    """Every word of the setting, so no fragment libpq quotes back can carry it out."""
+    return [piece for piece in (url or "").split() if len(piece) >= 4]
+
+
 class Database:
     """A pool opened on first use; each connection is read-only with our timeouts."""
 
@@ -122,7 +132,10 @@ class Database:
 
     def unavailable(self, exc: BaseException) -> DatabaseUnavailable:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        reason = redact_text(reason, _password(self._url))
+        if self._url is not None and not _is_url(self._url):
+            # libpq quotes the part it could not parse, which for a mangled URL holds the password.
+            reason = "DATABASE_URL is not a postgres:// URL with user, password, host, port and database (value not shown)"
+        reason = redact_text(reason, _password(self._url) + _url_pieces(self._url))
         return DatabaseUnavailable(
             f"cannot reach database at host {self.settings.host_label}: {reason}. "
             "Check DATABASE_URL (on Heroku: `heroku pg:info`), or unset it to use the embedded database."

@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Sequence
 
+from mcp_servers.common.redact import RedactingFilter
 from mcp_servers.common.runner import configure_logging
 
 logger = logging.getLogger("mcp_servers.web")
@@ -80,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     auth = "bearer token required" if settings.auth_token else "no token (loopback only)"
     logger.info("listening on %s:%s; auth: %s; hosts: loopback%s", args.host, args.port, auth,
                 "".join(f", {h}" for h in settings.allowed_hosts))
+    # The access log records each request line, query string included: mask tokens sent there.
+    logging.getLogger("uvicorn.access").addFilter(RedactingFilter())
     uvicorn.run(
         app,
         host=args.host,

@@ -143,7 +143,7 @@ ATTACKS: list[Attack] = [
     Attack("operator_qualified", "SELECT 1 OPERATOR(public.===) 2", "refused", "not a built-in (pg_catalog) operator"),
     Attack("operator_unqualified", "SELECT 1 === 2", "refused_by_catalog", "operator === is also defined in schema public (not by an extension)"),
     Attack("shadowed_builtin", "SELECT lower(1)", "refused_by_catalog", "function lower is also defined in schema public"),
-    Attack("domain_cast", "SELECT 'x'::evil_domain", "refused_by_catalog", "cast to domain evil_domain runs a function of schema public"),
+    Attack("domain_cast", "SELECT 'x'::evil_domain", "refused_by_catalog", "type public.evil_domain can run user-defined code"),
     Attack("domain_in_column_list", "SELECT * FROM json_to_record('{\"a\": \"x\"}') AS t(a evil_domain)", "refused_by_catalog", "evil_domain"),
     Attack("user_cast_into_builtin", "SELECT ROW(1)::evil_box::money", "refused_by_catalog", "user-defined cast into type money"),
     Attack("tablesample_custom", "SELECT * FROM canary TABLESAMPLE evil(10)", "refused", "TABLESAMPLE"),

@@ -84,9 +84,7 @@ class Planner:
             guard = check_sql(sql)
             if guard.kind != "select":
                 raise PlanFailed("only SELECT statements are planned")
-            params = lookalike_params(guard)
-            if params is not None:
-                refuse_lookalikes(await self._step(LOOKALIKES_SQL, params))
+            refuse_lookalikes(await self._step(LOOKALIKES_SQL, lookalike_params(guard)))
         except SqlRefused as exc:
             raise PlanFailed(f"refused by the read-only guard: {str(exc)[:160]}") from None
         if param_count:
@@ -119,6 +117,8 @@ async def planner(conn: "psycopg.AsyncConnection[dict[str, Any]]") -> AsyncItera
     import psycopg
 
     await conn.execute("SELECT pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true)")
+    # Nothing here runs a statement, only plans; JIT would compile the catalog check's recursive query (seconds).
+    await conn.execute("SELECT pg_catalog.set_config('jit', 'off', true)")
     plans = Planner(conn)
     try:
         yield plans

@@ -1,11 +1,31 @@
-"""The guard's second look, inside the database: do the names it allowed resolve to built-ins?
+"""The guard's second look, inside the database: could this statement reach user-defined code?
 
-The static guard allows unqualified names such as `lower(x)` or `a + b` because PostgreSQL resolves
-them to pg_catalog. But a user-defined overload with a better-matching signature (say `public.lower(int)`)
-would win that resolution, and a user-defined cast or a domain whose CHECK calls a user function runs
-code on a cast. This query, run in the same read-only transaction just before the statement, finds
-such look-alikes. Objects that belong to an installed extension (citext's `=`, PostGIS's casts) are
-trusted: an administrator installed them.
+The static guard only lets through names that look built-in (`lower(x)`, `a = b`, `x::int`, `FROM t`).
+What PostgreSQL runs for them depends on the connected database: a user-defined overload can win
+name resolution, a column of a domain runs the domain's CHECK, a view runs the functions in its
+definition, an index built with a user operator class runs its comparison function while the
+planner looks at it. So instead of listing attack shapes, this query reads the catalog and derives,
+for this database, everything through which user code can run, then refuses the statement when any
+name it uses reaches one of those:
+
+- user code: functions with an OID at or above 16384 (FirstNormalObjectId: created after initdb) that
+  no installed extension owns; user operators (or built-in operators given a user selectivity
+  function); casts, I/O functions and operator-family support functions that call user code.
+- unsafe types: types whose use can run user code (base and range types of users, domains with CHECK
+  constraints, types a user operator, cast or operator class works on), and by closure every domain,
+  array, composite (including a table's row type) or range built on one.
+- unsafe relations: a table or view with a column of an unsafe type, a view whose definition, a
+  table whose row-level-security policy or virtual generated column uses user code or an unsafe
+  type, an index or partition key built with an operator class that calls user code; and by closure
+  every view reading one and every parent of one (a parent's scan reads its children).
+
+Unqualified function and operator names are resolved on the session's search_path (the guard refuses
+every way to change it), so only look-alikes in those schemas count; type and relation names are
+matched whatever their schema. Objects owned by an
+installed extension (citext, PostGIS) are trusted: an administrator installed them. A few shapes
+make every statement suspect (a user-written implicit cast between built-in types, a user support
+function in a built-in type's default operator class, a built-in type given user I/O functions):
+then every statement is refused, with the reason.
 """
 
 from __future__ import annotations
@@ -16,37 +36,123 @@ from mcp_servers.postgres.guard.walker import GuardResult, SqlRefused
 
 __all__ = ["LOOKALIKES_SQL", "lookalike_params", "refuse_lookalikes"]
 
-_SYSTEM = "('pg_catalog', 'information_schema')"
-_NOT_EXTENSION = (
-    "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '{cat}'::pg_catalog.regclass "
-    "AND d.objid = {oid} AND d.deptype = 'e')"
-)
+_EXT = "NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = '{cat}'::pg_catalog.regclass AND ext.objid = {oid})"
 
 LOOKALIKES_SQL = f"""
-SELECT 'function' AS kind, n.nspname AS schema, p.proname AS name
-FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-WHERE p.proname = ANY(%(functions)s::text[]) AND n.nspname NOT IN {_SYSTEM}
-  AND {_NOT_EXTENSION.format(cat="pg_catalog.pg_proc", oid="p.oid")}
-UNION ALL
-SELECT 'operator', n.nspname, o.oprname
-FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-WHERE o.oprname = ANY(%(operators)s::text[]) AND n.nspname NOT IN {_SYSTEM}
-  AND {_NOT_EXTENSION.format(cat="pg_catalog.pg_operator", oid="o.oid")}
-UNION ALL
-SELECT 'cast to', pn.nspname, t.typname
-FROM pg_catalog.pg_cast c JOIN pg_catalog.pg_type t ON t.oid = c.casttarget
-JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
-WHERE t.typname = ANY(%(types)s::text[]) AND pn.nspname NOT IN {_SYSTEM}
-  AND {_NOT_EXTENSION.format(cat="pg_catalog.pg_proc", oid="p.oid")}
-UNION ALL
-SELECT 'domain', tn.nspname, t.typname
-FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
-JOIN pg_catalog.pg_constraint k ON k.contypid = t.oid
-JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid = k.oid
-     AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
-WHERE t.typname = ANY(%(types)s::text[]) AND pn.nspname NOT IN {_SYSTEM}
-LIMIT 5
+WITH RECURSIVE
+ext AS (SELECT classid, objid FROM pg_catalog.pg_depend WHERE deptype = 'e'),
+ufunc AS (
+  SELECT p.oid, p.proname FROM pg_catalog.pg_proc p
+  WHERE p.oid >= 16384 AND {_EXT.format(cat="pg_catalog.pg_proc", oid="p.oid")}
+),
+utype AS (
+  SELECT t.oid FROM pg_catalog.pg_type t WHERE t.oid >= 16384 AND {_EXT.format(cat="pg_catalog.pg_type", oid="t.oid")}
+),
+uop AS (
+  SELECT o.oid, o.oprname, o.oprleft, o.oprright FROM pg_catalog.pg_operator o
+  WHERE (o.oid >= 16384 AND {_EXT.format(cat="pg_catalog.pg_operator", oid="o.oid")})
+     OR o.oprcode IN (SELECT oid FROM ufunc) OR o.oprrest IN (SELECT oid FROM ufunc) OR o.oprjoin IN (SELECT oid FROM ufunc)
+),
+ucast AS (SELECT c.* FROM pg_catalog.pg_cast c WHERE c.castfunc IN (SELECT oid FROM ufunc)),
+badfam AS (
+  SELECT amprocfamily AS fam, amproclefttype AS l, amprocrighttype AS r FROM pg_catalog.pg_amproc
+  WHERE amproc IN (SELECT oid FROM ufunc)
+  UNION SELECT amopfamily, amoplefttype, amoprighttype FROM pg_catalog.pg_amop WHERE amopopr IN (SELECT oid FROM uop)
+),
+badopc AS (SELECT opc.oid FROM pg_catalog.pg_opclass opc WHERE opc.opcfamily IN (SELECT fam FROM badfam)),
+io_types AS (
+  SELECT t.oid FROM pg_catalog.pg_type t
+  WHERE ARRAY[t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze]::oid[]
+        && ARRAY(SELECT oid FROM ufunc)
+),
+type_seed AS (
+  SELECT t.oid FROM pg_catalog.pg_type t JOIN utype u ON u.oid = t.oid
+  WHERE t.typtype IN ('b', 'r', 'm') AND t.typcategory <> 'A'  -- an array is as safe as its element (edges below)
+  UNION SELECT t.oid FROM pg_catalog.pg_type t JOIN utype u ON u.oid = t.oid
+        WHERE t.typtype = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c')
+  UNION SELECT oid FROM io_types
+  UNION SELECT x FROM uop, LATERAL (VALUES (uop.oprleft), (uop.oprright)) v(x) WHERE x IN (SELECT oid FROM utype)
+  UNION SELECT x FROM ucast, LATERAL (VALUES (ucast.castsource), (ucast.casttarget)) v(x) WHERE x IN (SELECT oid FROM utype)
+  UNION SELECT x FROM badfam, LATERAL (VALUES (badfam.l), (badfam.r)) v(x) WHERE x IN (SELECT oid FROM utype)
+),
+type_edge AS (
+  SELECT typbasetype AS src, oid AS dst FROM pg_catalog.pg_type WHERE typtype = 'd'
+  UNION ALL SELECT typelem, oid FROM pg_catalog.pg_type WHERE typelem <> 0
+  UNION ALL SELECT a.atttypid, c.reltype FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+            WHERE a.attnum > 0 AND NOT a.attisdropped AND c.reltype <> 0
+  UNION ALL SELECT rngsubtype, rngtypid FROM pg_catalog.pg_range
+  UNION ALL SELECT rngtypid, rngmultitypid FROM pg_catalog.pg_range
+),
+unsafe_type AS (
+  SELECT oid FROM type_seed
+  UNION SELECT e.dst FROM type_edge e JOIN unsafe_type u ON e.src = u.oid
+),
+code_dep AS (
+  SELECT d.classid, d.objid, d.refclassid, d.refobjid FROM pg_catalog.pg_depend d
+  WHERE (d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.refobjid IN (SELECT oid FROM ufunc))
+     OR (d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND d.refobjid IN (SELECT oid FROM uop))
+     OR (d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.refobjid IN (SELECT oid FROM unsafe_type))
+),
+rel_seed AS (
+  SELECT a.attrelid AS oid FROM pg_catalog.pg_attribute a
+  WHERE a.attnum > 0 AND NOT a.attisdropped AND a.atttypid IN (SELECT oid FROM unsafe_type)
+  UNION SELECT r.ev_class FROM code_dep d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+        WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+  UNION SELECT p.polrelid FROM code_dep d JOIN pg_catalog.pg_policy p ON p.oid = d.objid
+        WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass
+  UNION SELECT ad.adrelid FROM code_dep d JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+        WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND a.attgenerated = 'v'
+  UNION SELECT ix.indrelid FROM pg_catalog.pg_index ix WHERE ix.indclass::oid[] && ARRAY(SELECT oid FROM badopc)
+  UNION SELECT pt.partrelid FROM pg_catalog.pg_partitioned_table pt WHERE pt.partclass::oid[] && ARRAY(SELECT oid FROM badopc)
+),
+rel_edge AS (
+  SELECT d.refobjid AS src, r.ev_class AS dst FROM pg_catalog.pg_depend d
+  JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+  WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+    AND d.refobjid <> r.ev_class
+  UNION ALL SELECT d.refobjid, p.polrelid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_policy p ON p.oid = d.objid
+  WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  UNION ALL SELECT inhrelid, inhparent FROM pg_catalog.pg_inherits
+),
+unsafe_rel AS (
+  SELECT oid FROM rel_seed
+  UNION SELECT e.dst FROM rel_edge e JOIN unsafe_rel u ON e.src = u.oid
+),
+found AS (
+  SELECT 1 AS rank, 'function' AS kind, n.nspname AS schema, f.proname AS name
+  FROM ufunc f JOIN pg_catalog.pg_proc p ON p.oid = f.oid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  WHERE f.proname = ANY(%(functions)s::text[]) AND n.nspname = ANY(pg_catalog.current_schemas(true))
+  UNION ALL
+  SELECT 2, 'operator', n.nspname, o.oprname
+  FROM uop JOIN pg_catalog.pg_operator o ON o.oid = uop.oid JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+  WHERE o.oprname = ANY(%(operators)s::text[]) AND n.nspname = ANY(pg_catalog.current_schemas(true))
+    AND (o.oprleft NOT IN (SELECT oid FROM utype) OR o.oprright NOT IN (SELECT oid FROM utype)
+         OR EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.oid IN (o.oprleft, o.oprright) AND t.typtype = 'd'))
+  UNION ALL
+  SELECT 3, 'cast to', n.nspname, t.typname
+  FROM ucast c JOIN pg_catalog.pg_type t ON t.oid = c.casttarget JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  WHERE t.typname = ANY(%(types)s::text[] || %(functions)s::text[])
+  UNION ALL
+  SELECT 4, 'type', n.nspname, t.typname
+  FROM unsafe_type u JOIN pg_catalog.pg_type t ON t.oid = u.oid JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  WHERE t.typname = ANY(%(types)s::text[])
+  UNION ALL
+  SELECT 5, 'relation', n.nspname, c.relname
+  FROM unsafe_rel u JOIN pg_catalog.pg_class c ON c.oid = u.oid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relname = ANY(%(relations)s::text[]) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+  UNION ALL
+  SELECT 6, 'implicit cast', '', pg_catalog.format_type(c.castsource, NULL) || ' to ' || pg_catalog.format_type(c.casttarget, NULL)
+  FROM ucast c WHERE c.castcontext IN ('i', 'a')
+    AND c.castsource NOT IN (SELECT oid FROM utype) AND c.casttarget NOT IN (SELECT oid FROM utype)
+  UNION ALL
+  SELECT 6, 'default operator class', '', pg_catalog.format_type(opc.opcintype, NULL)
+  FROM pg_catalog.pg_opclass opc WHERE opc.opcdefault AND opc.oid IN (SELECT oid FROM badopc)
+    AND opc.opcintype NOT IN (SELECT oid FROM utype)
+  UNION ALL
+  SELECT 6, 'built-in type I/O', '', pg_catalog.format_type(oid, NULL) FROM io_types WHERE oid NOT IN (SELECT oid FROM utype)
+)
+SELECT kind, schema, name FROM found ORDER BY rank, schema, name LIMIT 5
 """
 
 _WHY = {
@@ -56,23 +162,30 @@ _WHY = {
                 "resolve it there; write OPERATOR(pg_catalog.{name})",
     "cast to": "a user-defined cast into type {name} (a function in schema {schema}) could run for this cast; "
                "this database's casts into {name} are not checked, so the query is refused",
-    "domain": "a cast to domain {name} runs a function of schema {schema} in its CHECK constraint",
+    "type": "type {schema}.{name} can run user-defined code (a domain CHECK, a user cast, operator or operator class, "
+            "or a column of such a type)",
+    "relation": "relation {schema}.{name} can run user-defined code when read (a column of a user-defined type, "
+                "a view or policy calling a user function, or an index built with a user operator class); "
+                "query the tables it reads instead, or ask the operator",
+    "implicit cast": "this database has a user-defined implicit cast from {name}, which PostgreSQL may apply to any "
+                     "expression; every query is refused",
+    "default operator class": "this database's default operator class for {name} calls user-defined code, which "
+                              "sorting and grouping run; every query is refused",
+    "built-in type I/O": "built-in type {name} was given user-defined input/output functions; every query is refused",
 }
 
-
-def lookalike_params(result: GuardResult) -> dict[str, list[str]] | None:
-    """Bind parameters for `LOOKALIKES_SQL`, or None when the statement names nothing to look up."""
-    if not (result.functions or result.operators or result.types):
-        return None
+def lookalike_params(result: GuardResult) -> dict[str, list[str]]:
+    """Bind parameters for `LOOKALIKES_SQL` (every statement is checked: some findings refuse any statement)."""
     return {
         "functions": sorted(result.functions),
         "operators": sorted(result.operators),
         "types": sorted(result.types),
+        "relations": sorted(result.relations),
     }
 
 
 def refuse_lookalikes(rows: list[dict[str, Any]]) -> None:
-    """Raise `SqlRefused` for the first user-defined look-alike found by `LOOKALIKES_SQL`."""
+    """Raise `SqlRefused` for the first way to user-defined code found by `LOOKALIKES_SQL`."""
     if not rows:
         return
     row = rows[0]

@@ -62,7 +62,12 @@ DENIED: dict[str, str] = {
          "pg_import_system_collations", "pg_nextoid", "pg_extension_config_dump", "pg_stop_making_pinned_objects"),
         _WRITES,
     ),
-    **dict.fromkeys(("pg_input_is_valid", "pg_input_error_info"), _TYPE_INPUT),
+    **dict.fromkeys(
+        ("pg_input_is_valid", "pg_input_error_info", "domain_in", "domain_recv", "record_in", "record_recv", "array_in",
+         "array_recv", "range_in", "range_recv", "multirange_in", "multirange_recv", "anyrange_in", "anymultirange_in",
+         "anycompatiblerange_in", "anycompatiblemultirange_in"),
+        _TYPE_INPUT,
+    ),
 }
 
 # Families: checked with str.startswith / str.endswith on the lower-cased name.

@@ -12,24 +12,16 @@ import re
 from dataclasses import dataclass, field
 
 from mcp_servers.postgres.guard.functions import function_refusal
+from mcp_servers.postgres.guard.secret_relations import secret_relation_refusal
 
 __all__ = ["SqlRefused", "GuardResult", "check_sql", "MAX_SQL_CHARS"]
 
-MAX_SQL_CHARS = 100_000  # an agent's question is rarely over a few kB; this bounds parse time and memory
+MAX_SQL_CHARS = 20_000  # an agent's question is rarely over a few kB; this bounds parse time (tens of ms) and memory
 _CATALOG = "pg_catalog"
 _TABLESAMPLE_METHODS = frozenset({"bernoulli", "system", "system_rows", "system_time"})
+_BETWEEN_OPERATORS = ("<=", ">=", "<", ">")  # [NOT] BETWEEN [SYMMETRIC] expands to comparisons found by name
 _EXPLAIN_OPTIONS = frozenset({"verbose", "costs", "settings", "generic_plan", "buffers", "summary", "memory", "format"})
 _ANALYZE_ONLY_OPTIONS = frozenset({"analyze", "timing", "wal", "serialize"})
-# Catalogs that hold credentials: password hashes, and passwords inside connection strings and
-# user-mapping options. A superuser (the embedded default) could read them; no agent needs to.
-_SECRET_RELATIONS = {
-    "pg_authid": "holds role password hashes",
-    "pg_shadow": "holds role password hashes",
-    "pg_user_mapping": "holds foreign-server user options (passwords)",
-    "pg_user_mappings": "holds foreign-server user options (passwords)",
-    "pg_subscription": "holds subscription connection strings (passwords)",
-}
-
 # Expression and clause nodes a plain read is made of (raw parse tree only).
 _ALLOWED_NODES = frozenset(
     """
@@ -90,6 +82,7 @@ class GuardResult:
     functions: frozenset[str] = field(default_factory=frozenset)  # unqualified calls (qualified ones are pg_catalog)
     operators: frozenset[str] = field(default_factory=frozenset)  # unqualified operator symbols
     types: frozenset[str] = field(default_factory=frozenset)  # type names used in casts and column lists
+    relations: frozenset[str] = field(default_factory=frozenset)  # relation names read (and CTE names: harmless)
     param_count: int = 0  # the highest $n in the statement (0: none)
     explain_analyze: bool = False
 
@@ -171,6 +164,7 @@ def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:
     functions: set[str] = set()
     operators: set[str] = set()
     types: set[str] = set()
+    relations: set[str] = set()
     param_count = 0
     stack: list[object] = [statements[0].stmt]
     while stack:
@@ -193,6 +187,15 @@ def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:
             _check_function(_names(node.funcname), functions)
         elif cls == "A_Expr":
             _check_operator(_names(node.name), operators)
+            if node.kind.name.startswith("AEXPR_BETWEEN") or node.kind.name.startswith("AEXPR_NOT_BETWEEN"):
+                operators.update(_BETWEEN_OPERATORS)
+        elif cls == "SubLink" and node.subLinkType.name in ("ANY_SUBLINK", "ALL_SUBLINK", "ROWCOMPARE_SUBLINK"):
+            # `x IN (SELECT ...)` has no operator name in the raw tree: PostgreSQL looks up `=` itself.
+            _check_operator(_names(node.operName) or ["="], operators)
+        elif cls == "SortBy" and node.useOp:
+            _check_operator(_names(node.useOp), operators)
+        elif (cls == "CaseExpr" and node.arg is not None) or (cls == "JoinExpr" and (node.usingClause or node.isNatural)):
+            operators.add("=")  # CASE x WHEN v and JOIN USING/NATURAL compare with the `=` found by name
         elif cls == "TypeName":
             names = _names(node.names)
             if names:  # even pg_catalog.int4: a user-defined cast *into* a built-in type runs user code
@@ -203,10 +206,15 @@ def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:
                 raise SqlRefused(f"TABLESAMPLE method {'.'.join(method)} is not a built-in sampling method")
         elif cls == "ParamRef":
             param_count = max(param_count, node.number or 0)
-        elif cls == "RangeVar" and node.schemaname in (None, _CATALOG) and node.relname in _SECRET_RELATIONS:
-            raise SqlRefused(f"relation {node.relname} {_SECRET_RELATIONS[node.relname]}")
+        elif cls == "RangeVar":
+            reason = secret_relation_refusal(node.schemaname, node.relname)
+            if reason:
+                raise SqlRefused(reason)
+            relations.add(node.relname)
         stack.extend(getattr(node, name) for name in slots)
-    return GuardResult(kind, frozenset(functions), frozenset(operators), frozenset(types), param_count, analyze)
+    return GuardResult(
+        kind, frozenset(functions), frozenset(operators), frozenset(types), frozenset(relations), param_count, analyze
+    )
 
 
 _SLOTS_CACHE: dict[type, tuple[str, ...] | None] = {}

@@ -8,16 +8,24 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from mcp_servers.common.redact import redact_text
+
 __all__ = ["json_safe", "json_size", "MAX_CELL_CHARS", "MAX_BYTEA_BYTES"]
 
 MAX_CELL_CHARS = 2_000  # one long text cell must not crowd out the other rows
 MAX_BYTEA_BYTES = 64
+_MASK_LOOKAHEAD = 256
 
 
 def _text(value: str) -> str:
+    """A cell's text with secrets masked (a query text or a conninfo setting read from a catalog view), then cut.
+
+    Masking looks a little past the cut, so a password literal that starts before it is still masked.
+    """
+    masked = redact_text(value[: MAX_CELL_CHARS + _MASK_LOOKAHEAD])
     if len(value) <= MAX_CELL_CHARS:
-        return value
-    return f"{value[:MAX_CELL_CHARS]}…({len(value)} characters)"
+        return masked
+    return f"{masked[:MAX_CELL_CHARS]}…({len(value)} characters)"
 
 
 def _decimal(value: Decimal) -> int | float | str:

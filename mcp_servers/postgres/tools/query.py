@@ -15,6 +15,7 @@ import time
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
@@ -37,6 +38,10 @@ MAX_LIMIT = 1_000
 MAX_RESULT_BYTES = 64_000  # about 16k tokens: a result must leave room in the model's context
 MAX_PLAN_BYTES = 100_000
 GENERIC_PLAN_MIN_VERSION = 160000
+# Rows libpq hands over per round trip (chunked-rows mode): far fewer wake-ups than one row at a time,
+# while a chunk of wide rows still stays small next to the byte cap.
+STREAM_CHUNK_ROWS = 50
+TEMP_FILE_LIMIT = "100MB"
 
 TABLE_ROWS_SQL = """
 SELECT c.relname AS name,
@@ -44,6 +49,17 @@ SELECT c.relname AS name,
 FROM pg_catalog.pg_class c WHERE c.relname = ANY(%(names)s::text[]) AND c.relkind IN ('r', 'p', 'm')
 GROUP BY c.relname
 """  # never-analyzed tables (reltuples -1) get a rough 100-bytes-per-row estimate
+
+
+_SUPERUSER_NOTE = (
+    "True when this server is connected as a database superuser: only the guard stands between a query and the "
+    "server's files; the operator should connect with a read-only role (scripts/create_readonly_role.py)."
+)
+
+
+def _is_superuser(conn: "psycopg.AsyncConnection[Any]") -> bool:
+    """What the server reported at login (the `is_superuser` parameter): no extra round trip."""
+    return conn.info.parameter_status("is_superuser") == "on"
 
 
 class QueryColumn(BaseModel):
@@ -61,6 +77,7 @@ class QueryResult(BaseModel):
     truncated: bool
     truncated_reason: str | None = None
     elapsed_ms: float
+    superuser: bool = Field(False, description=_SUPERUSER_NOTE)
 
 
 class ExplainResult(BaseModel):
@@ -71,6 +88,7 @@ class ExplainResult(BaseModel):
     plan_truncated: bool
     analyzed: bool
     generic_plan: bool = Field(description="True when $n parameters were planned with GENERIC_PLAN.")
+    superuser: bool = Field(False, description=_SUPERUSER_NOTE)
 
 
 def _refused(exc: SqlRefused) -> ToolError:
@@ -87,6 +105,8 @@ def _db_error(exc: "psycopg.Error", settings: PostgresSettings) -> ToolError:
         msg += f" (statement_timeout is {settings.statement_timeout_ms} ms: add a LIMIT or a narrower WHERE)"
     elif exc.sqlstate == "55P03":
         msg += f" (lock_timeout is {settings.lock_timeout_ms} ms: a table is locked by another session)"
+    elif exc.sqlstate == "53400":
+        msg += " (temporary files are capped for agent queries: aggregate or filter before sorting)"
     elif exc.sqlstate == "42501":
         msg += " (the database role lacks this privilege)"
     if diag.message_hint:
@@ -125,11 +145,19 @@ async def _describe_unnamed(conn: "psycopg.AsyncConnection[Any]") -> list[QueryC
     return [QueryColumn(name=n, type=t.name if t else str(res.ftype(i))) for i, (n, t) in enumerate(zip(names, types))]
 
 
-async def _preflight(conn: "psycopg.AsyncConnection[Any]", guard: GuardResult) -> None:
-    params = lookalike_params(guard)
-    if params is not None:
-        cur = await conn.execute(LOOKALIKES_SQL, params)
-        refuse_lookalikes(await cur.fetchall())
+async def _preflight(conn: "psycopg.AsyncConnection[Any]", guard: GuardResult, superuser: bool) -> None:
+    """The catalog check, in the statement's own transaction (so the catalog cannot change in between).
+
+    JIT is off while it runs: its recursive parts have poor row estimates, and compiling them costs
+    seconds for a query that takes milliseconds. The statement then runs with the server's JIT setting.
+    """
+    cur = await conn.execute("SELECT pg_catalog.current_setting('jit') AS jit, pg_catalog.set_config('jit', 'off', true)")
+    jit = (await cur.fetchone())["jit"]
+    cur = await conn.execute(LOOKALIKES_SQL, lookalike_params(guard))
+    refuse_lookalikes(await cur.fetchall())
+    await conn.execute("SELECT pg_catalog.set_config('jit', %s, true)", (jit,))
+    if superuser:  # only a superuser may lower temp_file_limit; other roles keep the server's (Heroku sets one)
+        await conn.execute("SELECT pg_catalog.set_config('temp_file_limit', %s, true)", (TEMP_FILE_LIMIT,))
 
 
 async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_bytes: int = MAX_RESULT_BYTES) -> QueryResult:
@@ -137,7 +165,7 @@ async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_byte
     import psycopg
 
     try:
-        guard = check_sql(sql)
+        guard = await anyio.to_thread.run_sync(check_sql, sql)  # parsing a long input must not stall the loop
     except SqlRefused as exc:
         raise _refused(exc) from None
     if guard.has_params:
@@ -148,10 +176,11 @@ async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_byte
     size, reason = 0, None
     try:
         async with db.read_only_transaction() as conn:
-            await _preflight(conn, guard)
+            superuser = _is_superuser(conn)
+            await _preflight(conn, guard, superuser)
             async with _raw_cursor(conn) as cur:
                 # stream() always uses the extended protocol: exactly one statement per Parse.
-                async with aclosing(cur.stream(sql)) as stream:
+                async with aclosing(cur.stream(sql, size=min(limit + 1, STREAM_CHUNK_ROWS))) as stream:
                     names: list[str] = []
                     async for record in stream:
                         if not names:
@@ -175,7 +204,7 @@ async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_byte
         raise _db_error(exc, db.settings) from None
     return QueryResult(
         statement=guard.kind, columns=columns, rows=rows, row_count=len(rows), truncated=reason is not None,
-        truncated_reason=reason, elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
+        truncated_reason=reason, elapsed_ms=round((time.perf_counter() - started) * 1000, 2), superuser=superuser,
     )
 
 
@@ -188,7 +217,7 @@ async def run_explain(
     from mcp_servers.postgres.advisor import hypothetical_indexes as with_hypothetical
 
     try:
-        guard = check_sql(sql)
+        guard = await anyio.to_thread.run_sync(check_sql, sql)  # parsing a long input must not stall the loop
     except SqlRefused as exc:
         raise _refused(exc) from None
     if guard.kind != "select":
@@ -217,7 +246,8 @@ async def run_explain(
     try:
         check_sql(text, allow_analyze=analyze)  # the composed statement passes the same guard
         async with db.read_only_transaction() as conn, with_hypothetical(conn, hypothetical_indexes):
-            await _preflight(conn, guard)
+            superuser = _is_superuser(conn)
+            await _preflight(conn, guard, superuser)
             async with _raw_cursor(conn) as cur:
                 if guard.has_params:
                     # Values bound over the extended protocol would be folded into the plan (a NULL makes
@@ -238,7 +268,7 @@ async def run_explain(
     too_big = json_size(explained) > MAX_PLAN_BYTES
     return ExplainResult(
         summary=summary, plan=None if too_big else explained, plan_truncated=too_big,
-        analyzed=analyze, generic_plan="GENERIC_PLAN" in options,
+        analyzed=analyze, generic_plan="GENERIC_PLAN" in options, superuser=superuser,
     )
 
 

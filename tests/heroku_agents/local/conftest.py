@@ -27,7 +27,8 @@ def pid_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def settings(pid_dir: Path) -> LocalSettings:
-    return LocalSettings(key=KEY, procfile=TEST_PROCFILE, child_env={"FLAKY_PID_DIR": str(pid_dir), "DATABASE_URL": DATABASE_URL})
+    return LocalSettings(key=KEY, procfile=TEST_PROCFILE, child_env={"FLAKY_PID_DIR": str(pid_dir), "DATABASE_URL": DATABASE_URL},
+                         code_exec=True, fetch_allow_private=True)  # both off by default; the tests use them
 
 
 @pytest.fixture(scope="module")
