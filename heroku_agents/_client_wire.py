@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -52,8 +53,10 @@ def server_message(text: str) -> str:
     return text.strip()[:300]
 
 
-def request_id(response: httpx.Response) -> str | None:
-    return response.headers.get("x-request-id") or response.headers.get("request-id")
+def request_id(response: httpx.Response, secrets: Sequence[str] = ()) -> str | None:
+    """The answer's request id, masked like any text from the far side (a proxy may echo the key there too)."""
+    found = response.headers.get("x-request-id") or response.headers.get("request-id")
+    return redact(found, secrets) if found else None
 
 
 def transport_reason(exc: httpx.TransportError) -> str:

@@ -7,9 +7,10 @@ bounded number of times (honouring `Retry-After`) before the request fails.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -83,6 +84,7 @@ class AgentsClient:
         base = base_url.rstrip("/")
         self.base_url = base[: -len("/v1")] if base.endswith("/v1") else base
         self._key = key or None
+        self._secrets: tuple[str, ...] = (self._key,) if self._key else ()  # masked in everything received
         self._own_http = http is None
         self._http = http or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
         self.retries = retries
@@ -144,7 +146,7 @@ class AgentsClient:
                 f"the answer is not a chat completion ({type(exc).__name__})",
                 status=response.status_code,
                 url=url,
-                request_id=request_id(response),
+                request_id=request_id(response, self._secrets),
                 body_excerpt=response.text,
             ) from None
 
@@ -188,7 +190,7 @@ class AgentsClient:
                 f"the answer is not a list of MCP server records ({type(exc).__name__})",
                 status=response.status_code,
                 url=url,
-                request_id=request_id(response),
+                request_id=request_id(response, self._secrets),
                 body_excerpt=response.text,
             ) from None
 
@@ -237,9 +239,9 @@ class AgentsClient:
             await anyio.sleep(delay)
             return
         # A proxy may quote the key back; ours need not look like Heroku's inf-<uuid> to be masked.
-        text = redact(text, [self._key] if self._key else [])
+        text = redact(text, self._secrets)
         message = server_message(text) or response.reason_phrase or "no message"
-        kw: dict[str, Any] = {"status": status, "url": url, "request_id": request_id(response), "body_excerpt": text}
+        kw: dict[str, Any] = {"status": status, "url": url, "request_id": request_id(response, self._secrets), "body_excerpt": text}
         if status in (401, 403):
             raise AuthenticationError(message, **kw)
         if status == 429:
@@ -256,6 +258,7 @@ class AgentsClient:
         try:
             async for chunk in response.aiter_bytes():
                 for sse in decoder.feed(chunk):
+                    sse = _masked(sse, self._secrets)
                     if await _handle(sse, url, received):
                         return
                     if sse.event not in IGNORED_EVENTS:
@@ -263,11 +266,18 @@ class AgentsClient:
         except httpx.TransportError as exc:
             raise StreamInterruptedError(url, received, f"connection broke: {transport_reason(exc)}") from None
         for sse in decoder.close():
+            sse = _masked(sse, self._secrets)
             if await _handle(sse, url, received):
                 return
             if sse.event not in IGNORED_EVENTS:
                 yield sse
         raise StreamInterruptedError(url, received, "the server closed the stream")
+
+
+def _masked(sse: SSEEvent, secrets: Sequence[str]) -> SSEEvent:
+    """The event with the presented key masked: an upstream model or proxy may quote it in any message."""
+    data = redact(sse.data, secrets)
+    return sse if data == sse.data else dataclasses.replace(sse, data=data)
 
 
 async def _handle(sse: SSEEvent, url: str, received: list[str]) -> bool:

@@ -53,7 +53,7 @@ async def _call(http: httpx.AsyncClient, method: str, url: str, api_key: str, **
         message = response.text[:300]
     # A proxy (or a verbose error) may quote the presented token back: mask it like any secret.
     message = redact(str(message), [api_key])
-    raise PlatformAPIError(message, status=response.status_code, request_id=response.headers.get("request-id"))
+    raise PlatformAPIError(message, status=response.status_code, request_id=redact(response.headers.get("request-id") or "", [api_key]) or None)
 
 
 async def attach_inference(
