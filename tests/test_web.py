@@ -189,6 +189,16 @@ async def test_fifty_concurrent_tool_calls_over_http_are_all_answered(web_server
     assert {r.structured_content["table"]["table"] for r in results} == {"orders"}
 
 
+async def test_a_get_stream_is_refused_with_405_and_holds_no_slot(web_server: WebProcess) -> None:
+    # Stateless servers push nothing: a GET listening for server messages would only hold a slot until the timeout.
+    headers = {"authorization": f"Bearer {TOKEN}", "accept": "text/event-stream"}
+    async with httpx.AsyncClient(timeout=10) as http:
+        with anyio.fail_after(10):
+            responses = [await http.get(f"{web_server.base_url}/{mount}/mcp", headers=headers) for mount in ("postgres", "appdiag")]
+    assert [r.status_code for r in responses] == [405, 405]
+    assert all(r.headers["allow"] == "POST" for r in responses)
+
+
 def test_server_refuses_to_listen_beyond_loopback_without_a_token() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "mcp_servers.web", "--host", "0.0.0.0", "--port", str(free_port())],

@@ -68,6 +68,12 @@ class Guard:
             logger.info("rejected %s %s from %s: %s", scope["method"], scope["path"], client, status)
             await _respond(send, status, body, extra)
             return
+        if scope["method"] == "GET":
+            # The servers are stateless: they never push, so a GET stream would only hold a slot until the timeout.
+            # Streamable HTTP lets a server without that stream answer 405.
+            await _respond(send, 405, {"error": "method_not_allowed", "error_description": "stateless server: POST only"},
+                           {"allow": "POST"})
+            return
         body = await self._read_body(scope, receive, send, headers)
         if body is None:
             return
