@@ -136,9 +136,11 @@ class Database:
             # libpq quotes the part it could not parse, which for a mangled URL holds the password.
             reason = "DATABASE_URL is not a postgres:// URL with user, password, host, port and database (value not shown)"
         reason = redact_text(reason, _password(self._url) + _url_pieces(self._url))
+        # On a dyno there is no embedded fallback (database_source.py): only point at it where it exists.
+        fallback = "" if self.settings.dyno else ", or unset it to use the embedded demo database"
         return DatabaseUnavailable(
             f"cannot reach database at host {self.settings.host_label}: {reason}. "
-            "Check DATABASE_URL (on Heroku: `heroku pg:info`), or unset it to use the embedded database."
+            f"Check DATABASE_URL (on Heroku: `heroku pg:info`){fallback}."
         )
 
     def silent(self, seconds: float, doing: str) -> DatabaseUnavailable:

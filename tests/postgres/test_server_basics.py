@@ -36,6 +36,16 @@ async def test_unreachable_database_is_a_clear_error_without_the_password() -> N
     assert "s3cr3t-pw" not in text
 
 
+async def test_unreachable_database_on_a_dyno_does_not_suggest_the_embedded_fallback() -> None:
+    # A dyno never starts an embedded database, so "unset DATABASE_URL" would be advice that cannot work there.
+    url = "postgresql://app:s3cr3t-pw@127.0.0.1:1/db"
+    for dyno, offered in ((None, True), ("run.1", False)):
+        settings = PostgresSettings(database_url=url, connect_timeout_s=2, dyno=dyno)
+        async with Client(build_server(settings)) as client:
+            text = (await client.call_tool("pg_schema", {})).content[0].text
+        assert ("embedded" in text) is offered, text
+
+
 async def test_stdio_server_answers_a_2025_handshake_client_and_the_default_client(fresh_db: str) -> None:
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "mcp_servers.postgres"], env={"DATABASE_URL": fresh_db}
