@@ -176,12 +176,15 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
                                           env=env, max_turns=args.max_turns, run_timeout=args.timeout))
     # One place maps errors to exit codes, whichever task group (ours, uvicorn's, the SDK's) wrapped them.
     except BaseException as raised:  # noqa: BLE001  (re-raised below unless it is one we name)
+        renderer.close()  # before the error is printed: the live line is erased where it stands
         exc = innermost(raised)
         if isinstance(exc, KeyboardInterrupt):
             return 130
         if isinstance(exc, (AgentsError, ProcfileError, FileNotFoundError)):
             return _report(exc, as_json=args.json, errors=errors)
         raise
+    finally:
+        renderer.close()  # the live "waiting for ..." line must not outlive the run
     if len(results) > 1 and isinstance(renderer, RichRenderer):
         renderer.console.print(comparison_table(results))
     failed = _all_tool_calls_failed(results)

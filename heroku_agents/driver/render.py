@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
+from collections.abc import Callable
 from typing import IO, Any, Protocol
 
 from rich.console import Console
+from rich.live import Live
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
@@ -31,6 +34,8 @@ ARGS_LIMIT = 200
 
 class Renderer(Protocol):
     def on(self, event: DriverEvent) -> None: ...
+
+    def close(self) -> None: ...
 
 
 def summarize_result(text: str, structured: Any) -> str:
@@ -60,13 +65,60 @@ def _args(arguments: Any) -> str:
     return _clip(text, ARGS_LIMIT)
 
 
-class RichRenderer:
-    """Live rendering: each step, tool call with arguments, result summary, elapsed time, answer, usage."""
+class _WaitingLine:
+    """The live line under the transcript; rich re-renders it on each refresh, so its seconds keep counting."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, view: RichRenderer) -> None:
+        self.view = view
+
+    def __rich__(self) -> Text:
+        return Text(self.view.waiting_line() or "", style="dim")
+
+
+class RichRenderer:
+    """Live rendering: each step, tool call with arguments, result summary, elapsed time, answer, usage.
+
+    On a terminal a last line says what the run is waiting for and since when, so a slow model step or tool
+    call is visibly alive (it disappears when the run ends).
+    """
+
+    def __init__(self, console: Console | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.console = console or Console(highlight=False)
+        self._clock = clock
+        self._live: Live | None = None
+        self._waiting_for = ""
+        self._since = 0.0
+
+    def waiting_line(self) -> str | None:
+        """What the live line shows now, or None when there is none (not a terminal, or the run is over)."""
+        if self._live is None:
+            return None
+        return f"… waiting for {self._waiting_for} ({self._clock() - self._since:.0f}s)"
+
+    def _wait(self, what: str) -> None:
+        self._waiting_for, self._since = what, self._clock()
+        if self._live is None and self.console.is_terminal:
+            self._live = Live(_WaitingLine(self), console=self.console, transient=True, refresh_per_second=2)
+            self._live.start()
+
+    def close(self) -> None:
+        """Remove the live line (the run ended, or failed)."""
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
 
     def on(self, event: DriverEvent) -> None:
+        self._print(event)
+        if isinstance(event, RunStarted):
+            self._wait("the first model step")
+        elif isinstance(event, ModelStep):
+            self._wait(", ".join(call.name for call in event.tool_calls) if event.tool_calls else "the answer")
+        elif isinstance(event, ToolResult):
+            self._wait("the next model step")
+        elif isinstance(event, (FinalAnswer, RunFinished)):
+            self.close()
+
+    def _print(self, event: DriverEvent) -> None:
         c = self.console
         if isinstance(event, RunStarted):
             where = "local endpoint" if event.local else "Heroku"
@@ -103,6 +155,9 @@ class JsonRenderer:
     def on(self, event: DriverEvent) -> None:
         self.out.write(json.dumps(event_dict(event), ensure_ascii=False, default=str) + "\n")
         self.out.flush()
+
+    def close(self) -> None:
+        """Nothing to take down: every line is already written."""
 
 
 def comparison_table(runs: list[RunFigures]) -> Table:

@@ -7,7 +7,7 @@ import json
 
 from rich.console import Console
 
-from heroku_agents.driver.events import FinalAnswer, ModelStep, RunFigures, RunFinished, ToolCallInfo, ToolResult
+from heroku_agents.driver.events import FinalAnswer, ModelStep, RunFigures, RunFinished, RunStarted, ToolCallInfo, ToolResult
 from heroku_agents.driver.render import JsonRenderer, RichRenderer, comparison_table, summarize_result
 
 
@@ -59,3 +59,25 @@ def test_json_renderer_writes_one_object_per_line_with_rounded_times() -> None:
     JsonRenderer(out).on(ToolResult(2, 1.23456, "a/b", "t", False, "ok", duration=0.1111))
     assert json.loads(out.getvalue()) == {"type": "tool_result", "step": 2, "elapsed": 1.235, "name": "a/b",
                                           "tool_call_id": "t", "is_error": False, "summary": "ok", "duration": 0.111}
+
+
+def test_a_terminal_shows_what_the_run_waits_for_and_for_how_long() -> None:
+    now = [100.0]
+    console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None)
+    view = RichRenderer(console, clock=lambda: now[0])
+    view.on(RunStarted("agents", "http://x", "m", "db-health", True, ()))
+    now[0] = 112.4
+    assert view.waiting_line() == "… waiting for the first model step (12s)"
+    view.on(ModelStep(1, 0.5, "", (ToolCallInfo("t1", "mcp-postgres/pg_diagnose", {}),), "tool_calls", 1, 1))
+    now[0] = 130.0
+    assert view.waiting_line() == "… waiting for mcp-postgres/pg_diagnose (18s)"
+    view.on(RunFinished(RunFigures(mode="agents", elapsed=2.0)))
+    assert view.waiting_line() is None  # the live line is gone once the run ends
+
+
+def test_a_non_terminal_gets_no_live_line() -> None:
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    view = RichRenderer(console)
+    view.on(RunStarted("agents", "http://x", "m", "db-health", True, ()))
+    assert view.waiting_line() is None
+    view.close()
