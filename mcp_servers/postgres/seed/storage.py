@@ -83,14 +83,24 @@ def _workload(conn: Any, *, seq_scans: int) -> None:
         conn.execute("SELECT count(*), sum(quantity) FROM order_items WHERE sku = %s", (f"SKU-{n % 800}",))
 
 
-def _flush_stats(conn: Any) -> None:
-    """Make this session's counters visible to other sessions now, not a second later."""
+def _flush_stats(conn: Any, until: str | None = None) -> None:
+    """Make this session's counters visible to other sessions now, not a second later.
+
+    `until`: a query answering true once the counters it expects are visible. Before 15 the stats collector
+    publishes them 500 ms (PGSTAT_STAT_INTERVAL) after the session goes idle at the earliest, and later on a
+    loaded machine, so the wait polls for that (15 s at most) rather than trusting one sleep.
+    """
     if conn.info.server_version >= 150000:
         conn.execute("SELECT pg_stat_force_next_flush()")
         conn.execute("SELECT 1")  # the flush happens when this session goes idle after a transaction
         return
-    # Before 15 the stats collector publishes counters every 500 ms (PGSTAT_STAT_INTERVAL).
     time.sleep(0.6)
+    deadline = time.monotonic() + 15
+    while until is not None and time.monotonic() < deadline:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        if conn.execute(until).fetchone()[0]:
+            return
+        time.sleep(0.2)
 
 
 def plant_storage_problems(conn: Any) -> None:
@@ -118,6 +128,13 @@ def plant_storage_problems(conn: Any) -> None:
     _flush_stats(conn)
 
 
+# Every non-unique index of the healthy seed was scanned, as the young-statistics check of unused indexes reads it.
+_PLANTED_INDEXES_USED = """
+SELECT NOT EXISTS (SELECT 1 FROM pg_stat_user_indexes s JOIN pg_index i USING (indexrelid)
+                   WHERE s.idx_scan = 0 AND NOT i.indisunique)
+"""
+
+
 def plant_healthy_storage(conn: Any) -> None:
     """The same schema without the problems: indexed foreign keys, used indexes, no dead rows, analyzed."""
     conn.execute("SET max_parallel_workers_per_gather = 0")
@@ -136,7 +153,7 @@ def plant_healthy_storage(conn: Any) -> None:
         conn.execute("SELECT sku, quantity FROM order_items WHERE order_id = %s", (order,))
     for customer in range(1, 21):
         conn.execute("SELECT kind FROM events WHERE customer_id = %s", (customer,))
-    _flush_stats(conn)
+    _flush_stats(conn, until=_PLANTED_INDEXES_USED)
 
 
 def replay_healthy_traffic(conn: Any, rounds: int = 3) -> None:
