@@ -22,7 +22,7 @@ from mcp_servers.postgres.advisor.plans import PlanCost, PlanFailed, Planner, pl
 from mcp_servers.postgres.advisor.usage import ParsedStatement, UnsupportedStatement, parse_statement
 from mcp_servers.postgres.checks.base import gather_facts
 from mcp_servers.postgres.checks.queries import statements_sql
-from mcp_servers.postgres.checks.sessions import query_text
+from mcp_servers.postgres.checks.session_rows import query_text
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.guard import SqlRefused, check_sql
 from mcp_servers.postgres.settings import PostgresSettings

@@ -17,7 +17,8 @@ from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident
 from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS, cancel_fix, terminate_fix
-from mcp_servers.postgres.checks.sessions import CLIENT, HERE, NOT_US, graded, many, text_rows
+from mcp_servers.postgres.checks.grading import graded
+from mcp_servers.postgres.checks.session_rows import CLIENT, HERE, NOT_US, many, text_rows
 
 __all__ = ["CHECKS", "CONNECTIONS_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL", "IDLE_IN_TRANSACTION_SQL"]
 

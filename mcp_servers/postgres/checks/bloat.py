@@ -14,7 +14,7 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Limits
-from mcp_servers.postgres.checks.common import USER_SCHEMA, mib
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 from mcp_servers.postgres.checks.fixes import qualified
 
 __all__ = ["TABLE_BLOAT_SQL", "INDEX_BLOAT_SQL", "BloatLimits", "bloat_finding", "bloat_fix"]

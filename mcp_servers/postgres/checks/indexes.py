@@ -10,7 +10,8 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
 from mcp_servers.postgres.checks.bloat import INDEX_BLOAT_SQL, BloatLimits, bloat_finding
-from mcp_servers.postgres.checks.common import USER_SCHEMA, HitRateLimits, hit_rate_finding, hit_rate_sql, mib
+from mcp_servers.postgres.checks.hit_rate import HitRateLimits, hit_rate_finding, hit_rate_sql
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 from mcp_servers.postgres.checks.fixes import column_list, ident, qualified
 from mcp_servers.postgres.checks.index_keys import (
     ATTACHED, ENFORCES, FOREIGN_KEYS_SERVED, drop_index_fix,

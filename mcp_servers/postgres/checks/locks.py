@@ -6,7 +6,8 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.sessions import HERE, NOT_US, graded, many, text_rows
+from mcp_servers.postgres.checks.grading import graded
+from mcp_servers.postgres.checks.session_rows import HERE, NOT_US, many, text_rows
 
 __all__ = ["BLOCKING_QUERIES", "EXCLUSIVE_LOCKS", "EXCLUSIVE_LOCKS_SQL", "blocking_sql", "cancel_fix", "terminate_fix",
            "lock_roots"]

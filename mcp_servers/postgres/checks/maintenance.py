@@ -12,9 +12,10 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.common import USER_SCHEMA
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA
 from mcp_servers.postgres.checks.fixes import ident, literal, qualified
-from mcp_servers.postgres.checks.sessions import graded, many, text_rows
+from mcp_servers.postgres.checks.grading import graded
+from mcp_servers.postgres.checks.session_rows import many, text_rows
 
 __all__ = ["CHECKS", "PREPARED_TRANSACTIONS", "AUTOVACUUM_WORKERS", "AUTOVACUUM_TABLE_SETTINGS"]
 

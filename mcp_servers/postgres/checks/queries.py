@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.fixes import ident
-from mcp_servers.postgres.checks.sessions import many, query_text
+from mcp_servers.postgres.checks.session_rows import many, query_text
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
 
 __all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "TEMP_FILE_SPILL", "statements_sql", "OrderBy"]

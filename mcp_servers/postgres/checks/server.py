@@ -7,7 +7,7 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.fixes import ident, literal, qualified
-from mcp_servers.postgres.checks.sessions import many
+from mcp_servers.postgres.checks.session_rows import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.server_config import CHECKS as CONFIG_CHECKS
 

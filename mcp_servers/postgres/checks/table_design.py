@@ -7,9 +7,9 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.common import USER_SCHEMA, mib
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 from mcp_servers.postgres.checks.fixes import ident, qualified
-from mcp_servers.postgres.checks.sessions import many
+from mcp_servers.postgres.checks.session_rows import many
 
 __all__ = ["CHECKS", "TABLES_WITHOUT_PRIMARY_KEY", "FILLFACTOR_FREE_SPACE"]
 

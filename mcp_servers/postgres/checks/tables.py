@@ -11,7 +11,7 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.bloat import TABLE_BLOAT_SQL, BloatLimits, bloat_finding
-from mcp_servers.postgres.checks.common import HitRateLimits, hit_rate_finding, hit_rate_sql
+from mcp_servers.postgres.checks.hit_rate import HitRateLimits, hit_rate_finding, hit_rate_sql
 from mcp_servers.postgres.checks.fixes import qualified
 
 __all__ = [

@@ -20,7 +20,7 @@ from mcp_servers.postgres.checks import indexes as ix
 from mcp_servers.postgres.checks import tables as tb
 from mcp_servers.postgres.checks.base import gather_facts
 from mcp_servers.postgres.checks.bloat import INDEX_BLOAT_SQL, TABLE_BLOAT_SQL, BloatLimits
-from mcp_servers.postgres.checks.common import USER_SCHEMA, mib, stats_age_text
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib, stats_age_text
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
