@@ -29,7 +29,7 @@ def worst(statuses: list[Status]) -> Status:
 class Finding(BaseModel):
     """One check's outcome. `skipped` always carries the reason and, where there is one, the fix."""
 
-    check: str
+    check: str = ""  # the check's name: the checks runner stamps it on every finding it returns
     status: Status
     summary: str
     value: float | int | str | None = None

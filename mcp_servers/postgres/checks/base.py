@@ -1,7 +1,8 @@
 """Checks as declarative records, the facts they depend on, and the runner that evaluates them.
 
 A check is data: its SQL (binds only, never formatted thresholds), its thresholds (a frozen model
-with documented defaults), its preconditions, and a pure `evaluate(rows, limits, facts) -> Finding`.
+with documented defaults), its preconditions, and a pure `evaluate(rows, limits, facts) -> Finding`
+(which leaves `check` unset: the runner stamps each finding with its check's name).
 The runner gathers `DbFacts` once, skips checks whose preconditions fail (with the fix), runs the
 rest, and turns driver errors into `skipped` findings that say why.
 """
@@ -202,7 +203,7 @@ async def run_check(db: Database, check: Check, facts: DbFacts) -> Finding:
         logger.warning("check %s failed: %s", check.name, exc.sqlstate)
         first_line = redact_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return Finding(check=check.name, status="skipped", summary="query failed", reason=first_line)
-    finding = check.evaluate(rows, check.limits, facts)
+    finding = check.evaluate(rows, check.limits, facts).model_copy(update={"check": check.name})
     if finding.remediation is None and finding.status in ("red", "yellow"):
         finding = finding.model_copy(update={"remediation": check.remediation})
     return finding

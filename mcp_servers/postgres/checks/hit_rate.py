@@ -6,6 +6,7 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Limits
+from mcp_servers.postgres.checks.grading import all_clear
 
 __all__ = ["HitRateLimits", "hit_rate_finding", "hit_rate_sql"]
 
@@ -36,20 +37,20 @@ class HitRateLimits(Limits):
     min_blocks: int = 1000
 
 
-def hit_rate_finding(check: str, what: str, rows: list[dict[str, Any]], limits: HitRateLimits) -> Finding:
+def hit_rate_finding(what: str, rows: list[dict[str, Any]], limits: HitRateLimits) -> Finding:
     """Judge `sum(hit) / sum(hit + read)` from a one-row result with `hit`, `read` and `worst` (json list)."""
     row = rows[0] if rows else {"hit": 0, "read": 0, "worst": []}
     hit, read = int(row["hit"] or 0), int(row["read"] or 0)
     worst = row.get("worst") or []
     threshold = f"yellow < {limits.yellow_below:.1%}, red < {limits.red_below:.1%}"
     if hit + read < limits.min_blocks:
-        return Finding(
-            check=check, status="green", summary=f"too few {what} block requests to judge ({hit + read})",
+        return all_clear(
+            summary=f"too few {what} block requests to judge ({hit + read})",
             threshold=threshold, reason=f"fewer than {limits.min_blocks} {what} block requests since the statistics reset",
         )
     rate = hit / (hit + read)
     status = "red" if rate < limits.red_below else "yellow" if rate < limits.yellow_below else "green"
     return Finding(
-        check=check, status=status, summary=f"{what} cache hit rate {rate:.2%} ({read} of {hit + read} blocks read from disk)",
+        status=status, summary=f"{what} cache hit rate {rate:.2%} ({read} of {hit + read} blocks read from disk)",
         value=round(rate, 4), threshold=threshold, rows=worst if status != "green" else [],
     )
