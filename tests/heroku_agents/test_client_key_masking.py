@@ -1,4 +1,4 @@
-"""Red-team review of the driver's client: an INFERENCE_KEY of any shape is masked when an error quotes it."""
+"""The driver's client: an INFERENCE_KEY of any shape is masked when an error quotes it."""
 
 from __future__ import annotations
 
