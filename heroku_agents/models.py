@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
 from heroku_agents.heroku_tools import HEROKU_TOOLS, HerokuToolSpec
 
 __all__ = [
-    "AgentEvent", "AgentRequest", "AssistantMessage", "AvailableModel", "ChatChoice", "ChatCompletionChunk",
+    "AgentEvent", "AgentRequest", "AssistantMessage", "ChatChoice", "ChatCompletionChunk",
     "ChatCompletionEvent", "ChatCompletionRequest", "ChatCompletionResponse", "ChatMessage", "ChunkChoice",
     "ChunkDelta", "DEFAULT_MAX_CALLS", "DEFAULT_TTL_SECONDS", "FunctionCall", "FunctionDefinition",
     "FunctionTool", "HEROKU_TOOLS", "HerokuToolSpec", "MCPServerRecord", "MCPServerTool", "Message",
@@ -28,7 +28,6 @@ __all__ = [
 
 DEFAULT_TTL_SECONDS = 120  # Mintlify: ttl_seconds default (and max for heroku_tools) 120
 DEFAULT_MAX_CALLS = 3  # Mintlify fragment "3)"; the real default is unconfirmed (spec 3.2)
-DEFAULT_DYNO_SIZE = "standard-1x"
 TOOL_RESULT_PREFIX = "Tool '{name}' returned result: "
 
 
@@ -223,12 +222,6 @@ class MCPServerRecord(_Wire):
     primitives_status: Literal["syncing", "synced", "error"]
     tools: list[MCPServerTool] = Field(default_factory=list)
     error: str | None = Field(default=None, description="Local endpoint only (absent on Heroku): why the sync failed.")
-
-
-class AvailableModel(_Wire):
-    model_id: str
-    type: list[str]
-    regions: list[str]
 
 
 # --- /v1/chat/completions (OpenAI-compatible, spec 5) ----------------------------------------

@@ -88,7 +88,6 @@ class PlatformAPI:
         self._sleep = sleep or anyio.sleep
         self._jitter = jitter
         self.rate_limit_remaining: int | None = None
-        self.requests_sent = 0
         self.retries = 0
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -159,7 +158,6 @@ class PlatformAPI:
         while True:
             await self._pace()
             retry_after: str | None = None
-            self.requests_sent += 1
             try:
                 response = await self._client().request(method, url, json=json, headers=send_headers)
             except httpx.TimeoutException:

@@ -9,16 +9,11 @@ from pydantic import BaseModel, Field, model_validator
 if TYPE_CHECKING:
     from mcp.types import CallToolResult
 
-__all__ = ["Finding", "Status", "cap_rows", "MAX_ROWS", "worst", "tool_result", "render_findings"]
+__all__ = ["Finding", "Status", "MAX_ROWS", "worst", "tool_result", "render_findings"]
 
 Status = Literal["red", "yellow", "green", "skipped"]
 MAX_ROWS = 10
 _RANK = {"red": 3, "yellow": 2, "green": 1, "skipped": 0}
-
-
-def cap_rows(rows: list[dict[str, Any]], limit: int = MAX_ROWS) -> tuple[list[dict[str, Any]], int]:
-    """Return at most `limit` rows and how many were left out."""
-    return rows[:limit], max(0, len(rows) - limit)
 
 
 def worst(statuses: list[Status]) -> Status:
