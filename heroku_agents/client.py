@@ -17,6 +17,7 @@ import anyio
 import httpx
 from pydantic import ValidationError
 
+from heroku_agents._client_wire import body_of, normalise_chat, request_id, server_message, transport_reason
 from heroku_agents.errors import (
     AgentsConnectionError,
     AgentsHTTPError,
@@ -37,18 +38,17 @@ from heroku_agents.models import (
     ToolCompletionEvent,
     parse_event,
 )
-from heroku_agents._client_wire import body_of, normalise_chat, request_id, server_message, transport_reason
 from heroku_agents.outcomes import ToolOutcome, describe_event, tool_outcome
 from heroku_agents.sse import SSEDecoder, SSEEvent
 
 __all__ = [
+    "DEFAULT_BACKOFF",
+    "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
     "AgentsClient",
     "ToolOutcome",
-    "tool_outcome",
     "describe_event",
-    "DEFAULT_TIMEOUT",
-    "DEFAULT_RETRIES",
-    "DEFAULT_BACKOFF",
+    "tool_outcome",
 ]
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ import yaml
 
 from heroku_agents.errors import ConfigError
 
-__all__ = ["AgentConfig", "load_config", "load_configs", "find_config", "CONFIG_DIR"]
+__all__ = ["CONFIG_DIR", "AgentConfig", "find_config", "load_config", "load_configs"]
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "agent_configs"
 

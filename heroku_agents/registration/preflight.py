@@ -13,7 +13,7 @@ import anyio
 from heroku_agents.errors import AgentsError, ConfigError, McpServerError, PreflightError
 from heroku_agents.procfile import Procfile, ProcfileError, load_procfile
 
-__all__ = ["LocalTool", "PreflightReport", "preflight", "TOOL_NAME"]
+__all__ = ["TOOL_NAME", "LocalTool", "PreflightReport", "preflight"]
 
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LOOKS_MCP = re.compile(r"mcp", re.I)

@@ -11,7 +11,7 @@ from mcp_servers.app_diagnostics.platform_api import PlatformAPI
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.common.schemas import compact_tool_schemas
 
-__all__ = ["build_server", "SERVER_NAME"]
+__all__ = ["SERVER_NAME", "build_server"]
 
 SERVER_NAME = "mcp-appdiag"
 VERSION = "0.1.0"

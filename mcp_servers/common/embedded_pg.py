@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["EmbeddedPostgres", "DEFAULT_DATA_DIR", "bin_dir", "is_installed"]
+__all__ = ["DEFAULT_DATA_DIR", "EmbeddedPostgres", "bin_dir", "is_installed"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class EmbeddedPostgres:
     extra_settings: dict[str, str] | None = None
 
     @classmethod
-    def temporary(cls, **fields: object) -> "EmbeddedPostgres":
+    def temporary(cls, **fields: object) -> EmbeddedPostgres:
         return cls(Path(tempfile.mkdtemp(prefix="hmt-pg-")) / "data", **fields)  # type: ignore[arg-type]
 
     @property
@@ -120,7 +120,7 @@ class EmbeddedPostgres:
             return False
         return True
 
-    def start(self) -> "EmbeddedPostgres":
+    def start(self) -> EmbeddedPostgres:
         """Initialise the cluster if needed and start it; returns self with `port` set."""
         self.data_dir = self.data_dir.resolve()
         if self.is_running() and self._port_file.exists():

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mcp.server import MCPServer
 
-__all__ = ["compact_schema", "compact_output_schema", "compact_tool_schemas", "full_output_schemas_requested"]
+__all__ = ["compact_output_schema", "compact_schema", "compact_tool_schemas", "full_output_schemas_requested"]
 
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
@@ -87,7 +87,7 @@ def full_output_schemas_requested(env: Any = None) -> bool:
     return env_flag(env, "MCP_FULL_OUTPUT_SCHEMAS")
 
 
-def compact_tool_schemas(server: "MCPServer", *, full_output: bool = False) -> None:
+def compact_tool_schemas(server: MCPServer, *, full_output: bool = False) -> None:
     """Publish compact input and output schemas for every tool of `server` in `tools/list`.
 
     Only the SDK's public surface is used: `MCPServer.list_tools()` (which answers `tools/list`) is wrapped

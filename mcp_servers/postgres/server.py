@@ -11,7 +11,7 @@ from mcp_servers.common.schemas import compact_tool_schemas
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
-__all__ = ["build_server", "SERVER_NAME"]
+__all__ = ["SERVER_NAME", "build_server"]
 
 SERVER_NAME = "mcp-postgres"
 VERSION = "0.1.0"

@@ -15,17 +15,17 @@ import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 __all__ = [
+    "LOGGING_ERRORS",
+    "ROUTER_ERRORS",
+    "RUNTIME_ERRORS",
     "LogScenario",
+    "error_line",
     "generate_lines",
     "iter_lines",
     "router_line",
-    "ROUTER_ERRORS",
-    "RUNTIME_ERRORS",
-    "LOGGING_ERRORS",
-    "error_line",
 ]
 
 # code -> (at, desc, status, extra fields); statuses as the router logs them ("" when it logs none).
@@ -93,7 +93,7 @@ class LogScenario:
 
     app: str = "acme-shop"
     host: str = "acme-shop.herokuapp.com"
-    start: datetime = field(default_factory=lambda: datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc))
+    start: datetime = field(default_factory=lambda: datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
     web_dynos: int = 2
     worker_dynos: int = 1
     memory_quota_mb: int = 512

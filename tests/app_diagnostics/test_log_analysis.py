@@ -1,12 +1,12 @@
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from log_generator import LogScenario, error_line, generate_lines, router_line
 
 from mcp_servers.app_diagnostics.logs.analysis import analyze_lines, normalise_path
 from mcp_servers.app_diagnostics.logs.models import Latency, ReleaseRef
 
-T0 = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 def _ts(moment: datetime) -> str:

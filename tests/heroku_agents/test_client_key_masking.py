@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from agents_fakes import raw_http_server
+
 from heroku_agents.client import AgentsClient
 from heroku_agents.errors import AuthenticationError, ServerError
 

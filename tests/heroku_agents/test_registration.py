@@ -30,7 +30,7 @@ from heroku_agents.mcp_stdio import server_environment
 from heroku_agents.registration import attach_inference, preflight, register, wait_until_synced
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app_diagnostics"))
-from heroku_schema import find_links, validate_request, validate_response  # noqa: E402
+from heroku_schema import find_links, validate_request, validate_response
 
 pytestmark = pytest.mark.anyio
 

@@ -7,10 +7,10 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spec_examples import SPEC_STREAM
 
 from heroku_agents.models import parse_event
 from heroku_agents.sse import DONE_FRAME, SSEDecoder, SSEEvent, aiter_events, encode_done, encode_event, iter_events
-from spec_examples import SPEC_STREAM
 
 pytestmark = pytest.mark.anyio
 

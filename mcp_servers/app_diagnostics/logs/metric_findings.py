@@ -11,14 +11,21 @@ import statistics
 from collections.abc import Callable, Sequence
 
 from mcp_servers.app_diagnostics.logs.metric_rules import (
-    DYNO_RULES, DYNO_VCPUS, MIN_SUSTAINED_SAMPLES, POSTGRES_PLAN_VCPUS, POSTGRES_RULES, R14_HORIZON_MIN, REDIS_RULES, DOC_RUNTIME,
+    DOC_RUNTIME,
+    DYNO_RULES,
+    DYNO_VCPUS,
+    MIN_SUSTAINED_SAMPLES,
+    POSTGRES_PLAN_VCPUS,
+    POSTGRES_RULES,
+    R14_HORIZON_MIN,
+    REDIS_RULES,
     MetricRule,
 )
 from mcp_servers.common.results import Finding
 
 RECENT_RUN = 3  # the last this many samples all at a level: the state now, even if the window began fine
 
-__all__ = ["addon_findings", "dyno_findings", "pg_vcpus", "sustained", "Series"]
+__all__ = ["Series", "addon_findings", "dyno_findings", "pg_vcpus", "sustained"]
 
 Series = dict[str, list[float]]  # sample name -> values in arrival order
 Derive = Callable[[Series], list[float]]

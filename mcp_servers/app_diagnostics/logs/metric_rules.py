@@ -22,8 +22,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "MetricRule", "POSTGRES_RULES", "REDIS_RULES", "DYNO_RULES", "POSTGRES_PLAN_VCPUS", "DYNO_VCPUS", "MIN_SUSTAINED_SAMPLES",
-    "DOC_PG_METRICS", "DOC_PG_MONITOR", "DOC_PG_PLANS", "DOC_PG_DIAGNOSE", "DOC_REDIS_METRICS", "DOC_RUNTIME", "R14_HORIZON_MIN",
+    "DOC_PG_DIAGNOSE",
+    "DOC_PG_METRICS",
+    "DOC_PG_MONITOR",
+    "DOC_PG_PLANS",
+    "DOC_REDIS_METRICS",
+    "DOC_RUNTIME",
+    "DYNO_RULES",
+    "DYNO_VCPUS",
+    "MIN_SUSTAINED_SAMPLES",
+    "POSTGRES_PLAN_VCPUS",
+    "POSTGRES_RULES",
+    "R14_HORIZON_MIN",
+    "REDIS_RULES",
+    "MetricRule",
 ]
 
 DEVCENTER = "https://devcenter.heroku.com/articles/"

@@ -24,7 +24,7 @@ from mcp_servers.app_diagnostics.tools._tls import TLSInfo
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["register", "probe", "ProbeResult", "MAX_REDIRECTS", "MAX_COUNT", "PUBLIC_PORTS"]
+__all__ = ["MAX_COUNT", "MAX_REDIRECTS", "PUBLIC_PORTS", "ProbeResult", "probe", "register"]
 
 MAX_REDIRECTS = 5
 MAX_COUNT = 5

@@ -16,11 +16,11 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident
-from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS, cancel_fix, terminate_fix
 from mcp_servers.postgres.checks.grading import all_clear, graded
+from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS, cancel_fix, terminate_fix
 from mcp_servers.postgres.checks.session_rows import CLIENT, HERE, NOT_US, many, text_rows
 
-__all__ = ["CHECKS", "CONNECTIONS_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL", "IDLE_IN_TRANSACTION_SQL"]
+__all__ = ["CHECKS", "CONNECTIONS_SQL", "IDLE_IN_TRANSACTION_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL"]
 
 
 # --- connection count ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from mcp_servers.common.redact import redact_text
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.db import Database
 
-__all__ = ["Check", "DbFacts", "Limits", "Requires", "gather_facts", "run_checks", "FACTS_SQL"]
+__all__ = ["FACTS_SQL", "Check", "DbFacts", "Limits", "Requires", "gather_facts", "run_checks"]
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class Check:
     def params(self) -> dict[str, Any]:
         return self.limits.model_dump()
 
-    def with_limits(self, **overrides: Any) -> "Check":
+    def with_limits(self, **overrides: Any) -> Check:
         """This check with some thresholds replaced (validated by the limits model).
 
         Raises:

@@ -14,11 +14,11 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Limits
+from mcp_servers.postgres.checks.fixes import qualified
 from mcp_servers.postgres.checks.grading import all_clear
 from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
-from mcp_servers.postgres.checks.fixes import qualified
 
-__all__ = ["TABLE_BLOAT_SQL", "INDEX_BLOAT_SQL", "BloatLimits", "bloat_finding", "bloat_fix"]
+__all__ = ["INDEX_BLOAT_SQL", "TABLE_BLOAT_SQL", "BloatLimits", "bloat_finding", "bloat_fix"]
 
 _FILLFACTOR = "(SELECT option_value::int FROM pg_options_to_table({rel}.reloptions) WHERE option_name = 'fillfactor')"
 

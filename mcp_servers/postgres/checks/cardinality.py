@@ -8,9 +8,9 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
+from mcp_servers.postgres.checks.fixes import qualified
 from mcp_servers.postgres.checks.grading import all_clear
 from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
-from mcp_servers.postgres.checks.fixes import qualified
 
 __all__ = ["CHECKS", "LOW_CARDINALITY_INDEXES"]
 

@@ -12,12 +12,12 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.user_relations import USER_SCHEMA
 from mcp_servers.postgres.checks.fixes import ident, literal, qualified
 from mcp_servers.postgres.checks.grading import all_clear, graded
 from mcp_servers.postgres.checks.session_rows import many, text_rows
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA
 
-__all__ = ["CHECKS", "PREPARED_TRANSACTIONS", "AUTOVACUUM_WORKERS", "AUTOVACUUM_TABLE_SETTINGS"]
+__all__ = ["AUTOVACUUM_TABLE_SETTINGS", "AUTOVACUUM_WORKERS", "CHECKS", "PREPARED_TRANSACTIONS"]
 
 # --- prepared transactions ------------------------------------------------------------------------
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.fixes import ident
-from mcp_servers.postgres.checks.session_rows import many, query_text
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
+from mcp_servers.postgres.checks.fixes import ident
 from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.session_rows import many, query_text
 
-__all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "TEMP_FILE_SPILL", "statements_sql", "OrderBy"]
+__all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "TEMP_FILE_SPILL", "OrderBy", "statements_sql"]
 
 OrderBy = Literal["total_time", "mean_time", "calls", "io"]
 ORDERS: dict[str, str] = {  # fixed ORDER BY clauses, chosen from a Literal (never caller text)

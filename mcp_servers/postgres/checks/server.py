@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.fixes import ident, literal, qualified
-from mcp_servers.postgres.checks.session_rows import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
+from mcp_servers.postgres.checks.fixes import ident, literal, qualified
 from mcp_servers.postgres.checks.grading import all_clear
 from mcp_servers.postgres.checks.server_config import CHECKS as CONFIG_CHECKS
+from mcp_servers.postgres.checks.session_rows import many
 
 __all__ = ["CHECKS"]
 

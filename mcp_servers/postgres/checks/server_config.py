@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.fixes import literal
-from mcp_servers.postgres.checks.session_rows import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
+from mcp_servers.postgres.checks.fixes import literal
 from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.session_rows import many
 
 __all__ = ["CHECKS", "REPLICATION_LAG", "REPLICATION_SLOTS", "SETTINGS_SANITY", "SSL_IN_USE"]
 

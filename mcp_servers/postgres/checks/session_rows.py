@@ -7,7 +7,7 @@ from typing import Any
 from mcp_servers.common.redact import redact_text, truncate
 from mcp_servers.postgres.settings import APPLICATION_NAME
 
-__all__ = ["NOT_US", "CLIENT", "HERE", "many", "query_text", "text_rows"]
+__all__ = ["CLIENT", "HERE", "NOT_US", "many", "query_text", "text_rows"]
 
 # Our own sessions: this one, and the pool's others (same application_name). A constant, not input.
 NOT_US = f"a.pid <> pg_backend_pid() AND a.application_name <> '{APPLICATION_NAME.replace(chr(39), chr(39) * 2)}'"

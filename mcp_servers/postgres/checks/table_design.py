@@ -7,12 +7,12 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.grading import all_clear
-from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 from mcp_servers.postgres.checks.fixes import ident, qualified
+from mcp_servers.postgres.checks.grading import all_clear
 from mcp_servers.postgres.checks.session_rows import many
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 
-__all__ = ["CHECKS", "TABLES_WITHOUT_PRIMARY_KEY", "FILLFACTOR_FREE_SPACE"]
+__all__ = ["CHECKS", "FILLFACTOR_FREE_SPACE", "TABLES_WITHOUT_PRIMARY_KEY"]
 
 # A unique index on NOT NULL columns can become the primary key without a rewrite (ADD PRIMARY KEY USING INDEX).
 NO_PRIMARY_KEY_SQL = f"""

@@ -10,14 +10,21 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.grading import all_clear
 from mcp_servers.postgres.checks.bloat import TABLE_BLOAT_SQL, BloatLimits, bloat_finding
-from mcp_servers.postgres.checks.hit_rate import HitRateLimits, hit_rate_finding, hit_rate_sql
 from mcp_servers.postgres.checks.fixes import qualified
+from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.hit_rate import HitRateLimits, hit_rate_finding, hit_rate_sql
 
 __all__ = [
-    "CHECKS", "TABLE_BLOAT", "TABLE_HIT_RATE", "TABLE_INDEX_USAGE", "VACUUM_DEAD_ROWS", "NEVER_ANALYZED_TABLES",
-    "INDEX_USAGE_BASE_SQL", "TABLE_HIT_RATE_SQL", "vacuum_base_sql",
+    "CHECKS",
+    "INDEX_USAGE_BASE_SQL",
+    "NEVER_ANALYZED_TABLES",
+    "TABLE_BLOAT",
+    "TABLE_HIT_RATE",
+    "TABLE_HIT_RATE_SQL",
+    "TABLE_INDEX_USAGE",
+    "VACUUM_DEAD_ROWS",
+    "vacuum_base_sql",
 ]
 
 TABLE_BLOAT = Check(

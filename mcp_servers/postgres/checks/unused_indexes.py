@@ -8,8 +8,14 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.index_keys import (
+    ATTACHED,
+    ENFORCES,
+    FOREIGN_KEYS_SERVED,
+    drop_index_fix,
+    only_index_for,
+)
 from mcp_servers.postgres.checks.user_relations import mib, stats_age_text
-from mcp_servers.postgres.checks.index_keys import ATTACHED, ENFORCES, FOREIGN_KEYS_SERVED, drop_index_fix, only_index_for
 
 __all__ = ["UNUSED_INDEXES", "UNUSED_INDEXES_SQL", "UnusedIndexLimits", "judge_unused"]
 

@@ -24,7 +24,7 @@ from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib, stats_a
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
-__all__ = ["register", "StorageStats", "table_stats", "index_stats", "TableKind", "IndexKind"]
+__all__ = ["IndexKind", "StorageStats", "TableKind", "index_stats", "register", "table_stats"]
 
 TableKind = Literal["sizes", "bloat", "vacuum", "seq_scans", "index_usage", "records_rank", "cache_hit"]
 IndexKind = Literal["unused", "duplicate", "invalid", "mostly_null", "sizes", "missing_fk"]
