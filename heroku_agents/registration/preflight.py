@@ -43,7 +43,7 @@ class PreflightReport:
         return [p.name for p in self.procfile.mcp_servers()]
 
 
-async def preflight(
+async def preflight(  # noqa: C901 (one pass of independent per-server checks; splitting them is a larger refactor)
     procfile_path: Path, *, config_dir: Path | None, env: Mapping[str, str], start_timeout: float = 30.0
 ) -> PreflightReport:
     """Start every `mcp*` process over STDIO, list its tools and check what Heroku and the configs need.

@@ -98,7 +98,7 @@ def test_releases_from_the_api_explain_bursts_when_the_log_has_no_release_line()
     lines = [error_line("H12", T0 + timedelta(seconds=i), seed=i) for i in range(6)]
     earlier = ReleaseRef(kind="release", version=7, at="2026-11-25T09:00:00")
     latest = ReleaseRef(kind="release", version=8, at="2026-11-25T09:45:00")
-    analysis = analyze_lines(lines + [f"{_ts(T0)} app[api]: Release v8 created by user dev@example.com"],
+    analysis = analyze_lines([*lines, f"{_ts(T0)} app[api]: Release v8 created by user dev@example.com"],
                              releases=[latest, earlier])
     (burst,) = analysis.bursts
     assert (burst.after_release.version, burst.minutes_after_release) == (8, 15.0)

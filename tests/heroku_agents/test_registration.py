@@ -102,7 +102,7 @@ async def test_preflight_reports_every_problem_with_its_message(tmp_path: Path) 
         f"{configs / 'refs.yaml'}:13: vanished: no mcp* server provides this tool",
     ]
     assert len(problems) == len(expected_starts), problems
-    for problem, start in zip(problems, expected_starts):
+    for problem, start in zip(problems, expected_starts, strict=True):
         assert problem.startswith(start), (problem, start)
     assert "stderr: toy_server: refusing to start (crash flavour)" in problems[5]
     assert "inputSchema.type" in problems[4]

@@ -129,6 +129,6 @@ _payloads = st.recursive(
 def test_any_encoded_events_decode_back_whatever_the_chunking_and_line_ends(events, cuts, newline) -> None:
     stream = b"".join(encode_event(name, {"v": payload}) for name, payload in events).replace(b"\n", newline)
     points = sorted({c % (len(stream) + 1) for c in cuts})
-    chunks = [stream[a:b] for a, b in zip([0, *points], [*points, len(stream)])]
+    chunks = [stream[a:b] for a, b in zip([0, *points], [*points, len(stream)], strict=True)]
     decoded = list(iter_events(chunks))
     assert [(e.event, e.json()) for e in decoded] == [(name, {"v": payload}) for name, payload in events]

@@ -125,7 +125,7 @@ class Check:
     area: str
     sql: SqlSource
     evaluate: Evaluate
-    limits: Limits = NoLimits()
+    limits: Limits = field(default_factory=NoLimits)
     requires: Requires = Requires()
     remediation: str | None = None
     description: str = ""
