@@ -42,12 +42,7 @@ from heroku_agents.outcomes import ToolOutcome, describe_event, tool_outcome
 from heroku_agents.sse import SSEDecoder, SSEEvent
 
 __all__ = [
-    "DEFAULT_BACKOFF",
-    "DEFAULT_RETRIES",
-    "DEFAULT_TIMEOUT",
-    "AgentsClient",
-    "ToolOutcome",
-    "describe_event",
+    "DEFAULT_BACKOFF", "DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "AgentsClient", "ToolOutcome", "describe_event",
     "tool_outcome",
 ]
 

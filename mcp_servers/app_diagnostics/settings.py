@@ -11,10 +11,7 @@ from mcp_servers.common.env import env_flag, env_number
 from mcp_servers.common.schemas import full_output_schemas_requested
 
 __all__ = [
-    "DEFAULT_API_URL",
-    "DEFAULT_LOG_TIMEOUT_S",
-    "DEFAULT_PROBE_TIMEOUT_S",
-    "DEFAULT_REQUEST_TIMEOUT_S",
+    "DEFAULT_API_URL", "DEFAULT_LOG_TIMEOUT_S", "DEFAULT_PROBE_TIMEOUT_S", "DEFAULT_REQUEST_TIMEOUT_S",
     "AppDiagSettings",
 ]
 

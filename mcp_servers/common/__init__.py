@@ -14,15 +14,7 @@ if TYPE_CHECKING:
     from mcp_servers.common.results import Finding, Status
     from mcp_servers.common.runner import configure_logging, run_server
 
-__all__ = [
-    "Finding",
-    "Status",
-    "configure_logging",
-    "redact_text",
-    "redact_url",
-    "run_server",
-    "truncate",
-]
+__all__ = ["Finding", "Status", "configure_logging", "redact_text", "redact_url", "run_server", "truncate"]
 
 _HOMES = {
     "Finding": "results", "Status": "results",

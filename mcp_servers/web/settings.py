@@ -12,15 +12,8 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from mcp_servers.common.env import env_number
 
 __all__ = [
-    "DEFAULT_BODY_TIMEOUT_S",
-    "DEFAULT_HEAD_TIMEOUT_S",
-    "DEFAULT_MAX_BODY_BYTES",
-    "DEFAULT_MAX_CONCURRENT",
-    "DEFAULT_MAX_QUEUED",
-    "DEFAULT_REQUEST_TIMEOUT_S",
-    "MIN_TOKEN_LENGTH",
-    "UnsafeExposureError",
-    "WebSettings",
+    "DEFAULT_BODY_TIMEOUT_S", "DEFAULT_HEAD_TIMEOUT_S", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_CONCURRENT",
+    "DEFAULT_MAX_QUEUED", "DEFAULT_REQUEST_TIMEOUT_S", "MIN_TOKEN_LENGTH", "UnsafeExposureError", "WebSettings",
     "is_loopback",
 ]
 

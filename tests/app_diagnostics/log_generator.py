@@ -18,14 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 __all__ = [
-    "LOGGING_ERRORS",
-    "ROUTER_ERRORS",
-    "RUNTIME_ERRORS",
-    "LogScenario",
-    "error_line",
-    "generate_lines",
-    "iter_lines",
-    "router_line",
+    "LOGGING_ERRORS", "ROUTER_ERRORS", "RUNTIME_ERRORS", "LogScenario", "error_line", "generate_lines",
+    "iter_lines", "router_line",
 ]
 
 # code -> (at, desc, status, extra fields); statuses as the router logs them ("" when it logs none).

@@ -21,13 +21,7 @@ from mcp_servers.postgres.checks.indexes import (
     UNUSED_INDEXES,
 )
 from mcp_servers.postgres.db import Database
-from mcp_servers.postgres.seed.storage import (
-    DUPLICATE_PAIR,
-    INVALID_INDEX,
-    MISSING_FK,
-    NULL_INDEX,
-    UNUSED_INDEX,
-)
+from mcp_servers.postgres.seed.storage import DUPLICATE_PAIR, INVALID_INDEX, MISSING_FK, NULL_INDEX, UNUSED_INDEX
 from mcp_servers.postgres.settings import PostgresSettings
 
 pytestmark = pytest.mark.anyio

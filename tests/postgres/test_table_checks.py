@@ -16,11 +16,7 @@ from mcp_servers.postgres.checks.tables import (
     VACUUM_DEAD_ROWS,
 )
 from mcp_servers.postgres.db import Database
-from mcp_servers.postgres.seed.storage import (
-    BLOATED_TABLE,
-    SEQ_SCAN_TABLE,
-    SEQ_SCANS,
-)
+from mcp_servers.postgres.seed.storage import BLOATED_TABLE, SEQ_SCAN_TABLE, SEQ_SCANS
 from mcp_servers.postgres.settings import PostgresSettings
 
 pytestmark = pytest.mark.anyio

@@ -22,20 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "DOC_PG_DIAGNOSE",
-    "DOC_PG_METRICS",
-    "DOC_PG_MONITOR",
-    "DOC_PG_PLANS",
-    "DOC_REDIS_METRICS",
-    "DOC_RUNTIME",
-    "DYNO_RULES",
-    "DYNO_VCPUS",
-    "MIN_SUSTAINED_SAMPLES",
-    "POSTGRES_PLAN_VCPUS",
-    "POSTGRES_RULES",
-    "R14_HORIZON_MIN",
-    "REDIS_RULES",
-    "MetricRule",
+    "DOC_PG_DIAGNOSE", "DOC_PG_METRICS", "DOC_PG_MONITOR", "DOC_PG_PLANS", "DOC_REDIS_METRICS", "DOC_RUNTIME",
+    "DYNO_RULES", "DYNO_VCPUS", "MIN_SUSTAINED_SAMPLES", "POSTGRES_PLAN_VCPUS", "POSTGRES_RULES", "R14_HORIZON_MIN",
+    "REDIS_RULES", "MetricRule",
 ]
 
 DEVCENTER = "https://devcenter.heroku.com/articles/"

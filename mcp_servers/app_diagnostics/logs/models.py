@@ -8,18 +8,8 @@ from mcp_servers.app_diagnostics.logs.pg_service import PgServiceSummary
 from mcp_servers.common.results import Finding
 
 __all__ = [
-    "AddonHealth",
-    "CodeCount",
-    "DynoHealth",
-    "ErrorBurst",
-    "ErrorCodeInfo",
-    "Latency",
-    "LogAnalysis",
-    "MinuteBucket",
-    "ParseStats",
-    "PathStat",
-    "ReleaseRef",
-    "StatusCount",
+    "AddonHealth", "CodeCount", "DynoHealth", "ErrorBurst", "ErrorCodeInfo", "Latency", "LogAnalysis",
+    "MinuteBucket", "ParseStats", "PathStat", "ReleaseRef", "StatusCount",
 ]
 
 

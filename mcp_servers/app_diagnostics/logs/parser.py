@@ -32,21 +32,8 @@ from mcp_servers.app_diagnostics.logs.records import (
 )
 
 __all__ = [
-    "AddonMetrics",
-    "AppOutput",
-    "DynoError",
-    "DynoNotice",
-    "Event",
-    "LogplexError",
-    "MemoryUse",
-    "PostgresLog",
-    "ProcessExit",
-    "ReleaseEvent",
-    "RouterLine",
-    "RuntimeMetrics",
-    "StateChange",
-    "iter_events",
-    "parse_line",
+    "AddonMetrics", "AppOutput", "DynoError", "DynoNotice", "Event", "LogplexError", "MemoryUse", "PostgresLog",
+    "ProcessExit", "ReleaseEvent", "RouterLine", "RuntimeMetrics", "StateChange", "iter_events", "parse_line",
 ]
 
 

@@ -5,19 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 __all__ = [
-    "AddonMetrics",
-    "AppOutput",
-    "DynoError",
-    "DynoNotice",
-    "Event",
-    "LogplexError",
-    "MemoryUse",
-    "PostgresLog",
-    "ProcessExit",
-    "ReleaseEvent",
-    "RouterLine",
-    "RuntimeMetrics",
-    "StateChange",
+    "AddonMetrics", "AppOutput", "DynoError", "DynoNotice", "Event", "LogplexError", "MemoryUse", "PostgresLog",
+    "ProcessExit", "ReleaseEvent", "RouterLine", "RuntimeMetrics", "StateChange",
 ]
 
 

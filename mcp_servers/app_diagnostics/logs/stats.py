@@ -9,31 +9,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from mcp_servers.app_diagnostics.logs.codes import CODES
-from mcp_servers.app_diagnostics.logs.models import (
-    CodeCount,
-    ErrorBurst,
-    Latency,
-    MinuteBucket,
-    PathStat,
-    ReleaseRef,
-)
+from mcp_servers.app_diagnostics.logs.models import CodeCount, ErrorBurst, Latency, MinuteBucket, PathStat, ReleaseRef
 from mcp_servers.common.redact import truncate
 
 if TYPE_CHECKING:
     from mcp_servers.app_diagnostics.logs.tallies import MinuteTally, PathTally
 
 __all__ = [
-    "BURST_MIN_ERRORS",
-    "BURST_MIN_RATE",
-    "code_count",
-    "find_bursts",
-    "latency",
-    "minute_bucket",
-    "normalise_path",
-    "path_stat",
-    "percentile",
-    "unique_releases",
-    "utc",
+    "BURST_MIN_ERRORS", "BURST_MIN_RATE", "code_count", "find_bursts", "latency", "minute_bucket", "normalise_path",
+    "path_stat", "percentile", "unique_releases", "utc",
 ]
 
 BURST_MIN_ERRORS = 5  # a minute with at least this many errors ...

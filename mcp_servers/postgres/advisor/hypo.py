@@ -21,15 +21,8 @@ if TYPE_CHECKING:
     import psycopg
 
 __all__ = [
-    "MAX_HYPOTHETICAL",
-    "HypoIndex",
-    "HypoSession",
-    "IndexSpec",
-    "enable_command",
-    "hypopg_schema",
-    "hypothetical_indexes",
-    "hypothetical_session",
-    "parse_index_spec",
+    "MAX_HYPOTHETICAL", "HypoIndex", "HypoSession", "IndexSpec", "enable_command", "hypopg_schema",
+    "hypothetical_indexes", "hypothetical_session", "parse_index_spec",
 ]
 
 MAX_HYPOTHETICAL = 10  # per pg_explain call: each one is planned against, so they add planning time

@@ -13,31 +13,14 @@ from mcp_servers.postgres.checks.bloat import INDEX_BLOAT_SQL, BloatLimits, bloa
 from mcp_servers.postgres.checks.fixes import column_list, ident, qualified
 from mcp_servers.postgres.checks.grading import all_clear
 from mcp_servers.postgres.checks.hit_rate import HitRateLimits, hit_rate_finding, hit_rate_sql
-from mcp_servers.postgres.checks.index_keys import (
-    ATTACHED,
-    ENFORCES,
-    FOREIGN_KEYS_SERVED,
-    drop_index_fix,
-)
+from mcp_servers.postgres.checks.index_keys import ATTACHED, ENFORCES, FOREIGN_KEYS_SERVED, drop_index_fix
 from mcp_servers.postgres.checks.unused_indexes import UNUSED_INDEXES, UNUSED_INDEXES_SQL, judge_unused
 from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 
 __all__ = [
-    "CHECKS",
-    "DUPLICATE_INDEXES",
-    "DUPLICATE_INDEXES_SQL",
-    "INDEX_BLOAT",
-    "INDEX_HIT_RATE",
-    "INDEX_HIT_RATE_SQL",
-    "INVALID_INDEXES",
-    "INVALID_INDEXES_SQL",
-    "MISSING_FK_INDEXES",
-    "MISSING_FK_INDEXES_SQL",
-    "NULL_INDEXES",
-    "NULL_INDEXES_SQL",
-    "UNUSED_INDEXES",
-    "UNUSED_INDEXES_SQL",
-    "judge_unused",
+    "CHECKS", "DUPLICATE_INDEXES", "DUPLICATE_INDEXES_SQL", "INDEX_BLOAT", "INDEX_HIT_RATE", "INDEX_HIT_RATE_SQL",
+    "INVALID_INDEXES", "INVALID_INDEXES_SQL", "MISSING_FK_INDEXES", "MISSING_FK_INDEXES_SQL", "NULL_INDEXES",
+    "NULL_INDEXES_SQL", "UNUSED_INDEXES", "UNUSED_INDEXES_SQL", "judge_unused",
 ]
 
 _INDEX_LIST = f"""

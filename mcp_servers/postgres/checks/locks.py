@@ -10,12 +10,7 @@ from mcp_servers.postgres.checks.grading import all_clear, graded
 from mcp_servers.postgres.checks.session_rows import HERE, NOT_US, many, text_rows
 
 __all__ = [
-    "BLOCKING_QUERIES",
-    "EXCLUSIVE_LOCKS",
-    "EXCLUSIVE_LOCKS_SQL",
-    "blocking_sql",
-    "cancel_fix",
-    "lock_roots",
+    "BLOCKING_QUERIES", "EXCLUSIVE_LOCKS", "EXCLUSIVE_LOCKS_SQL", "blocking_sql", "cancel_fix", "lock_roots",
     "terminate_fix",
 ]
 

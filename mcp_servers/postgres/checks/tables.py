@@ -16,15 +16,8 @@ from mcp_servers.postgres.checks.grading import all_clear
 from mcp_servers.postgres.checks.hit_rate import HitRateLimits, hit_rate_finding, hit_rate_sql
 
 __all__ = [
-    "CHECKS",
-    "INDEX_USAGE_BASE_SQL",
-    "NEVER_ANALYZED_TABLES",
-    "TABLE_BLOAT",
-    "TABLE_HIT_RATE",
-    "TABLE_HIT_RATE_SQL",
-    "TABLE_INDEX_USAGE",
-    "VACUUM_DEAD_ROWS",
-    "vacuum_base_sql",
+    "CHECKS", "INDEX_USAGE_BASE_SQL", "NEVER_ANALYZED_TABLES", "TABLE_BLOAT", "TABLE_HIT_RATE",
+    "TABLE_HIT_RATE_SQL", "TABLE_INDEX_USAGE", "VACUUM_DEAD_ROWS", "vacuum_base_sql",
 ]
 
 TABLE_BLOAT = Check(

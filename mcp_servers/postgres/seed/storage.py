@@ -23,17 +23,8 @@ import time
 from typing import Any
 
 __all__ = [
-    "BLOATED_TABLE",
-    "DUPLICATE_PAIR",
-    "INVALID_INDEX",
-    "MISSING_FK",
-    "NULL_INDEX",
-    "SEQ_SCANS",
-    "SEQ_SCAN_TABLE",
-    "UNUSED_INDEX",
-    "plant_healthy_storage",
-    "plant_storage_problems",
-    "replay_healthy_traffic",
+    "BLOATED_TABLE", "DUPLICATE_PAIR", "INVALID_INDEX", "MISSING_FK", "NULL_INDEX", "SEQ_SCANS", "SEQ_SCAN_TABLE",
+    "UNUSED_INDEX", "plant_healthy_storage", "plant_storage_problems", "replay_healthy_traffic",
 ]
 
 SEQ_SCANS = 120
