@@ -107,11 +107,11 @@ async def _measure(base: str) -> dict:
             latencies: list[float] = []
             errors.clear()
 
-            async def worker() -> None:
-                for _ in range(CALLS_PER_WORKER[workers]):
+            async def worker(calls: int = CALLS_PER_WORKER[workers], out: list[float] = latencies) -> None:
+                for _ in range(calls):
                     elapsed = await call(http)
                     if elapsed is not None:
-                        latencies.append(elapsed)
+                        out.append(elapsed)
 
             started = time.perf_counter()
             async with anyio.create_task_group() as tg:

@@ -19,9 +19,9 @@ def _build_wide(url: str, tables: int, already: int) -> None:
         for start in range(already, tables, 500):
             stop = min(start + 500, tables)
             conn.execute(
-                "DO $$ BEGIN FOR i IN %s..%s LOOP "
-                "EXECUTE format('CREATE TABLE w_%%s (id int PRIMARY KEY, v int, note text)', i); "
-                "EXECUTE format('CREATE INDEX ON w_%%s (v)', i); END LOOP; END $$" % (start, stop - 1)
+                f"DO $$ BEGIN FOR i IN {start}..{stop - 1} LOOP "
+                "EXECUTE format('CREATE TABLE w_%s (id int PRIMARY KEY, v int, note text)', i); "
+                "EXECUTE format('CREATE INDEX ON w_%s (v)', i); END LOOP; END $$"
             )
 
 

@@ -70,10 +70,10 @@ def run() -> dict:
     typical: list[float] = []
     for sql in ANALYST_READS:
         check_sql(sql)
-        typical += _timings_ms(lambda: check_sql(sql), 20)
+        typical += _timings_ms(lambda sql=sql: check_sql(sql), 20)
     large = {}
     for name, sql in LARGE_QUERIES.items():
-        times = _timings_ms(lambda: check_sql(sql), 10)
+        times = _timings_ms(lambda sql=sql: check_sql(sql), 10)
         large[name] = {"chars": len(sql), "p50_ms": round(statistics.median(times), 2), "min_ms": round(min(times), 2)}
     figures = {
         "typical_queries": len(ANALYST_READS),

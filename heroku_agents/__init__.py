@@ -31,7 +31,15 @@ _EXPORTS = {
     ),
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "HEROKU_TOOLS", "AgentConfig", "AgentEvent", "AgentRequest", "AgentsClient", "AgentsError", "AgentsHTTPError",
+    "AssistantMessage", "AuthenticationError", "ChatCompletionChunk", "ChatCompletionEvent",
+    "ChatCompletionRequest", "ChatCompletionResponse", "ConfigError", "HerokuToolSpec", "MCPServerRecord",
+    "MCPServerTool", "Message", "ProcessType", "Procfile", "ProcfileError", "RateLimitedError", "RuntimeParams",
+    "SSEDecoder", "SSEEvent", "StreamInterruptedError", "Tool", "ToolCall", "ToolCompletionEvent", "ToolMessage",
+    "ToolParams", "Usage", "aiter_events", "encode_done", "encode_event", "iter_events", "load_config",
+    "load_configs", "load_procfile", "parse_event", "parse_procfile", "to_json", "to_wire", "tool_result_content",
+]
 
 
 def __getattr__(name: str) -> Any:

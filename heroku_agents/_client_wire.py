@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from heroku_agents.errors import redact
 
-__all__ = ["normalise_chat", "body_of", "server_message", "request_id", "transport_reason"]
+__all__ = ["body_of", "normalise_chat", "request_id", "server_message", "transport_reason"]
 
 
 def normalise_chat(payload: Any) -> Any:

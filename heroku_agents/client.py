@@ -18,6 +18,7 @@ import anyio
 import httpx
 from pydantic import ValidationError
 
+from heroku_agents._client_wire import body_of, normalise_chat, request_id, server_message, transport_reason
 from heroku_agents.errors import (
     AgentsConnectionError,
     AgentsHTTPError,
@@ -38,18 +39,12 @@ from heroku_agents.models import (
     ToolCompletionEvent,
     parse_event,
 )
-from heroku_agents._client_wire import body_of, normalise_chat, request_id, server_message, transport_reason
 from heroku_agents.outcomes import ToolOutcome, describe_event, tool_outcome
 from heroku_agents.sse import SSEDecoder, SSEEvent
 
 __all__ = [
-    "AgentsClient",
-    "ToolOutcome",
+    "DEFAULT_BACKOFF", "DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "AgentsClient", "ToolOutcome", "describe_event",
     "tool_outcome",
-    "describe_event",
-    "DEFAULT_TIMEOUT",
-    "DEFAULT_RETRIES",
-    "DEFAULT_BACKOFF",
 ]
 
 log = logging.getLogger(__name__)

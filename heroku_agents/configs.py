@@ -21,17 +21,12 @@ import yaml
 
 from heroku_agents.errors import ConfigError
 
-__all__ = ["AgentConfig", "load_config", "load_configs", "find_config", "CONFIG_DIR"]
+__all__ = ["CONFIG_DIR", "AgentConfig", "find_config", "load_config", "load_configs"]
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "agent_configs"
 
-REQUEST_KEYS = frozenset(
-    {"model", "messages", "max_tokens_per_inference_request", "stop", "temperature", "top_p", "tools"}
-)
+# The config's own keys; the request's keys come from the wire models (`_wire_keys`).
 OWN_KEYS = frozenset({"name", "description", "expected_tools"})
-MESSAGE_KEYS = frozenset({"role", "content"})
-TOOL_KEYS = frozenset({"type", "name", "description", "runtime_params"})
-RUNTIME_KEYS = frozenset({"target_app_name", "dyno_size", "ttl_seconds", "max_calls", "tool_params"})
 
 _VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
 _Path = tuple[str | int, ...]
@@ -235,12 +230,18 @@ def _check_keys(path: Path, lines: Mapping[_Path, int], at: _Path, value: Any, a
             raise _fail(path, lines, (*at, key), f"unknown key; allowed here: {', '.join(sorted(allowed))}")
 
 
+def _wire_keys(model: Any) -> frozenset[str]:
+    """The keys a wire model accepts, as written on the wire (its aliases where it has them)."""
+    return frozenset(info.alias or name for name, info in model.model_fields.items())
+
+
 def _validate(path: Path, data: Any, lines: Mapping[_Path, int]) -> AgentConfig:
     from pydantic import ValidationError
 
-    from heroku_agents.models import AgentRequest
+    from heroku_agents.models import AgentRequest, Message, RuntimeParams, Tool
 
-    _check_keys(path, lines, (), data, REQUEST_KEYS | OWN_KEYS)
+    request_keys = _wire_keys(AgentRequest)
+    _check_keys(path, lines, (), data, request_keys | OWN_KEYS)
     for key in ("name", "messages"):
         if key not in data:
             raise _fail(path, lines, (), f"`{key}` is required")
@@ -251,14 +252,14 @@ def _validate(path: Path, data: Any, lines: Mapping[_Path, int]) -> AgentConfig:
     if not isinstance(data["messages"], list) or not data["messages"]:
         raise _fail(path, lines, ("messages",), "must be a non-empty list of {role, content}")
     for i, message in enumerate(data["messages"]):
-        _check_keys(path, lines, ("messages", i), message, MESSAGE_KEYS)
+        _check_keys(path, lines, ("messages", i), message, _wire_keys(Message))
     tools = data.get("tools") or []
     if not isinstance(tools, list):
         raise _fail(path, lines, ("tools",), "must be a list of tool objects")
     for i, tool in enumerate(tools):
-        _check_keys(path, lines, ("tools", i), tool, TOOL_KEYS)
+        _check_keys(path, lines, ("tools", i), tool, _wire_keys(Tool))
         if "runtime_params" in tool and tool["runtime_params"] is not None:
-            _check_keys(path, lines, ("tools", i, "runtime_params"), tool["runtime_params"], RUNTIME_KEYS)
+            _check_keys(path, lines, ("tools", i, "runtime_params"), tool["runtime_params"], _wire_keys(RuntimeParams))
     expected = data.get("expected_tools") or []
     if not isinstance(expected, list) or not all(isinstance(t, str) for t in expected):
         raise _fail(path, lines, ("expected_tools",), "must be a list of tool names")
@@ -267,7 +268,7 @@ def _validate(path: Path, data: Any, lines: Mapping[_Path, int]) -> AgentConfig:
         if name not in names:
             raise _fail(path, lines, ("expected_tools", i), f"{name!r} is not in `tools`")
 
-    body = {k: v for k, v in data.items() if k in REQUEST_KEYS}
+    body = {k: v for k, v in data.items() if k in request_keys}
     probe = dict(body, model=body.get("model") or "model-checked-at-send-time")
     try:
         AgentRequest.model_validate(probe)

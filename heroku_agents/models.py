@@ -11,24 +11,23 @@ Use `to_wire(model)` for a JSON-ready dict and `to_json(model)` for the one-line
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
 
 from heroku_agents.heroku_tools import HEROKU_TOOLS, HerokuToolSpec
 
 __all__ = [
-    "AgentEvent", "AgentRequest", "AssistantMessage", "AvailableModel", "ChatChoice", "ChatCompletionChunk",
-    "ChatCompletionEvent", "ChatCompletionRequest", "ChatCompletionResponse", "ChatMessage", "ChunkChoice",
-    "ChunkDelta", "DEFAULT_MAX_CALLS", "DEFAULT_TTL_SECONDS", "FunctionCall", "FunctionDefinition",
-    "FunctionTool", "HEROKU_TOOLS", "HerokuToolSpec", "MCPServerRecord", "MCPServerTool", "Message",
-    "RuntimeParams", "Tool", "ToolCall", "ToolChoice", "ToolCompletionEvent", "ToolMessage", "ToolParams",
-    "Usage", "parse_event", "to_json", "to_wire", "tool_result_content", "TOOL_RESULT_PREFIX",
+    "DEFAULT_MAX_CALLS", "DEFAULT_TTL_SECONDS", "HEROKU_TOOLS", "TOOL_RESULT_PREFIX", "AgentEvent", "AgentRequest",
+    "AssistantMessage", "ChatChoice", "ChatCompletionChunk", "ChatCompletionEvent", "ChatCompletionRequest",
+    "ChatCompletionResponse", "ChatMessage", "ChunkChoice", "ChunkDelta", "FunctionCall", "FunctionDefinition",
+    "FunctionTool", "HerokuToolSpec", "MCPServerRecord", "MCPServerTool", "Message", "RuntimeParams", "Tool",
+    "ToolCall", "ToolChoice", "ToolCompletionEvent", "ToolMessage", "ToolParams", "Usage", "parse_event", "to_json",
+    "to_wire", "tool_result_content",
 ]
 
 DEFAULT_TTL_SECONDS = 120  # Mintlify: ttl_seconds default (and max for heroku_tools) 120
 DEFAULT_MAX_CALLS = 3  # Mintlify fragment "3)"; the real default is unconfirmed (spec 3.2)
-DEFAULT_DYNO_SIZE = "standard-1x"
 TOOL_RESULT_PREFIX = "Tool '{name}' returned result: "
 
 
@@ -180,7 +179,7 @@ class ToolCompletionEvent(_Wire):
     usage: dict[str, Any] = Field(default_factory=dict)
 
 
-AgentEvent = Annotated[Union[ChatCompletionEvent, ToolCompletionEvent], Field(discriminator="object")]
+AgentEvent = Annotated[ChatCompletionEvent | ToolCompletionEvent, Field(discriminator="object")]
 _EVENT_ADAPTER: TypeAdapter[ChatCompletionEvent | ToolCompletionEvent] = TypeAdapter(AgentEvent)
 
 
@@ -223,12 +222,6 @@ class MCPServerRecord(_Wire):
     primitives_status: Literal["syncing", "synced", "error"]
     tools: list[MCPServerTool] = Field(default_factory=list)
     error: str | None = Field(default=None, description="Local endpoint only (absent on Heroku): why the sync failed.")
-
-
-class AvailableModel(_Wire):
-    model_id: str
-    type: list[str]
-    regions: list[str]
 
 
 # --- /v1/chat/completions (OpenAI-compatible, spec 5) ----------------------------------------

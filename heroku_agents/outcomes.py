@@ -9,7 +9,7 @@ from typing import Any
 
 from heroku_agents.models import ChatCompletionEvent, ToolCompletionEvent
 
-__all__ = ["ToolOutcome", "tool_outcome", "describe_event"]
+__all__ = ["ToolOutcome", "describe_event", "tool_outcome"]
 
 _RESULT = re.compile(r"^Tool '(?P<name>.*?)' returned result: (?P<rest>.*)$", re.S)
 

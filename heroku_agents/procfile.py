@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Procfile", "ProcfileError", "ProcessType", "load_procfile", "parse_procfile"]
+__all__ = ["ProcessType", "Procfile", "ProcfileError", "load_procfile", "parse_procfile"]
 
 # Heroku's process type names: letters, digits, dash and underscore.
 _ENTRY = re.compile(r"^(?P<name>[A-Za-z0-9_-]+)[ \t]*:[ \t]*(?P<command>.*?)[ \t]*$")

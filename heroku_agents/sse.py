@@ -47,7 +47,7 @@ def encode_event(event: str, data: Any) -> bytes:
     text = _json_line(data)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     body = "".join(f"data:{line}\n" for line in lines)
-    return f"event:{event}\n{body}\n".encode("utf-8")
+    return f"event:{event}\n{body}\n".encode()
 
 
 def encode_done() -> bytes:

@@ -84,7 +84,7 @@ async def test_mcp_postgres_from_the_slug_answers_with_a_database_and_refuses_wi
 
 
 class _Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.end_headers()

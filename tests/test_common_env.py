@@ -12,9 +12,9 @@ def test_env_number_reads_ints_and_floats_and_defaults_when_unset_or_blank() -> 
 
 
 def test_env_number_errors_name_the_variable_and_the_expected_kind() -> None:
-    with pytest.raises(ValueError, match="^PG_POOL_MAX must be an int number, got 'four'$"):
+    with pytest.raises(ValueError, match=r"^PG_POOL_MAX must be an int number, got 'four'$"):
         env_number({"PG_POOL_MAX": "four"}, "PG_POOL_MAX", 4, int)
-    with pytest.raises(ValueError, match="^MCP_MAX_QUEUED must be a positive int number, got '0'$"):
+    with pytest.raises(ValueError, match=r"^MCP_MAX_QUEUED must be a positive int number, got '0'$"):
         env_number({"MCP_MAX_QUEUED": "0"}, "MCP_MAX_QUEUED", 64, int, positive=True)
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from mcp import Client
+from web_process import clean_env, running_web
 
 from mcp_servers.postgres.server import build_server as build_postgres
 from mcp_servers.postgres.settings import PostgresSettings
-from web_process import clean_env, running_web
 
 pytestmark = pytest.mark.anyio
 

@@ -18,9 +18,9 @@ from typing import Any
 import anyio
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -35,7 +35,7 @@ from heroku_agents.models import AgentRequest, to_json, to_wire
 from heroku_agents.procfile import Procfile, load_procfile
 from heroku_agents.sse import encode_done, encode_event
 
-__all__ = ["create_app", "LocalState", "error_response", "validation_message"]
+__all__ = ["LocalState", "create_app", "error_response", "validation_message"]
 
 logger = logging.getLogger(__name__)
 PUBLIC_PATHS = ("/available-models",)
@@ -110,7 +110,7 @@ async def agents_heroku(request: Request) -> Response:
     # The first model step runs before the response starts: an upstream failure there is an HTTP error.
     try:
         first = await events.__anext__()
-    except Exception as exc:  # noqa: BLE001  (the request's top level: answer 500 with a reason, log the rest)
+    except Exception as exc:
         logger.exception("agent run failed before its first event")
         return error_response(500, f"the local endpoint failed ({type(exc).__name__}); see its log", "internal_error")
     if isinstance(first, RunError):
@@ -131,7 +131,7 @@ async def _frames(first: Any, events: AsyncIterator[Any], notes: Any = None) -> 
             else:
                 yield encode_event("message", to_json(event))
     # The stream's top level: a bug must still end the stream properly, with a reason and no traceback.
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         logger.exception("agent run failed")
         yield encode_event("error", {"message": f"the local endpoint failed mid-run ({type(exc).__name__}); see its log", "type": "internal_error"})
     yield encode_done()

@@ -20,8 +20,17 @@ from starlette.responses import JSONResponse, Response
 from heroku_agents.local.backends.base import BackendError, Step, StepOptions, ToolSpec
 from heroku_agents.local.stream import SSEResponse
 from heroku_agents.models import (
-    AssistantMessage, ChatChoice, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse, ChunkChoice,
-    ChunkDelta, ChunkToolCall, FunctionCall, ToolCall, Usage,
+    AssistantMessage,
+    ChatChoice,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    ChatCompletionResponse,
+    ChunkChoice,
+    ChunkDelta,
+    ChunkToolCall,
+    FunctionCall,
+    ToolCall,
+    Usage,
 )
 from heroku_agents.sse import encode_done, encode_event
 
@@ -40,7 +49,7 @@ def _content_text(content: Any) -> str | None:
     return str(content)
 
 
-async def handle_chat_completions(request: Request, state: "LocalState") -> Response:
+async def handle_chat_completions(request: Request, state: LocalState) -> Response:
     from heroku_agents.local.app import error_response, validation_message
 
     try:

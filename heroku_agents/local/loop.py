@@ -21,11 +21,19 @@ from heroku_agents.local.backends.base import BackendError, ModelBackend, Planne
 from heroku_agents.local.executor import error_result
 from heroku_agents.local.tools import BoundTool
 from heroku_agents.models import (
-    AgentRequest, AssistantMessage, ChatChoice, ChatCompletionEvent, FunctionCall, ToolCall, ToolChoice,
-    ToolCompletionEvent, ToolMessage, tool_result_content,
+    AgentRequest,
+    AssistantMessage,
+    ChatChoice,
+    ChatCompletionEvent,
+    FunctionCall,
+    ToolCall,
+    ToolChoice,
+    ToolCompletionEvent,
+    ToolMessage,
+    tool_result_content,
 )
 
-__all__ = ["AgentRun", "BackendFailed", "Completed", "MaxStepsReached", "RunError", "Outcome"]
+__all__ = ["AgentRun", "BackendFailed", "Completed", "MaxStepsReached", "Outcome", "RunError"]
 
 logger = logging.getLogger(__name__)
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"

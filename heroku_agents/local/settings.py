@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["LocalSettings", "CHILD_ENV_VARS", "DEFAULT_PORT", "DEFAULT_MAX_STEPS", "generate_key"]
+__all__ = ["CHILD_ENV_VARS", "DEFAULT_MAX_STEPS", "DEFAULT_PORT", "LocalSettings", "generate_key"]
 
 DEFAULT_PORT = 8787
 DEFAULT_MAX_STEPS = 12  # model steps per run; Heroku's own cap is unpublished (spec 6.6)
@@ -96,7 +96,7 @@ class LocalSettings(BaseModel):
         return tuple(v for v in values if v and len(v) >= 4)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "LocalSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> LocalSettings:
         """Read the environment.
 
         The model upstream is UPSTREAM_INFERENCE_URL/_KEY/_MODEL_ID, else INFERENCE_URL/_KEY/_MODEL_ID

@@ -16,7 +16,7 @@ from heroku_agents.registration.flow import register
 from heroku_agents.registration.platform import DEFAULT_ALIAS
 from heroku_agents.registration.sync import DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 EPILOG = """\
 steps:

@@ -10,9 +10,21 @@ import httpx
 
 from heroku_agents.client import AgentsClient
 from heroku_agents.errors import RegistrationError
-from heroku_agents.registration.platform import DEFAULT_ALIAS, DEFAULT_PLATFORM_URL, Attachment, app_config_vars, attach_inference
+from heroku_agents.registration.platform import (
+    DEFAULT_ALIAS,
+    DEFAULT_PLATFORM_URL,
+    Attachment,
+    app_config_vars,
+    attach_inference,
+)
 from heroku_agents.registration.preflight import PreflightReport, preflight
-from heroku_agents.registration.sync import DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, ServerDiff, diff_tools, wait_until_synced
+from heroku_agents.registration.sync import (
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_POLL_TIMEOUT,
+    ServerDiff,
+    diff_tools,
+    wait_until_synced,
+)
 
 __all__ = ["RegistrationResult", "register"]
 

@@ -16,7 +16,7 @@ import httpx
 
 from heroku_agents.errors import PlatformAPIError, RegistrationError, redact
 
-__all__ = ["Attachment", "attach_inference", "app_config_vars", "DEFAULT_PLATFORM_URL", "DEFAULT_ALIAS"]
+__all__ = ["DEFAULT_ALIAS", "DEFAULT_PLATFORM_URL", "Attachment", "app_config_vars", "attach_inference"]
 
 DEFAULT_PLATFORM_URL = "https://api.heroku.com"
 DEFAULT_ALIAS = "INFERENCE"

@@ -13,7 +13,7 @@ import anyio
 from heroku_agents.errors import AgentsError, ConfigError, McpServerError, PreflightError
 from heroku_agents.procfile import Procfile, ProcfileError, load_procfile
 
-__all__ = ["LocalTool", "PreflightReport", "preflight", "TOOL_NAME"]
+__all__ = ["TOOL_NAME", "LocalTool", "PreflightReport", "preflight"]
 
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LOOKS_MCP = re.compile(r"mcp", re.I)
@@ -43,7 +43,7 @@ class PreflightReport:
         return [p.name for p in self.procfile.mcp_servers()]
 
 
-async def preflight(
+async def preflight(  # noqa: C901 (one pass of independent per-server checks; splitting them is a larger refactor)
     procfile_path: Path, *, config_dir: Path | None, env: Mapping[str, str], start_timeout: float = 30.0
 ) -> PreflightReport:
     """Start every `mcp*` process over STDIO, list its tools and check what Heroku and the configs need.

@@ -14,7 +14,7 @@ from heroku_agents.errors import RegistrationError, RegistrationTimeout
 from heroku_agents.models import MCPServerRecord
 from heroku_agents.registration.preflight import LocalTool
 
-__all__ = ["ServerDiff", "wait_until_synced", "diff_tools", "DEFAULT_POLL_TIMEOUT", "DEFAULT_POLL_INTERVAL"]
+__all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_POLL_TIMEOUT", "ServerDiff", "diff_tools", "wait_until_synced"]
 
 DEFAULT_POLL_TIMEOUT = 180.0  # seconds; Heroku syncs tools after the attach, usually within a minute
 DEFAULT_POLL_INTERVAL = 3.0

@@ -18,7 +18,7 @@ import anyio
 
 from mcp_servers.app_diagnostics.platform_api import USER_AGENT, PlatformAPI, PlatformAPIError, app_path
 
-__all__ = ["LogRead", "split_dyno", "app_generation", "open_log_session", "read_log_stream"]
+__all__ = ["LogRead", "app_generation", "open_log_session", "read_log_stream", "split_dyno"]
 
 Ended = Literal["complete", "max_lines", "timeout", "dropped"]
 # Dyno names: Cedar `web.1`, `run.1234`; Fir `web-58f7c9d4b6-x7k2p` (deployment hash, then pod suffix).

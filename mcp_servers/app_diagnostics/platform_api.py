@@ -33,7 +33,7 @@ from mcp_servers.app_diagnostics.settings import AppDiagSettings
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["PlatformAPI", "PlatformAPIError", "MISSING_KEY", "resolve_app", "app_path", "ACCEPT", "USER_AGENT"]
+__all__ = ["ACCEPT", "MISSING_KEY", "USER_AGENT", "PlatformAPI", "PlatformAPIError", "app_path", "resolve_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class PlatformAPI:
         self,
         settings: AppDiagSettings,
         *,
-        http: "httpx.AsyncClient | None" = None,
+        http: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         jitter: Callable[[], float] = random.random,
     ) -> None:
@@ -88,16 +88,15 @@ class PlatformAPI:
         self._sleep = sleep or anyio.sleep
         self._jitter = jitter
         self.rate_limit_remaining: int | None = None
-        self.requests_sent = 0
         self.retries = 0
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def http(self) -> "httpx.AsyncClient":
+    def http(self) -> httpx.AsyncClient:
         """The HTTP client, for URLs outside the API that carry their own token (log streams): send no key."""
         return self._client()
 
-    def _client(self) -> "httpx.AsyncClient":
+    def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             import httpx  # imported on first use: the server's cold start does not pay for it
 
@@ -135,7 +134,7 @@ class PlatformAPI:
             logger.info("RateLimit-Remaining is %s; pausing %.2fs before the next call", remaining, delay)
             await self._sleep(delay)
 
-    def _note_rate_limit(self, response: "httpx.Response") -> None:
+    def _note_rate_limit(self, response: httpx.Response) -> None:
         raw = response.headers.get("RateLimit-Remaining")
         if raw is not None and raw.strip().lstrip("-").isdigit():
             self.rate_limit_remaining = int(raw)
@@ -145,7 +144,7 @@ class PlatformAPI:
     async def request(
         self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None,
         app: str | None = None,
-    ) -> "httpx.Response":
+    ) -> httpx.Response:
         """Send one call, pacing on a low rate limit and retrying 429, 5xx and connection errors.
 
         Raises:
@@ -159,7 +158,6 @@ class PlatformAPI:
         while True:
             await self._pace()
             retry_after: str | None = None
-            self.requests_sent += 1
             try:
                 response = await self._client().request(method, url, json=json, headers=send_headers)
             except httpx.TimeoutException:
@@ -191,12 +189,12 @@ class PlatformAPI:
             attempt += 1
             self.retries += 1
 
-    def _error(self, response: "httpx.Response", method: str, path: str, app: str | None,
+    def _error(self, response: httpx.Response, method: str, path: str, app: str | None,
                attempts: int | None = None) -> PlatformAPIError:
         return error_from_response(response, method, path, app=app, app_path=app_path(app) if app else None,
                                    secrets=self.settings.secrets, attempts=attempts)
 
-    def _json(self, response: "httpx.Response", path: str) -> Any:
+    def _json(self, response: httpx.Response, path: str) -> Any:
         try:
             return response.json()
         except ValueError:

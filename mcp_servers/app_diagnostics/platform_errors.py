@@ -12,7 +12,7 @@ from mcp_servers.common.redact import redact_text
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["PlatformAPIError", "error_from_response", "MISSING_KEY"]
+__all__ = ["MISSING_KEY", "PlatformAPIError", "error_from_response"]
 
 MISSING_KEY = (
     "HEROKU_API_KEY is not set, so the Heroku Platform API cannot be called; create a token with "
@@ -32,7 +32,7 @@ class PlatformAPIError(ToolError):
         self.request_id = request_id
 
 
-def error_from_response(response: "httpx.Response", method: str, path: str, *, app: str | None,
+def error_from_response(response: httpx.Response, method: str, path: str, *, app: str | None,
                         app_path: str | None, secrets: tuple[str, ...], attempts: int | None = None) -> PlatformAPIError:
     """The `PlatformAPIError` for an error answer; Heroku's message is redacted of `secrets`."""
     status = response.status_code

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from mcp.server import MCPServer
 
@@ -12,7 +11,7 @@ from mcp_servers.app_diagnostics.platform_api import PlatformAPI
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.common.schemas import compact_tool_schemas
 
-__all__ = ["build_server", "AppDiagState", "SERVER_NAME"]
+__all__ = ["SERVER_NAME", "build_server"]
 
 SERVER_NAME = "mcp-appdiag"
 VERSION = "0.1.0"
@@ -25,11 +24,6 @@ INSTRUCTIONS = (
 )
 
 
-@dataclass
-class AppDiagState:
-    api: PlatformAPI
-
-
 def build_server(settings: AppDiagSettings | None = None, *, api: PlatformAPI | None = None) -> MCPServer:
     """Build the server; nothing touches the network until a tool needs the Platform API.
 
@@ -40,9 +34,9 @@ def build_server(settings: AppDiagSettings | None = None, *, api: PlatformAPI | 
     api = api or PlatformAPI(settings)
 
     @asynccontextmanager
-    async def lifespan(_: MCPServer) -> AsyncIterator[AppDiagState]:
+    async def lifespan(_: MCPServer) -> AsyncIterator[None]:  # tools hold `api`; this only closes it
         try:
-            yield AppDiagState(api=api)
+            yield
         finally:
             await api.aclose()
 

@@ -11,11 +11,8 @@ from mcp_servers.common.env import env_flag, env_number
 from mcp_servers.common.schemas import full_output_schemas_requested
 
 __all__ = [
+    "DEFAULT_API_URL", "DEFAULT_LOG_TIMEOUT_S", "DEFAULT_PROBE_TIMEOUT_S", "DEFAULT_REQUEST_TIMEOUT_S",
     "AppDiagSettings",
-    "DEFAULT_API_URL",
-    "DEFAULT_REQUEST_TIMEOUT_S",
-    "DEFAULT_LOG_TIMEOUT_S",
-    "DEFAULT_PROBE_TIMEOUT_S",
 ]
 
 DEFAULT_API_URL = "https://api.heroku.com"
@@ -53,7 +50,7 @@ class AppDiagSettings(BaseModel):
     full_output_schemas: bool = False  # MCP_FULL_OUTPUT_SCHEMAS: publish nested row models too
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "AppDiagSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AppDiagSettings:
         env = os.environ if env is None else env
 
         key = (env.get("HEROKU_API_KEY") or "").strip()

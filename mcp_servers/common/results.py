@@ -9,16 +9,11 @@ from pydantic import BaseModel, Field, model_validator
 if TYPE_CHECKING:
     from mcp.types import CallToolResult
 
-__all__ = ["Finding", "Status", "cap_rows", "MAX_ROWS", "worst", "tool_result", "render_findings"]
+__all__ = ["MAX_ROWS", "Finding", "Status", "render_findings", "tool_result", "worst"]
 
 Status = Literal["red", "yellow", "green", "skipped"]
 MAX_ROWS = 10
 _RANK = {"red": 3, "yellow": 2, "green": 1, "skipped": 0}
-
-
-def cap_rows(rows: list[dict[str, Any]], limit: int = MAX_ROWS) -> tuple[list[dict[str, Any]], int]:
-    """Return at most `limit` rows and how many were left out."""
-    return rows[:limit], max(0, len(rows) - limit)
 
 
 def worst(statuses: list[Status]) -> Status:
@@ -29,7 +24,7 @@ def worst(statuses: list[Status]) -> Status:
 class Finding(BaseModel):
     """One check's outcome. `skipped` always carries the reason and, where there is one, the fix."""
 
-    check: str
+    check: str = ""  # the check's name: the checks runner stamps it on every finding it returns
     status: Status
     summary: str
     value: float | int | str | None = None
@@ -40,7 +35,7 @@ class Finding(BaseModel):
     reason: str | None = Field(default=None, description="Why the check was skipped, or why its data is unreliable.")
 
     @model_validator(mode="after")
-    def _skipped_says_why(self) -> "Finding":
+    def _skipped_says_why(self) -> Finding:
         if self.status == "skipped" and not self.reason:
             raise ValueError("a skipped finding must say why (reason)")
         if len(self.rows) > MAX_ROWS:
@@ -49,7 +44,7 @@ class Finding(BaseModel):
         return self
 
 
-def tool_result(model: BaseModel, text: str) -> "CallToolResult":
+def tool_result(model: BaseModel, text: str) -> CallToolResult:
     """A tool result with `model` as structured content and `text` as the compact rendering the model reads.
 
     Annotate the tool's return as `Annotated[CallToolResult, YourModel]` so MCP still publishes the output schema.

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mcp.server import MCPServer
 
-__all__ = ["configure_logging", "run_server", "parse_args"]
+__all__ = ["configure_logging", "parse_args", "run_server"]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -53,7 +53,7 @@ def _skip_sdk_log_setup() -> None:
     sdk_server.configure_logging = lambda *args, **kwargs: None  # type: ignore[assignment]
 
 
-def _build_without_gc(build: Callable[[], "MCPServer"]) -> "MCPServer":
+def _build_without_gc(build: Callable[[], MCPServer]) -> MCPServer:
     gc.disable()
     try:
         _skip_sdk_log_setup()
@@ -75,7 +75,7 @@ def _exit_now(code: int = 0) -> None:
 
 
 def run_server(
-    build: Callable[[], "MCPServer"], *, prog: str, description: str, argv: Sequence[str] | None = None
+    build: Callable[[], MCPServer], *, prog: str, description: str, argv: Sequence[str] | None = None
 ) -> None:
     """Parse the command line, build the server and serve it on the chosen transport."""
     args = parse_args(prog, description, argv)

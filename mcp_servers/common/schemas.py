@@ -1,7 +1,7 @@
 """Smaller tool schemas: `tools/list` is sent to the model on every agent step, so every byte costs.
 
 pydantic writes a `title` into every schema node ("Limit", "Schema", ...) that only repeats the property
-name. We drop those annotation-only titles after the tools are registered; validation is unaffected.
+name. We drop those annotation-only titles from what `tools/list` publishes; validation is unaffected.
 
 Output schemas are published shallow by default: every top-level field keeps its type, while nested row
 models (`$defs`) are published as plain objects without their field docs. The structured content is
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mcp.server import MCPServer
 
-__all__ = ["compact_schema", "compact_output_schema", "compact_tool_schemas", "full_output_schemas_requested"]
+__all__ = ["compact_output_schema", "compact_schema", "compact_tool_schemas", "full_output_schemas_requested"]
 
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
@@ -87,11 +87,26 @@ def full_output_schemas_requested(env: Any = None) -> bool:
     return env_flag(env, "MCP_FULL_OUTPUT_SCHEMAS")
 
 
-def compact_tool_schemas(server: "MCPServer", *, full_output: bool = False) -> None:
-    """Compact the input and output schemas of every tool registered on `server`, in place."""
-    # The SDK has no public hook for this; the tool manager holds the schemas it publishes.
-    for tool in server._tool_manager.list_tools():  # noqa: SLF001
-        tool.parameters = compact_schema(tool.parameters)
-        output = tool.fn_metadata.output_schema
-        if output is not None:
-            tool.fn_metadata.output_schema = compact_schema(output) if full_output else compact_output_schema(output)
+def compact_tool_schemas(server: MCPServer, *, full_output: bool = False) -> None:
+    """Publish compact input and output schemas for every tool of `server` in `tools/list`.
+
+    Only the SDK's public surface is used: `MCPServer.list_tools()` (which answers `tools/list`) is wrapped
+    on this instance, and each published `Tool` is copied with compacted schemas. The tools the server
+    validates and calls with are untouched, so arguments and results are still checked against the full
+    pydantic models. tests/test_tools_list_shape.py pins what a client receives.
+    """
+    list_tools = server.list_tools
+    shape_output = compact_schema if full_output else compact_output_schema
+
+    async def list_compact_tools() -> list[Any]:
+        return [
+            tool.model_copy(
+                update={
+                    "input_schema": compact_schema(tool.input_schema),
+                    "output_schema": None if tool.output_schema is None else shape_output(tool.output_schema),
+                }
+            )
+            for tool in await list_tools()
+        ]
+
+    server.list_tools = list_compact_tools  # type: ignore[method-assign]

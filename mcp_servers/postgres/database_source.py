@@ -20,7 +20,7 @@ from mcp_servers.postgres.settings import PostgresSettings
 if TYPE_CHECKING:
     from mcp.server import MCPServer
 
-__all__ = ["NoDatabaseConfigured", "embedded_fallback_allowed", "uses_embedded", "resolve_url", "label_embedded_answers", "EMBEDDED_NOTE"]
+__all__ = ["EMBEDDED_NOTE", "NoDatabaseConfigured", "embedded_fallback_allowed", "label_embedded_answers", "resolve_url", "uses_embedded"]
 
 EMBEDDED_NOTE = (
     "Note: this answer comes from the embedded demo database (a local PostgreSQL that mcp-postgres started "
@@ -70,7 +70,7 @@ def resolve_url(settings: PostgresSettings, start_embedded: Callable[[], str]) -
     return start_embedded()
 
 
-def label_embedded_answers(server: "MCPServer") -> None:
+def label_embedded_answers(server: MCPServer) -> None:
     """Append EMBEDDED_NOTE to every tool answer of `server` (the model reads it with the result)."""
     call_tool = server.call_tool
 

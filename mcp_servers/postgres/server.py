@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from mcp.server import MCPServer
 
@@ -12,7 +11,7 @@ from mcp_servers.common.schemas import compact_tool_schemas
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
-__all__ = ["build_server", "PgState", "SERVER_NAME"]
+__all__ = ["SERVER_NAME", "build_server"]
 
 SERVER_NAME = "mcp-postgres"
 VERSION = "0.1.0"
@@ -22,20 +21,15 @@ INSTRUCTIONS = (
 )
 
 
-@dataclass
-class PgState:
-    db: Database
-
-
 def build_server(settings: PostgresSettings | None = None) -> MCPServer:
     """Build the server; nothing connects until a tool needs the database."""
     settings = settings or PostgresSettings.from_env()
     db = Database(settings)
 
     @asynccontextmanager
-    async def lifespan(_: MCPServer) -> AsyncIterator[PgState]:
+    async def lifespan(_: MCPServer) -> AsyncIterator[None]:  # tools hold `db`; this only closes it
         try:
-            yield PgState(db=db)
+            yield
         finally:
             await db.close()
 

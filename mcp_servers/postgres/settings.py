@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from mcp_servers.common.env import env_flag, env_number
 from mcp_servers.common.schemas import full_output_schemas_requested
 
-__all__ = ["PostgresSettings", "DEFAULT_STATEMENT_TIMEOUT_MS", "PROJECT_DATA_DIR"]
+__all__ = ["DEFAULT_STATEMENT_TIMEOUT_MS", "PROJECT_DATA_DIR", "PostgresSettings"]
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 15_000  # long enough for catalog scans of 10k tables, short enough for an agent
 DEFAULT_LOCK_TIMEOUT_MS = 1_000  # our reads must never queue behind a DDL lock for long
@@ -48,7 +48,7 @@ class PostgresSettings(BaseModel):
     heroku_app_name: str | None = None  # HEROKU_APP_NAME, only to name the app in advice
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "PostgresSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> PostgresSettings:
         env = os.environ if env is None else env
 
         raw_limits = env.get("PG_CHECK_LIMITS") or "{}"

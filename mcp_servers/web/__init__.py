@@ -4,4 +4,4 @@ from mcp_servers.web.app import SERVER_BUILDERS, build_servers, create_app
 from mcp_servers.web.guard import Guard
 from mcp_servers.web.settings import UnsafeExposureError, WebSettings
 
-__all__ = ["create_app", "build_servers", "SERVER_BUILDERS", "Guard", "WebSettings", "UnsafeExposureError"]
+__all__ = ["SERVER_BUILDERS", "Guard", "UnsafeExposureError", "WebSettings", "build_servers", "create_app"]

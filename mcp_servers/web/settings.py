@@ -12,16 +12,9 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from mcp_servers.common.env import env_number
 
 __all__ = [
-    "WebSettings",
-    "UnsafeExposureError",
+    "DEFAULT_BODY_TIMEOUT_S", "DEFAULT_HEAD_TIMEOUT_S", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_CONCURRENT",
+    "DEFAULT_MAX_QUEUED", "DEFAULT_REQUEST_TIMEOUT_S", "MIN_TOKEN_LENGTH", "UnsafeExposureError", "WebSettings",
     "is_loopback",
-    "MIN_TOKEN_LENGTH",
-    "DEFAULT_MAX_BODY_BYTES",
-    "DEFAULT_REQUEST_TIMEOUT_S",
-    "DEFAULT_BODY_TIMEOUT_S",
-    "DEFAULT_HEAD_TIMEOUT_S",
-    "DEFAULT_MAX_CONCURRENT",
-    "DEFAULT_MAX_QUEUED",
 ]
 
 MIN_TOKEN_LENGTH = 16
@@ -83,7 +76,7 @@ class WebSettings(BaseModel):
     max_queued: int = DEFAULT_MAX_QUEUED
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, bind_host: str = "127.0.0.1") -> "WebSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None, *, bind_host: str = "127.0.0.1") -> WebSettings:
         """Read `MCP_AUTH_TOKEN`, `HEROKU_APP_DEFAULT_DOMAIN_NAME`, `MCP_ALLOWED_HOSTS` and the limits.
 
         Raises:

@@ -14,11 +14,12 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # fake_platform, fake_world, log_generator
 
-from appdiag_support import FAKE_URL, SleepRecorder  # noqa: E402
-from fake_platform import FAKE_API_KEY, FakeHeroku  # noqa: E402
+from appdiag_support import FAKE_URL, SleepRecorder
+from fake_platform import FAKE_API_KEY, FakeHeroku
 
-from mcp_servers.app_diagnostics.platform_api import PlatformAPI  # noqa: E402
-from mcp_servers.app_diagnostics.settings import AppDiagSettings  # noqa: E402
+from mcp_servers.app_diagnostics.platform_api import PlatformAPI
+from mcp_servers.app_diagnostics.settings import AppDiagSettings
+
 
 @pytest.fixture
 def fake() -> FakeHeroku:

@@ -24,21 +24,21 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import anyio
+from fake_world import FakeApp, World, build_world
+from heroku_schema import find_links, validate_request, validate_response
+from log_generator import LogScenario, generate_lines
+from saturation_logs import excerpt, sick_excerpt
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from fake_world import FakeApp, World, build_world
-from heroku_schema import find_links, validate_request, validate_response
-from log_generator import LogScenario, generate_lines
-from saturation_logs import excerpt, sick_excerpt
-
-__all__ = ["FakeHeroku", "FAKE_API_KEY", "Exchange"]
+__all__ = ["FAKE_API_KEY", "Exchange", "FakeHeroku"]
 
 FAKE_API_KEY = "hrku-FAKEkey-0123456789abcdef0123456789abcdef"
 ACCEPTED = {"application/vnd.heroku+json; version=3", "application/vnd.heroku+json; version=3.sdk"}

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["World", "FakeApp", "build_world", "SECRET_VALUES"]
+__all__ = ["SECRET_VALUES", "FakeApp", "World", "build_world"]
 
-T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 OWNER = {"email": "owner@acme.example", "id": "5a7a1c6e-4f0b-4b8e-9f3d-2b3c4d5e6f70"}
 SECRET_VALUES = (
     "sk_live_51FAKEsecretValueDoNotLeak",

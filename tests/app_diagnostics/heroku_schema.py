@@ -24,7 +24,7 @@ from jsonschema import Draft4Validator, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-__all__ = ["SCHEMA_PATH", "Link", "load_schema", "links", "find_links", "validate_response", "validate_request"]
+__all__ = ["SCHEMA_PATH", "Link", "find_links", "links", "load_schema", "validate_request", "validate_response"]
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "heroku-platform-api-schema.json"
 ROOT_ID = "http://api.heroku.com/schema"

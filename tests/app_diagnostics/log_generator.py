@@ -15,17 +15,11 @@ import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 __all__ = [
-    "LogScenario",
-    "generate_lines",
-    "iter_lines",
-    "router_line",
-    "ROUTER_ERRORS",
-    "RUNTIME_ERRORS",
-    "LOGGING_ERRORS",
-    "error_line",
+    "LOGGING_ERRORS", "ROUTER_ERRORS", "RUNTIME_ERRORS", "LogScenario", "error_line", "generate_lines",
+    "iter_lines", "router_line",
 ]
 
 # code -> (at, desc, status, extra fields); statuses as the router logs them ("" when it logs none).
@@ -93,7 +87,7 @@ class LogScenario:
 
     app: str = "acme-shop"
     host: str = "acme-shop.herokuapp.com"
-    start: datetime = field(default_factory=lambda: datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc))
+    start: datetime = field(default_factory=lambda: datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
     web_dynos: int = 2
     worker_dynos: int = 1
     memory_quota_mb: int = 512
@@ -111,7 +105,7 @@ def router_line(moment: datetime, rng: random.Random, host: str, *, code: str | 
                 dyno: str = "web.1", method: str = "GET", path: str = "/", service_ms: int | None = None,
                 status: int = 200) -> str:
     """One `heroku[router]` line; `code` makes it an error/warning line with that code."""
-    h = "%032x" % rng.getrandbits(128)
+    h = f"{rng.getrandbits(128):032x}"
     request_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
     fwd = f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
     protocol = "https" if rng.random() < 0.95 else "http"
@@ -182,7 +176,7 @@ def _postgres_metrics(moment: datetime, rng: random.Random, connections: int) ->
     )
 
 
-def iter_lines(count: int, scenario: LogScenario | None = None, *, seed: int = 7) -> Iterator[str]:
+def iter_lines(count: int, scenario: LogScenario | None = None, *, seed: int = 7) -> Iterator[str]:  # noqa: C901 (one branch per scripted event kind)
     """Yield `count` lines telling the scenario's story (deterministic for a seed)."""
     sc = scenario or LogScenario()
     rng = random.Random(seed)

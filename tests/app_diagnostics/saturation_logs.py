@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from log_generator import router_line
 
-__all__ = ["excerpt", "sick_excerpt", "PATTERNS", "METRIC_PATTERNS", "SERVICE_LOG_PATTERNS", "T0"]
+__all__ = ["METRIC_PATTERNS", "PATTERNS", "SERVICE_LOG_PATTERNS", "T0", "excerpt", "sick_excerpt"]
 
-T0 = datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 HOST = "busy-shop-8d1e2f3a4b5c.herokuapp.com"
 PG_SOURCE = "DATABASE addon=postgresql-silent-90210"
 REDIS_SOURCE = "REDIS addon=redis-cubic-31337"

@@ -1,8 +1,8 @@
 """The fake Platform API itself: every answer it can give follows Heroku's published schema."""
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
-from datetime import datetime, timezone
 
 import httpx
 import pytest
@@ -68,7 +68,7 @@ def test_the_log_generator_is_deterministic_and_tells_the_release_story() -> Non
 
 
 def test_error_line_writes_every_h_r_and_l_code() -> None:
-    moment = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
     for code in (*ROUTER_ERRORS, *RUNTIME_ERRORS, *LOGGING_ERRORS):
         line = error_line(code, moment)
         assert line.startswith("2026-11-25T09:30:00.000000+00:00 ")

@@ -1,12 +1,12 @@
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from log_generator import LogScenario, error_line, generate_lines, router_line
 
 from mcp_servers.app_diagnostics.logs.analysis import analyze_lines, normalise_path
 from mcp_servers.app_diagnostics.logs.models import Latency, ReleaseRef
 
-T0 = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 def _ts(moment: datetime) -> str:
@@ -98,7 +98,7 @@ def test_releases_from_the_api_explain_bursts_when_the_log_has_no_release_line()
     lines = [error_line("H12", T0 + timedelta(seconds=i), seed=i) for i in range(6)]
     earlier = ReleaseRef(kind="release", version=7, at="2026-11-25T09:00:00")
     latest = ReleaseRef(kind="release", version=8, at="2026-11-25T09:45:00")
-    analysis = analyze_lines(lines + [f"{_ts(T0)} app[api]: Release v8 created by user dev@example.com"],
+    analysis = analyze_lines([*lines, f"{_ts(T0)} app[api]: Release v8 created by user dev@example.com"],
                              releases=[latest, earlier])
     (burst,) = analysis.bursts
     assert (burst.after_release.version, burst.minutes_after_release) == (8, 15.0)

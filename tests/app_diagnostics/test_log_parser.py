@@ -1,18 +1,28 @@
 import random
 import string
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from log_generator import LOGGING_ERRORS, ROUTER_ERRORS, RUNTIME_ERRORS, error_line
 
 from mcp_servers.app_diagnostics.logs.codes import CODES
 from mcp_servers.app_diagnostics.logs.parser import (
-    AddonMetrics, AppOutput, DynoError, DynoNotice, LogplexError, MemoryUse, ProcessExit, ReleaseEvent, RouterLine,
-    RuntimeMetrics, StateChange, parse_line,
+    AddonMetrics,
+    AppOutput,
+    DynoError,
+    DynoNotice,
+    LogplexError,
+    MemoryUse,
+    ProcessExit,
+    ReleaseEvent,
+    RouterLine,
+    RuntimeMetrics,
+    StateChange,
+    parse_line,
 )
-from log_generator import LOGGING_ERRORS, ROUTER_ERRORS, RUNTIME_ERRORS, error_line
 
-MOMENT = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 TS = "2026-11-25T09:30:00.000000+00:00"
 
 # Retired router codes the generator does not produce: written as old routers logged them.
@@ -177,13 +187,13 @@ def test_the_router_fast_path_gives_the_same_record_as_the_general_parser(
     # parse_line reads canonical router lines with its own regex; the general path (any field order)
     # must give the very same record for them, so the fast path is only ever an optimisation.
     import random
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from log_generator import router_line
 
     from mcp_servers.app_diagnostics.logs.parser import _router
 
-    moment = datetime(2026, 11, 25, tzinfo=timezone.utc) + timedelta(seconds=second)
+    moment = datetime(2026, 11, 25, tzinfo=UTC) + timedelta(seconds=second)
     line = router_line(moment, random.Random(seed), "shop.example.com", code=code, method=method, path=path,
                        service_ms=service, status=status)
     ts, message = line.split(" heroku[router]: ", 1)

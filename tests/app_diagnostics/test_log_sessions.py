@@ -9,7 +9,11 @@ from pydantic import SecretStr
 from saturation_logs import sick_excerpt
 
 from mcp_servers.app_diagnostics.log_sessions import (
-    LogRead, app_generation, open_log_session, read_log_stream, split_dyno,
+    LogRead,
+    app_generation,
+    open_log_session,
+    read_log_stream,
+    split_dyno,
 )
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI, PlatformAPIError
 from mcp_servers.app_diagnostics.server import build_server

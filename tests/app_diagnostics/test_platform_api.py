@@ -161,7 +161,7 @@ def test_the_app_comes_from_the_argument_then_heroku_app_name() -> None:
     assert resolve_app("other-app", with_default) == "other-app"
     assert resolve_app(None, with_default) == "acme-shop"
     assert resolve_app("  ", with_default) == "acme-shop"
-    with pytest.raises(ToolError, match="pass `app` .* or set HEROKU_APP_NAME"):
+    with pytest.raises(ToolError, match=r"pass `app` .* or set HEROKU_APP_NAME"):
         resolve_app(None, AppDiagSettings())
     with pytest.raises(ToolError, match="is not a Heroku app name"):
         resolve_app("../account", AppDiagSettings())

@@ -15,12 +15,11 @@ from typing import Any
 
 import anyio
 from anyio.abc import SocketAttribute, SocketStream
+from spec_examples import SPEC_STREAM
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from spec_examples import SPEC_STREAM
 
 SSE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
 

@@ -8,12 +8,13 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from agents_fakes import SSE_HEAD, chunked, free_port, raw_http_server, replay_app
+from spec_examples import SPEC_STREAM
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agents_fakes import SSE_HEAD, chunked, free_port, raw_http_server, replay_app
 from heroku_agents.client import AgentsClient, describe_event, tool_outcome
 from heroku_agents.errors import (
     AgentsConnectionError,
@@ -24,7 +25,6 @@ from heroku_agents.errors import (
     StreamInterruptedError,
 )
 from heroku_agents.models import AgentRequest, ChatCompletionEvent, ToolCompletionEvent
-from spec_examples import SPEC_STREAM
 
 pytestmark = pytest.mark.anyio
 

@@ -160,3 +160,25 @@ def test_unset_variable_inside_a_literal_block_points_at_its_own_line(tmp_path: 
     with pytest.raises(ConfigError) as info:
         load_config(path, env={})
     assert (info.value.line, info.value.field) == (6, "messages[0].content")
+
+
+@pytest.mark.parametrize(
+    ("text", "model_name"),
+    [
+        (MINIMAL + "temprature: 0.2\n", "AgentRequest"),
+        ("name: x\nmessages:\n  - role: user\n    text: hi\n", "Message"),
+        (MINIMAL + "tools:\n  - type: mcp\n    name: a/b\n    kind: x\n", "Tool"),
+        (MINIMAL + "tools:\n  - type: mcp\n    name: a/b\n    runtime_params: {maxcalls: 2}\n", "RuntimeParams"),
+    ],
+)
+def test_the_keys_a_config_allows_are_the_wire_models_fields(tmp_path: Path, text: str, model_name: str) -> None:
+    from heroku_agents import models
+
+    model = getattr(models, model_name)
+    expected = {info.alias or name for name, info in model.model_fields.items()}
+    if model is AgentRequest:
+        expected |= {"name", "description", "expected_tools"}  # the config's own keys
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), env={})
+    allowed = str(info.value).split("allowed here: ", 1)[1].split("\n", 1)[0]
+    assert set(allowed.split(", ")) == expected

@@ -6,6 +6,15 @@ import json
 
 import pytest
 from pydantic import ValidationError
+from spec_examples import (
+    CHAT_RESPONSE,
+    CLI_REQUEST,
+    DYNO_REQUEST_JSON,
+    LUMINAIRE_TOOL,
+    MCP_REQUEST,
+    MCP_SERVERS,
+    SPEC_STREAM,
+)
 
 from heroku_agents.models import (
     HEROKU_TOOLS,
@@ -20,7 +29,6 @@ from heroku_agents.models import (
     to_wire,
     tool_result_content,
 )
-from spec_examples import CHAT_RESPONSE, CLI_REQUEST, DYNO_REQUEST_JSON, LUMINAIRE_TOOL, MCP_REQUEST, MCP_SERVERS, SPEC_STREAM
 
 
 def _spec_payloads() -> list[bytes]:

@@ -30,7 +30,7 @@ from heroku_agents.mcp_stdio import server_environment
 from heroku_agents.registration import attach_inference, preflight, register, wait_until_synced
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app_diagnostics"))
-from heroku_schema import find_links, validate_request, validate_response  # noqa: E402
+from heroku_schema import find_links, validate_request, validate_response
 
 pytestmark = pytest.mark.anyio
 
@@ -102,7 +102,7 @@ async def test_preflight_reports_every_problem_with_its_message(tmp_path: Path) 
         f"{configs / 'refs.yaml'}:13: vanished: no mcp* server provides this tool",
     ]
     assert len(problems) == len(expected_starts), problems
-    for problem, start in zip(problems, expected_starts):
+    for problem, start in zip(problems, expected_starts, strict=True):
         assert problem.startswith(start), (problem, start)
     assert "stderr: toy_server: refusing to start (crash flavour)" in problems[5]
     assert "inputSchema.type" in problems[4]

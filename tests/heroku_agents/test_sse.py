@@ -7,10 +7,10 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spec_examples import SPEC_STREAM
 
 from heroku_agents.models import parse_event
 from heroku_agents.sse import DONE_FRAME, SSEDecoder, SSEEvent, aiter_events, encode_done, encode_event, iter_events
-from spec_examples import SPEC_STREAM
 
 pytestmark = pytest.mark.anyio
 
@@ -129,6 +129,6 @@ _payloads = st.recursive(
 def test_any_encoded_events_decode_back_whatever_the_chunking_and_line_ends(events, cuts, newline) -> None:
     stream = b"".join(encode_event(name, {"v": payload}) for name, payload in events).replace(b"\n", newline)
     points = sorted({c % (len(stream) + 1) for c in cuts})
-    chunks = [stream[a:b] for a, b in zip([0, *points], [*points, len(stream)])]
+    chunks = [stream[a:b] for a, b in zip([0, *points], [*points, len(stream)], strict=True)]
     decoded = list(iter_events(chunks))
     assert [(e.event, e.json()) for e in decoded] == [(name, {"v": payload}) for name, payload in events]

@@ -31,7 +31,7 @@ def healthy_db(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", params=[14, 15, 16, 17, 18])
-def versioned_pg(request: pytest.FixtureRequest) -> Iterator["PgCluster"]:
+def versioned_pg(request: pytest.FixtureRequest) -> Iterator["PgCluster"]:  # noqa: F821 (tests/conftest.py defines it; not importable by name here)
     """A server of each major version Heroku runs (14-17 from npm, cached in .data; 18 from the wheel)."""
     from mcp_servers.common.embedded_pg import EmbeddedPostgres
     from tests.conftest import PgCluster

@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 from psycopg.rows import dict_row
 
-from mcp_servers.postgres.seed.activity import LiveProblems, SLOW_CALLS, plant_server_problems
+from mcp_servers.postgres.seed.activity import SLOW_CALLS, LiveProblems, plant_server_problems
 from mcp_servers.postgres.server import build_server
 from mcp_servers.postgres.settings import PostgresSettings
 from tests.conftest import PgCluster

@@ -11,13 +11,17 @@ import pytest
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, gather_facts, run_checks
 from mcp_servers.postgres.checks.indexes import (
-    CHECKS, DUPLICATE_INDEXES, INDEX_BLOAT, INDEX_HIT_RATE, INVALID_INDEXES, MISSING_FK_INDEXES, NULL_INDEXES,
+    CHECKS,
+    DUPLICATE_INDEXES,
+    INDEX_BLOAT,
+    INDEX_HIT_RATE,
+    INVALID_INDEXES,
+    MISSING_FK_INDEXES,
+    NULL_INDEXES,
     UNUSED_INDEXES,
 )
 from mcp_servers.postgres.db import Database
-from mcp_servers.postgres.seed.storage import (
-    DUPLICATE_PAIR, INVALID_INDEX, MISSING_FK, NULL_INDEX, UNUSED_INDEX,
-)
+from mcp_servers.postgres.seed.storage import DUPLICATE_PAIR, INVALID_INDEX, MISSING_FK, NULL_INDEX, UNUSED_INDEX
 from mcp_servers.postgres.settings import PostgresSettings
 
 pytestmark = pytest.mark.anyio

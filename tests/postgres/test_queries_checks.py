@@ -1,15 +1,15 @@
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 from mcp import Client
 
-from mcp_servers.common.results import Finding
 from mcp_servers.common import embedded_pg
 from mcp_servers.common.embedded_pg import EmbeddedPostgres
+from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import DbFacts, run_checks
 from mcp_servers.postgres.checks.queries import SLOW_QUERIES, statements_sql
 from mcp_servers.postgres.db import Database
@@ -58,7 +58,7 @@ async def slow_queries(url: str, **limits: float) -> Finding:
 
 def facts(version: int, schema: str = "public") -> DbFacts:
     return DbFacts(server_version_num=version, database="app", max_connections=100, in_recovery=False,
-                   stats_reset=None, now=datetime.now(timezone.utc), extensions={"pg_stat_statements": schema})
+                   stats_reset=None, now=datetime.now(UTC), extensions={"pg_stat_statements": schema})
 
 
 async def test_slow_query_pattern_is_flagged_with_its_share_of_time(fresh_db: str) -> None:

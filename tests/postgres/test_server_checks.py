@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -194,7 +194,7 @@ async def test_settings_sanity_flags_memory_and_planner_misconfiguration(fresh_d
 
 def test_ssl_off_on_a_remote_connection_is_red_and_local_is_green() -> None:
     facts = DbFacts(server_version_num=180000, database="app", max_connections=100, in_recovery=False,
-                    stats_reset=None, now=datetime.now(timezone.utc))
+                    stats_reset=None, now=datetime.now(UTC))
     row = {"ssl": False, "version": None, "cipher": None, "server_ssl": "off"}
     remote = SSL_IN_USE.evaluate([{**row, "client_addr": "10.0.3.7", "local": False}], SSL_IN_USE.limits, facts)
     local = SSL_IN_USE.evaluate([{**row, "client_addr": "127.0.0.1", "local": True}], SSL_IN_USE.limits, facts)

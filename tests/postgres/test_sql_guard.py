@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,10 +30,9 @@ def test_inert_or_lookalike_input_passes_the_static_guard(attack) -> None:
     assert result.kind == "select"
 
 
-def test_corpus_is_large_and_counts_every_kind() -> None:
-    kinds = {a.expect for a in ATTACKS}
-    assert len(ATTACKS) >= 60 and len({a.name for a in ATTACKS}) == len(ATTACKS)
-    assert kinds == {"refused", "refused_by_catalog", "harmless", "either"}
+def test_every_attack_is_named_once_and_exercises_each_verdict() -> None:
+    assert len({a.name for a in ATTACKS}) == len(ATTACKS)
+    assert {a.expect for a in ATTACKS} == {"refused", "refused_by_catalog", "harmless", "either"}
 
 
 @pytest.mark.parametrize("sql", ANALYST_READS)
@@ -43,8 +40,8 @@ def test_ordinary_analyst_read_is_accepted(sql: str) -> None:
     assert check_sql(sql).kind in ("select", "show", "explain")
 
 
-def test_there_are_at_least_thirty_analyst_reads() -> None:
-    assert len(ANALYST_READS) >= 30
+def test_analyst_reads_cover_every_statement_kind_the_guard_accepts() -> None:
+    assert {check_sql(sql).kind for sql in ANALYST_READS} == {"select", "show", "explain"}
 
 
 def test_guard_reports_the_names_postgres_will_resolve() -> None:
@@ -71,10 +68,10 @@ def test_function_policy_names_the_danger_and_allows_builtins() -> None:
 
 
 def test_input_over_the_size_limit_is_refused_before_parsing() -> None:
-    started = time.perf_counter()
-    with pytest.raises(SqlRefused, match=f"the limit is {MAX_SQL_CHARS}"):
-        check_sql("SELECT 1" + " " * MAX_SQL_CHARS)
-    assert time.perf_counter() - started < 1.0
+    # Unparseable past the limit: a syntax error in the message would mean the parser ran first.
+    with pytest.raises(SqlRefused, match=f"the limit is {MAX_SQL_CHARS}") as caught:
+        check_sql("SELECT (" + " " * MAX_SQL_CHARS)
+    assert "syntax" not in str(caught.value)
 
 
 @st.composite

@@ -13,9 +13,7 @@ import pytest
 from mcp import Client
 from psycopg.rows import dict_row
 
-from mcp_servers.postgres.seed.storage import (
-    BLOATED_TABLE, MISSING_FK, SEQ_SCAN_TABLE, UNUSED_INDEX,
-)
+from mcp_servers.postgres.seed.storage import BLOATED_TABLE, MISSING_FK, SEQ_SCAN_TABLE, UNUSED_INDEX
 from mcp_servers.postgres.server import build_server
 from mcp_servers.postgres.settings import PostgresSettings
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-
 import psycopg
 import pytest
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, run_checks
 from mcp_servers.postgres.checks.tables import (
-    CHECKS, NEVER_ANALYZED_TABLES, TABLE_BLOAT, TABLE_HIT_RATE, TABLE_INDEX_USAGE, VACUUM_DEAD_ROWS,
+    CHECKS,
+    NEVER_ANALYZED_TABLES,
+    TABLE_BLOAT,
+    TABLE_HIT_RATE,
+    TABLE_INDEX_USAGE,
+    VACUUM_DEAD_ROWS,
 )
 from mcp_servers.postgres.db import Database
-from mcp_servers.postgres.seed.storage import (
-    BLOATED_TABLE, SEQ_SCAN_TABLE, SEQ_SCANS,
-)
+from mcp_servers.postgres.seed.storage import BLOATED_TABLE, SEQ_SCAN_TABLE, SEQ_SCANS
 from mcp_servers.postgres.settings import PostgresSettings
 
 pytestmark = pytest.mark.anyio

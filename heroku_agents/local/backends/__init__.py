@@ -13,7 +13,7 @@ __all__ = [
 ]
 
 
-def default_backend(settings) -> ModelBackend:  # noqa: ANN001  (LocalSettings; avoids an import cycle)
+def default_backend(settings) -> ModelBackend:
     """The upstream when one is configured, else the offline planner."""
     if settings.upstream_url:
         return OpenAICompatible(settings.upstream_url, settings.upstream_key, model=settings.upstream_model,

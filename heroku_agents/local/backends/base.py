@@ -9,7 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from heroku_agents.models import Usage
 
-__all__ = ["BackendError", "ModelBackend", "Step", "StepOptions", "ToolSpec", "PlannedCall", "new_tool_call_id"]
+__all__ = ["BackendError", "ModelBackend", "PlannedCall", "Step", "StepOptions", "ToolSpec", "new_tool_call_id"]
 
 _B64URL = string.ascii_letters + string.digits + "-_"
 

@@ -17,7 +17,7 @@ from heroku_agents.local.backends.base import PlannedCall, Step, StepOptions, To
 from heroku_agents.local.backends.render import ToolOutcome, compose_answer, parse_tool_content
 from heroku_agents.models import Usage
 
-__all__ = ["OfflinePlanner", "rank_tools", "fill_arguments"]
+__all__ = ["OfflinePlanner", "fill_arguments", "rank_tools"]
 
 MODEL_LABEL = "offline-planner"
 MAX_TOOL_STEPS = 3  # distinct tools per run before answering

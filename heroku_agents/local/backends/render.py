@@ -9,7 +9,7 @@ from typing import Any
 
 from heroku_agents.local.backends.render_indexes import index_advice_section, is_index_advice
 
-__all__ = ["ToolOutcome", "parse_tool_content", "compose_answer"]
+__all__ = ["ToolOutcome", "compose_answer", "parse_tool_content"]
 
 _PREFIX = re.compile(r"^Tool '(?P<name>.*?)' returned result: (?P<json>.*)$", re.S)
 _RANK = {"red": 0, "yellow": 1, "green": 2, "skipped": 3}

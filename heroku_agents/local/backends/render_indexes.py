@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["is_index_advice", "index_advice_section"]
+__all__ = ["index_advice_section", "is_index_advice"]
 
 MAX_ROWS = 10
 

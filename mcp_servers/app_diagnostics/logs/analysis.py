@@ -12,20 +12,45 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from mcp_servers.app_diagnostics.logs.models import (
-    AddonHealth, DynoHealth, LogAnalysis, ParseStats, ReleaseRef, StatusCount,
+    AddonHealth,
+    DynoHealth,
+    LogAnalysis,
+    ParseStats,
+    ReleaseRef,
+    StatusCount,
 )
 from mcp_servers.app_diagnostics.logs.parser import (
-    AddonMetrics, AppOutput, DynoError, DynoNotice, Event, LogplexError, MemoryUse, PostgresLog, ProcessExit, ReleaseEvent,
-    RouterLine, RuntimeMetrics, StateChange, parse_line,
+    AddonMetrics,
+    AppOutput,
+    DynoError,
+    DynoNotice,
+    Event,
+    LogplexError,
+    MemoryUse,
+    PostgresLog,
+    ProcessExit,
+    ReleaseEvent,
+    RouterLine,
+    RuntimeMetrics,
+    StateChange,
+    parse_line,
 )
 from mcp_servers.app_diagnostics.logs.pg_service import PgServiceTally
-from mcp_servers.app_diagnostics.logs.tallies import AddonTally, DynoTally, MinuteTally, PathTally, bigger
 from mcp_servers.app_diagnostics.logs.stats import (
-    code_count, find_bursts, latency, minute_bucket, normalise_path, path_stat, percentile, unique_releases, utc,
+    code_count,
+    find_bursts,
+    latency,
+    minute_bucket,
+    normalise_path,
+    path_stat,
+    percentile,
+    unique_releases,
+    utc,
 )
+from mcp_servers.app_diagnostics.logs.tallies import AddonTally, DynoTally, MinuteTally, PathTally, bigger
 from mcp_servers.common.redact import redact_text, truncate
 
-__all__ = ["analyze_lines", "normalise_path", "percentile", "MAX_TIMELINE"]
+__all__ = ["MAX_TIMELINE", "analyze_lines", "normalise_path", "percentile"]
 
 MAX_PATHS = 5
 MAX_TIMELINE = 60  # minutes shown; the log-session buffer (1500 lines) rarely spans more

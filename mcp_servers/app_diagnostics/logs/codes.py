@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["ErrorCode", "CODES", "lookup", "nearest_codes", "normalise_code"]
+__all__ = ["CODES", "ErrorCode", "lookup", "nearest_codes", "normalise_code"]
 
 Kind = Literal["router", "runtime", "logging"]
 Level = Literal["error", "warning", "info"]

@@ -25,6 +25,15 @@ MEMORY_YELLOW_PCT = 85.0
 _RANK = {"red": 0, "yellow": 1, "green": 2, "skipped": 3}
 
 
+def _code_status(code: str, level: str, share: float | None) -> str:
+    """An error code's status: always-red codes and router errors past CODE_SHARE_RED of requests are red."""
+    if code in ALWAYS_RED or (level == "error" and code.startswith("H") and share is not None and share >= CODE_SHARE_RED):
+        return "red"
+    if level == "error" or (share is not None and share >= ERROR_RATE_RED):
+        return "yellow"
+    return "green"
+
+
 def findings_for(a: LogAnalysis, *, dyno_series: Mapping[str, tuple[Series, Sequence[float]]] = {},
                  addon_series: Mapping[tuple[str, str | None], Series] = {}) -> list[Finding]:
     """Findings from the aggregates; `dyno_series` (samples and memory-sample minutes per dyno) and
@@ -49,12 +58,7 @@ def findings_for(a: LogAnalysis, *, dyno_series: Mapping[str, tuple[Series, Sequ
     for c in a.codes:
         info = CODES.get(c.code)
         share = c.count / a.requests if a.requests and c.code.startswith("H") else None
-        if c.code in ALWAYS_RED or (c.level == "error" and c.code.startswith("H") and share is not None and share >= CODE_SHARE_RED):
-            status = "red"
-        elif c.level == "error" or (share is not None and share >= ERROR_RATE_RED):
-            status = "yellow"
-        else:
-            status = "green"
+        status = _code_status(c.code, c.level, share)
         pct = f" ({share:.1%} of requests)" if share is not None else ""
         out.append(Finding(check=f"code_{c.code}", status=status, summary=f"{c.code} {c.title}: {c.count} lines{pct}",
                            value=c.count, rows=[{"path": p} for p in c.top_paths],

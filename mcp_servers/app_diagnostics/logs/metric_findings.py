@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 from mcp_servers.app_diagnostics.logs.metric_rules import (
-    DYNO_RULES, DYNO_VCPUS, MIN_SUSTAINED_SAMPLES, POSTGRES_PLAN_VCPUS, POSTGRES_RULES, R14_HORIZON_MIN, REDIS_RULES, DOC_RUNTIME,
+    DOC_RUNTIME,
+    DYNO_RULES,
+    DYNO_VCPUS,
+    MIN_SUSTAINED_SAMPLES,
+    POSTGRES_PLAN_VCPUS,
+    POSTGRES_RULES,
+    R14_HORIZON_MIN,
+    REDIS_RULES,
     MetricRule,
 )
 from mcp_servers.common.results import Finding
 
 RECENT_RUN = 3  # the last this many samples all at a level: the state now, even if the window began fine
 
-__all__ = ["addon_findings", "dyno_findings", "pg_vcpus", "sustained", "Series"]
+__all__ = ["Series", "addon_findings", "dyno_findings", "pg_vcpus", "sustained"]
 
 Series = dict[str, list[float]]  # sample name -> values in arrival order
 Derive = Callable[[Series], list[float]]
@@ -26,7 +34,7 @@ Derive = Callable[[Series], list[float]]
 
 def _pct(part: str, whole: str) -> Derive:
     def derive(s: Series) -> list[float]:
-        return [100 * p / w for p, w in zip(s.get(part, ()), s.get(whole, ())) if w > 0]
+        return [100 * p / w for p, w in zip(s.get(part, ()), s.get(whole, ()), strict=False) if w > 0]
     return derive
 
 
@@ -45,24 +53,24 @@ def _first(*derives: Derive) -> Derive:
 
 
 def _pg_memory(s: Series) -> list[float]:
-    rows = zip(s.get("memory-total", ()), s.get("memory-free", ()), s.get("memory-cached", ()))
+    rows = zip(s.get("memory-total", ()), s.get("memory-free", ()), s.get("memory-cached", ()), strict=False)
     return [100 * (total - free - cached) / total for total, free, cached in rows if total > 0]
 
 
 def _iops(s: Series) -> list[float]:
-    rows = zip(s.get("read-iops", ()), s.get("write-iops", ()), s.get("max-iops", ()))
+    rows = zip(s.get("read-iops", ()), s.get("write-iops", ()), s.get("max-iops", ()), strict=False)
     return [100 * (r + w) / m for r, w, m in rows if m > 0]
 
 
 def _tmp_disk(s: Series) -> list[float]:
-    rows = zip(s.get("tmp-disk-used", ()), s.get("tmp-disk-available", ()))
+    rows = zip(s.get("tmp-disk-used", ()), s.get("tmp-disk-available", ()), strict=False)
     return [100 * used / (used + free) for used, free in rows if used + free > 0]
 
 
 def _cache_hit(s: Series) -> list[float]:
     index, table = s.get("index-cache-hit-rate", []), s.get("table-cache-hit-rate", [])
     if index and table:
-        return [min(i, t) for i, t in zip(index, table)]
+        return [min(i, t) for i, t in zip(index, table, strict=False)]
     return index or table
 
 
@@ -214,8 +222,8 @@ def _minutes_to_quota(memory: Sequence[float], quota: Sequence[float], times: Se
     spread = sum((x - mean_x) ** 2 for x in xs)
     if spread == 0:
         return None
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / spread  # MB per minute
-    rises = all(b >= a for a, b in zip(ys, ys[1:]))
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread  # MB per minute
+    rises = all(b >= a for a, b in pairwise(ys))
     if slope <= 0 or not rises or ys[-1] >= quota[-1]:
         return None
     eta = (quota[-1] - ys[-1]) / slope

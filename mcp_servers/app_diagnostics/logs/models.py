@@ -8,8 +8,8 @@ from mcp_servers.app_diagnostics.logs.pg_service import PgServiceSummary
 from mcp_servers.common.results import Finding
 
 __all__ = [
-    "CodeCount", "StatusCount", "Latency", "PathStat", "MinuteBucket", "DynoHealth", "AddonHealth",
-    "ReleaseRef", "ErrorBurst", "ParseStats", "LogAnalysis", "ErrorCodeInfo",
+    "AddonHealth", "CodeCount", "DynoHealth", "ErrorBurst", "ErrorCodeInfo", "Latency", "LogAnalysis",
+    "MinuteBucket", "ParseStats", "PathStat", "ReleaseRef", "StatusCount",
 ]
 
 

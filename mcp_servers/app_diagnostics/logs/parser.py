@@ -16,13 +16,24 @@ import re
 from collections.abc import Iterable, Iterator
 
 from mcp_servers.app_diagnostics.logs.records import (
-    AddonMetrics, AppOutput, DynoError, DynoNotice, Event, LogplexError, MemoryUse, PostgresLog, ProcessExit,
-    ReleaseEvent, RouterLine, RuntimeMetrics, StateChange,
+    AddonMetrics,
+    AppOutput,
+    DynoError,
+    DynoNotice,
+    Event,
+    LogplexError,
+    MemoryUse,
+    PostgresLog,
+    ProcessExit,
+    ReleaseEvent,
+    RouterLine,
+    RuntimeMetrics,
+    StateChange,
 )
 
 __all__ = [
-    "RouterLine", "StateChange", "ProcessExit", "DynoError", "MemoryUse", "DynoNotice", "RuntimeMetrics",
-    "AddonMetrics", "PostgresLog", "LogplexError", "ReleaseEvent", "AppOutput", "Event", "parse_line", "iter_events",
+    "AddonMetrics", "AppOutput", "DynoError", "DynoNotice", "Event", "LogplexError", "MemoryUse", "PostgresLog",
+    "ProcessExit", "ReleaseEvent", "RouterLine", "RuntimeMetrics", "StateChange", "iter_events", "parse_line",
 ]
 
 

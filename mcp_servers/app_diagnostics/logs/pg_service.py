@@ -19,7 +19,7 @@ from mcp_servers.app_diagnostics.logs.records import PostgresLog
 from mcp_servers.common.redact import redact_text, truncate
 from mcp_servers.common.results import Finding
 
-__all__ = ["PgServiceTally", "PgServiceSummary", "PgEventCount", "statement_shape", "DOC_PG_LOGS"]
+__all__ = ["DOC_PG_LOGS", "PgEventCount", "PgServiceSummary", "PgServiceTally", "statement_shape"]
 
 DOC_PG_LOGS = "https://devcenter.heroku.com/articles/postgres-logs-errors"
 MAX_STATEMENTS = 5

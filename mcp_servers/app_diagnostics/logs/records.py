@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 __all__ = [
-    "RouterLine", "StateChange", "ProcessExit", "DynoError", "MemoryUse", "DynoNotice", "RuntimeMetrics",
-    "AddonMetrics", "PostgresLog", "LogplexError", "ReleaseEvent", "AppOutput", "Event",
+    "AddonMetrics", "AppOutput", "DynoError", "DynoNotice", "Event", "LogplexError", "MemoryUse", "PostgresLog",
+    "ProcessExit", "ReleaseEvent", "RouterLine", "RuntimeMetrics", "StateChange",
 ]
 
 

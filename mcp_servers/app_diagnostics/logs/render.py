@@ -18,7 +18,7 @@ def _lat(name: str, lat: Latency) -> str:
     return f"{name} ms: p50 {lat.p50}, p95 {lat.p95}, p99 {lat.p99}, max {lat.max} (n={lat.count})"
 
 
-def render_analysis(a: LogAnalysis) -> str:
+def render_analysis(a: LogAnalysis) -> str:  # noqa: C901 (a flat list of optional report sections)
     p = a.parse
     out = [
         f"Logs from {a.source}: {p.lines} lines, {a.window_start or '?'} .. {a.window_end or '?'} UTC; "

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from mcp_servers.app_diagnostics.logs.codes import CODES
-from mcp_servers.app_diagnostics.logs.models import (
-    CodeCount, ErrorBurst, Latency, MinuteBucket, PathStat, ReleaseRef,
-)
+from mcp_servers.app_diagnostics.logs.models import CodeCount, ErrorBurst, Latency, MinuteBucket, PathStat, ReleaseRef
 from mcp_servers.common.redact import truncate
 
 if TYPE_CHECKING:
     from mcp_servers.app_diagnostics.logs.tallies import MinuteTally, PathTally
 
 __all__ = [
-    "normalise_path", "percentile", "latency", "utc", "find_bursts", "BURST_MIN_ERRORS", "BURST_MIN_RATE",
-    "unique_releases", "path_stat", "minute_bucket", "code_count",
+    "BURST_MIN_ERRORS", "BURST_MIN_RATE", "code_count", "find_bursts", "latency", "minute_bucket", "normalise_path",
+    "path_stat", "percentile", "unique_releases", "utc",
 ]
 
 BURST_MIN_ERRORS = 5  # a minute with at least this many errors ...
@@ -84,7 +82,7 @@ def utc(ts: str) -> str:
         try:
             parsed = datetime.fromisoformat(ts.replace("Z", "+00:00"))
             if parsed.tzinfo is not None:
-                parsed = parsed.astimezone(timezone.utc)
+                parsed = parsed.astimezone(UTC)
             cached = parsed.strftime("%Y-%m-%dT%H:%M:%S")
         except ValueError:
             cached = ts[:19]
@@ -146,14 +144,14 @@ def unique_releases(refs: list[ReleaseRef]) -> list[ReleaseRef]:
     return out
 
 
-def path_stat(p: "PathTally") -> PathStat:
+def path_stat(p: PathTally) -> PathStat:
     values = sorted(p.service)
     return PathStat(path=p.key, requests=p.requests, errors=p.errors, error_rate=round(p.errors / p.requests, 4),
                     p50_ms=percentile(values, 0.5), p95_ms=percentile(values, 0.95),
                     max_ms=values[-1] if values else None, codes=dict(p.codes.most_common(5)))
 
 
-def minute_bucket(minute: str, b: "MinuteTally") -> MinuteBucket:
+def minute_bucket(minute: str, b: MinuteTally) -> MinuteBucket:
     return MinuteBucket(minute=minute, requests=b.requests, errors=b.errors, codes=dict(b.codes.most_common(5)),
                         p95_service_ms=percentile(sorted(b.service), 0.95))
 

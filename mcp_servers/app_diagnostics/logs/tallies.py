@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-__all__ = ["PathTally", "MinuteTally", "DynoTally", "AddonTally", "bigger"]
+__all__ = ["AddonTally", "DynoTally", "MinuteTally", "PathTally", "bigger"]
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["register_all"]
 
 
-def register_all(server: "MCPServer", api: "PlatformAPI", settings: "AppDiagSettings") -> None:
+def register_all(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> None:
     from mcp_servers.app_diagnostics.tools import logs, overview, probe, releases
 
     for module in (overview, releases, logs, probe):

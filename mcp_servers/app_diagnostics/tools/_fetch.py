@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 
-__all__ = ["gather", "MAX_CONCURRENT_CALLS"]
+__all__ = ["MAX_CONCURRENT_CALLS", "gather"]
 
 MAX_CONCURRENT_CALLS = 4
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["render_overview", "render_releases"]
 
 
-def render_overview(o: "AppOverview") -> str:
+def render_overview(o: AppOverview) -> str:
     a = o.app
     head = f"{a.name} ({a.generation or '?'}, {a.stack or '?'}, {a.region or '?'}): {o.status.upper()}"
     if a.maintenance:
@@ -37,7 +37,7 @@ def render_overview(o: "AppOverview") -> str:
     return "\n".join(lines)
 
 
-def render_releases(r: "RecentReleases") -> str:
+def render_releases(r: RecentReleases) -> str:
     lines = [f"{r.app} releases (newest first): {r.status.upper()}"]
     for d in r.releases:
         text = f"v{d.version} {d.status}{' (current)' if d.current else ''} {d.kind}: {d.description or ''}"

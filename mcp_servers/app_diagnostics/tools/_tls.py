@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["TLSInfo", "inspect_tls", "default_context"]
+__all__ = ["TLSInfo", "default_context", "inspect_tls"]
 
 
 class TLSInfo(BaseModel):
@@ -50,7 +50,7 @@ def _describe(der: bytes, info: TLSInfo) -> TLSInfo:
 
     cert = x509.load_der_x509_certificate(der)
     expires = cert.not_valid_after_utc
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     info.subject = cert.subject.rfc4514_string()[:200]
     info.issuer = cert.issuer.rfc4514_string()[:200]
     info.not_after = expires.isoformat()

@@ -11,16 +11,16 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
+from mcp_servers.app_diagnostics.log_sessions import app_generation, open_log_session, read_log_stream, split_dyno
 from mcp_servers.app_diagnostics.logs.codes import CODES, lookup, nearest_codes
 from mcp_servers.app_diagnostics.logs.models import ErrorCodeInfo, LogAnalysis, ReleaseRef
 from mcp_servers.app_diagnostics.logs.render import render_analysis, render_code
-from mcp_servers.app_diagnostics.log_sessions import app_generation, open_log_session, read_log_stream, split_dyno
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI, PlatformAPIError, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.common.redact import redact_text
 from mcp_servers.common.results import Finding
 
-__all__ = ["register", "analyze", "explain", "MAX_SESSION_LINES", "MAX_PASTED_LINES"]
+__all__ = ["MAX_PASTED_LINES", "MAX_SESSION_LINES", "analyze", "explain", "register"]
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from mcp_servers.app_diagnostics.tools._render import render_overview
 from mcp_servers.common.redact import truncate
 from mcp_servers.common.results import Finding, Status, tool_result, worst
 
-__all__ = ["register", "AppOverview", "build_overview", "FEATURES_THAT_MATTER"]
+__all__ = ["FEATURES_THAT_MATTER", "AppOverview", "build_overview", "register"]
 
 RECENT_RELEASES = 5
 DYNO_STATES = ("up", "starting", "crashed", "idle", "down")

@@ -24,7 +24,7 @@ from mcp_servers.app_diagnostics.tools._tls import TLSInfo
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["register", "probe", "ProbeResult", "MAX_REDIRECTS", "MAX_COUNT", "PUBLIC_PORTS"]
+__all__ = ["MAX_COUNT", "MAX_REDIRECTS", "PUBLIC_PORTS", "ProbeResult", "probe", "register"]
 
 MAX_REDIRECTS = 5
 MAX_COUNT = 5
@@ -174,7 +174,7 @@ async def probe(settings: AppDiagSettings, url: str, path: str = "/", count: int
         url = "https://" + url
     if path and path != "/":
         url = urljoin(url, "/" + path.lstrip("/"))  # a path on the URL's host
-    scheme, host, port = _check_url(url, settings.http_probe_allow_private)
+    _scheme, host, port = _check_url(url, settings.http_probe_allow_private)
     addresses = await _resolve(host, port, settings.http_probe_allow_private, settings.http_probe_timeout_s)
     context = ssl_context or default_context()
     timeout = settings.http_probe_timeout_s

@@ -18,7 +18,7 @@ from mcp_servers.app_diagnostics.tools._render import render_releases
 from mcp_servers.common.redact import redact_text, truncate
 from mcp_servers.common.results import Finding, Status, tool_result, worst
 
-__all__ = ["register", "RecentReleases", "build_releases", "config_diff", "names_from_description"]
+__all__ = ["RecentReleases", "build_releases", "config_diff", "names_from_description", "register"]
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50

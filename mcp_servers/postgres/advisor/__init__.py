@@ -11,6 +11,6 @@ from mcp_servers.postgres.advisor.hypo import hypothetical_indexes, parse_index_
 from mcp_servers.postgres.advisor.models import IndexAdvice, Suggestion, render_advice
 
 __all__ = [
-    "suggest_indexes", "AdvisorLimits", "IndexAdvice", "Suggestion", "render_advice", "hypothetical_indexes",
-    "parse_index_spec", "DEFAULT_TOP", "MAX_TOP",
+    "DEFAULT_TOP", "MAX_TOP", "AdvisorLimits", "IndexAdvice", "Suggestion", "hypothetical_indexes",
+    "parse_index_spec", "render_advice", "suggest_indexes",
 ]

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from mcp.server.mcpserver.exceptions import ToolError
 
 from mcp_servers.common.redact import redact_text
-from mcp_servers.postgres.advisor.candidates import AdvisorLimits, Candidate, Rejection, estimated_index_bytes, find_candidates
+from mcp_servers.postgres.advisor.candidates import (
+    AdvisorLimits,
+    Candidate,
+    Rejection,
+    estimated_index_bytes,
+    find_candidates,
+)
 from mcp_servers.postgres.advisor.catalog import load_tables
 from mcp_servers.postgres.advisor.hypo import IndexSpec, enable_command, hypopg_schema, hypothetical_session
 from mcp_servers.postgres.advisor.models import HelpedStatement, IndexAdvice, Rejected, Suggestion
@@ -22,12 +28,12 @@ from mcp_servers.postgres.advisor.plans import PlanCost, PlanFailed, Planner, pl
 from mcp_servers.postgres.advisor.usage import ParsedStatement, UnsupportedStatement, parse_statement
 from mcp_servers.postgres.checks.base import gather_facts
 from mcp_servers.postgres.checks.queries import statements_sql
-from mcp_servers.postgres.checks.sessions import query_text
+from mcp_servers.postgres.checks.session_rows import query_text
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.guard import SqlRefused, check_sql
 from mcp_servers.postgres.settings import PostgresSettings
 
-__all__ = ["suggest_indexes", "DEFAULT_TOP", "MAX_TOP"]
+__all__ = ["DEFAULT_TOP", "MAX_TOP", "suggest_indexes"]
 
 DEFAULT_TOP = 20
 MAX_TOP = 50

@@ -14,7 +14,7 @@ from mcp_servers.postgres.advisor.catalog import TableFacts
 from mcp_servers.postgres.advisor.usage import ParsedStatement, Scope
 from mcp_servers.postgres.tools._plan_summary import LARGE_TABLE_ROWS
 
-__all__ = ["Candidate", "Rejection", "AdvisorLimits", "find_candidates", "estimated_index_bytes"]
+__all__ = ["AdvisorLimits", "Candidate", "Rejection", "estimated_index_bytes", "find_candidates"]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["ColumnStats", "ExistingIndex", "TableFacts", "load_tables", "quote_ident", "qualified_ref"]
+__all__ = ["ColumnStats", "ExistingIndex", "TableFacts", "load_tables", "qualified_ref", "quote_ident"]
 
 TABLES_SQL = """
 SELECT r.ref, c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name,
@@ -116,7 +116,7 @@ class TableFacts:
 
 
 async def load_tables(
-    conn: "psycopg.AsyncConnection[dict[str, Any]]", names: set[tuple[str | None, str]]
+    conn: psycopg.AsyncConnection[dict[str, Any]], names: set[tuple[str | None, str]]
 ) -> dict[tuple[str | None, str], TableFacts]:
     """Facts of every named table that exists (views, CTE names and catalogs drop out), keyed as named."""
     if not names:

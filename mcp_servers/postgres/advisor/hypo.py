@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     import psycopg
 
 __all__ = [
-    "IndexSpec", "HypoIndex", "HypoSession", "hypopg_schema", "enable_command", "hypothetical_session",
-    "hypothetical_indexes", "parse_index_spec", "MAX_HYPOTHETICAL",
+    "MAX_HYPOTHETICAL", "HypoIndex", "HypoSession", "IndexSpec", "enable_command", "hypopg_schema",
+    "hypothetical_indexes", "hypothetical_session", "parse_index_spec",
 ]
 
 MAX_HYPOTHETICAL = 10  # per pg_explain call: each one is planned against, so they add planning time
@@ -86,12 +86,12 @@ def parse_index_spec(text: str) -> IndexSpec:
     return IndexSpec(stmt.relation.schemaname, stmt.relation.relname, columns, method)
 
 
-async def hypopg_schema(conn: "psycopg.AsyncConnection[dict[str, Any]]") -> str | None:
+async def hypopg_schema(conn: psycopg.AsyncConnection[dict[str, Any]]) -> str | None:
     row = await (await conn.execute(EXTENSION_SQL)).fetchone()
     return row["schema"] if row else None
 
 
-async def enable_command(conn: "psycopg.AsyncConnection[dict[str, Any]]") -> str:
+async def enable_command(conn: psycopg.AsyncConnection[dict[str, Any]]) -> str:
     """What would enable verification here: the CREATE EXTENSION, or first the package when the server lacks it."""
     row = await (await conn.execute(AVAILABLE_SQL)).fetchone()
     if row and row["n"]:
@@ -104,7 +104,7 @@ async def enable_command(conn: "psycopg.AsyncConnection[dict[str, Any]]") -> str
 class HypoSession:
     """Creates and drops hypothetical indexes on one connection (inside its read-only transaction)."""
 
-    def __init__(self, conn: "psycopg.AsyncConnection[dict[str, Any]]", schema: str) -> None:
+    def __init__(self, conn: psycopg.AsyncConnection[dict[str, Any]], schema: str) -> None:
         self.conn = conn
         self._fn = quote_ident(schema) + "."  # the extension's own schema, never a search_path look-alike
 
@@ -125,7 +125,7 @@ class HypoSession:
 
 
 @asynccontextmanager
-async def hypothetical_session(conn: "psycopg.AsyncConnection[dict[str, Any]]", schema: str) -> AsyncIterator[HypoSession]:
+async def hypothetical_session(conn: psycopg.AsyncConnection[dict[str, Any]], schema: str) -> AsyncIterator[HypoSession]:
     """A HypoSession that leaves nothing behind: HypoPG's state is cleared before and after.
 
     A savepoint guards the cleanup, so it also runs after a failed statement (statement_timeout);
@@ -147,7 +147,7 @@ async def hypothetical_session(conn: "psycopg.AsyncConnection[dict[str, Any]]", 
 
 
 @asynccontextmanager
-async def hypothetical_indexes(conn: "psycopg.AsyncConnection[dict[str, Any]]", specs: list[str] | None) -> AsyncIterator[list[HypoIndex]]:
+async def hypothetical_indexes(conn: psycopg.AsyncConnection[dict[str, Any]], specs: list[str] | None) -> AsyncIterator[list[HypoIndex]]:
     """For pg_explain: the given indexes exist for this connection's planner until the block ends.
 
     Raises:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-__all__ = ["HelpedStatement", "Suggestion", "Rejected", "IndexAdvice", "render_advice", "MAX_SUGGESTIONS"]
+__all__ = ["MAX_SUGGESTIONS", "HelpedStatement", "IndexAdvice", "Rejected", "Suggestion", "render_advice"]
 
 MAX_SUGGESTIONS = 10
 MAX_LISTED = 15  # rejected candidates and skipped statements shown
@@ -53,7 +53,7 @@ class IndexAdvice(BaseModel):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _capped(self) -> "IndexAdvice":
+    def _capped(self) -> IndexAdvice:
         self.suggestions = self.suggestions[:MAX_SUGGESTIONS]
         self.skipped_statements = self.skipped_statements[:MAX_LISTED]
         self.rejected = self.rejected[:MAX_LISTED]

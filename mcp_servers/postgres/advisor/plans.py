@@ -20,7 +20,7 @@ from mcp_servers.postgres.guard import LOOKALIKES_SQL, SqlRefused, check_sql, lo
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["PlanCost", "Planner", "planner", "PlanFailed"]
+__all__ = ["PlanCost", "PlanFailed", "Planner", "planner"]
 
 
 class PlanFailed(Exception):
@@ -50,13 +50,13 @@ def _read_plan(explained: list[dict[str, Any]]) -> PlanCost:
 
 @dataclass
 class Planner:
-    conn: "psycopg.AsyncConnection[dict[str, Any]]"
+    conn: psycopg.AsyncConnection[dict[str, Any]]
     prepared: dict[int, tuple[str, int]] = field(default_factory=dict)  # statement number -> (name, params)
     texts: dict[int, str] = field(default_factory=dict)
 
     async def _step(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
-        import psycopg
         import pglast
+        import psycopg
 
         if params is None and len(pglast.split(sql)) != 1:  # text without binds may go over the simple protocol
             raise PlanFailed("the composed statement is not exactly one statement")
@@ -112,7 +112,7 @@ class Planner:
 
 
 @asynccontextmanager
-async def planner(conn: "psycopg.AsyncConnection[dict[str, Any]]") -> AsyncIterator[Planner]:
+async def planner(conn: psycopg.AsyncConnection[dict[str, Any]]) -> AsyncIterator[Planner]:
     """A Planner on `conn` (already in a read-only transaction) that deallocates what it prepared."""
     import psycopg
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["ColumnUse", "Scope", "ParsedStatement", "parse_statement", "UnsupportedStatement"]
+__all__ = ["ColumnUse", "ParsedStatement", "Scope", "UnsupportedStatement", "parse_statement"]
 
 Kind = Literal["eq", "range", "join", "order", "group"]
 _RANGE_OPS = frozenset({"<", ">", "<=", ">="})

@@ -16,10 +16,11 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident
+from mcp_servers.postgres.checks.grading import all_clear, graded
 from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS, cancel_fix, terminate_fix
-from mcp_servers.postgres.checks.sessions import CLIENT, HERE, NOT_US, graded, many, text_rows
+from mcp_servers.postgres.checks.session_rows import CLIENT, HERE, NOT_US, many, text_rows
 
-__all__ = ["CHECKS", "CONNECTIONS_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL", "IDLE_IN_TRANSACTION_SQL"]
+__all__ = ["CHECKS", "CONNECTIONS_SQL", "IDLE_IN_TRANSACTION_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL"]
 
 
 # --- connection count ---------------------------------------------------------------------------
@@ -52,7 +53,7 @@ def _connections(rows: list[dict[str, Any]], limits: ConnectionLimits, facts: Db
     top = rows[0] if rows else None
     busiest = f"; most from {top['username']}/{top['application']} ({top['connections']})" if top else ""
     return Finding(
-        check="connection_count", status=status, value=pct,
+        status=status, value=pct,
         summary=f"{total} of {facts.max_connections} connections in use ({pct}%){busiest}",
         threshold=f"yellow >= {limits.yellow_pct}%, red >= {limits.red_pct}% of max_connections",
         rows=rows,
@@ -93,9 +94,9 @@ def _pooling(rows: list[dict[str, Any]], limits: PoolingLimits, facts: DbFacts) 
     app_pct = 100.0 * top / total if total else 0.0
     summary = f"{total} connections ({pct:.0f}% of max), {idle_pct:.0f}% idle, {app_pct:.0f}% from {app}"
     if pct < limits.min_pct_of_max or idle_pct < limits.min_idle_pct or app_pct < limits.min_app_pct:
-        return Finding(check="connection_pooling", status="green", value=round(idle_pct, 1), threshold=threshold, summary=summary)
+        return all_clear(value=round(idle_pct, 1), threshold=threshold, summary=summary)
     return Finding(
-        check="connection_pooling", status="yellow", value=round(idle_pct, 1), threshold=threshold,
+        status="yellow", value=round(idle_pct, 1), threshold=threshold,
         rows=[r for r in rows if r["application"] == app],
         summary=summary + ": a pooler would serve them with a few server connections",
         remediation=(f"heroku pg:connection-pooling:attach DATABASE_URL --as DATABASE_CONNECTION_POOL, then point "
@@ -134,7 +135,7 @@ class LongQueryLimits(Limits):
 def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s"
     if not rows:
-        return Finding(check="long_running_queries", status="green", value=0, threshold=threshold,
+        return all_clear(value=0, threshold=threshold,
                        summary=f"no query has run for {limits.yellow_seconds:g} s or more")
     longest = max(r["seconds"] for r in rows)
     # A query waiting on a lock is slow because of its blocker, not its plan: point there, not at indexes.
@@ -152,7 +153,7 @@ def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: Db
     else:
         remediation = "Every one of them waits on a lock: end the blocker (blocking_queries names the root), not these queries."
     return Finding(
-        check="long_running_queries", status=graded(rows, "seconds", limits.yellow_seconds, limits.red_seconds),
+        status=graded(rows, "seconds", limits.yellow_seconds, limits.red_seconds),
         value=len(rows), threshold=threshold, rows=text_rows(fixed, "query"), remediation=remediation,
         summary=f"{many(len(rows), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more (longest {longest:g} s)"
         + (f"; {waiting} of them waiting on locks" if waiting else ""),
@@ -192,11 +193,10 @@ class LongTransactionLimits(Limits):
 def _long_transactions(rows: list[dict[str, Any]], limits: LongTransactionLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s open"
     if not rows:
-        return Finding(check="long_transactions", status="green", value=0, threshold=threshold,
+        return all_clear(value=0, threshold=threshold,
                        summary=f"no transaction has been open for {limits.yellow_seconds:g} s or more")
     oldest = max(r["transaction_seconds"] for r in rows)
     return Finding(
-        check="long_transactions",
         status=graded(rows, "transaction_seconds", limits.yellow_seconds, limits.red_seconds),
         value=len(rows), threshold=threshold, rows=text_rows([dict(r, fix=terminate_fix(r["pid"])) for r in rows], "last_query"),
         summary=f"{many(len(rows), 'transaction')} open for {limits.yellow_seconds:g} s or more (oldest {oldest:g} s); "
@@ -251,7 +251,7 @@ def _idle_in_transaction(rows: list[dict[str, Any]], limits: IdleInTransactionLi
     aborted = sum(1 for r in old if r["state"] == "idle in transaction (aborted)")
     if old:
         return Finding(
-            check="idle_in_transaction", status="red", value=len(old), threshold=threshold,
+            status="red", value=len(old), threshold=threshold,
             rows=text_rows(old, "last_query"),
             summary=f"{many(len(old), 'session')} idle in a transaction for {limits.red_seconds:g} s or more "
             f"(longest {max(r['idle_seconds'] for r in old):g} s); {len(rows)} idle in transaction in all"
@@ -262,7 +262,7 @@ def _idle_in_transaction(rows: list[dict[str, Any]], limits: IdleInTransactionLi
         )
     status = "yellow" if len(rows) >= limits.yellow_count else "green"
     return Finding(
-        check="idle_in_transaction", status=status, value=len(rows), threshold=threshold,
+        status=status, value=len(rows), threshold=threshold,
         rows=text_rows(rows, "last_query") if status == "yellow" else [],
         summary=f"{many(len(rows), 'session')} idle in a transaction, none for {limits.red_seconds:g} s",
     )

@@ -1,7 +1,8 @@
 """Checks as declarative records, the facts they depend on, and the runner that evaluates them.
 
 A check is data: its SQL (binds only, never formatted thresholds), its thresholds (a frozen model
-with documented defaults), its preconditions, and a pure `evaluate(rows, limits, facts) -> Finding`.
+with documented defaults), its preconditions, and a pure `evaluate(rows, limits, facts) -> Finding`
+(which leaves `check` unset: the runner stamps each finding with its check's name).
 The runner gathers `DbFacts` once, skips checks whose preconditions fail (with the fix), runs the
 rest, and turns driver errors into `skipped` findings that say why.
 """
@@ -20,7 +21,7 @@ from mcp_servers.common.redact import redact_text
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.db import Database
 
-__all__ = ["Check", "DbFacts", "Limits", "Requires", "gather_facts", "run_checks", "FACTS_SQL"]
+__all__ = ["FACTS_SQL", "Check", "DbFacts", "Limits", "Requires", "gather_facts", "run_checks"]
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class Check:
     area: str
     sql: SqlSource
     evaluate: Evaluate
-    limits: Limits = NoLimits()
+    limits: Limits = field(default_factory=NoLimits)
     requires: Requires = Requires()
     remediation: str | None = None
     description: str = ""
@@ -135,7 +136,7 @@ class Check:
     def params(self) -> dict[str, Any]:
         return self.limits.model_dump()
 
-    def with_limits(self, **overrides: Any) -> "Check":
+    def with_limits(self, **overrides: Any) -> Check:
         """This check with some thresholds replaced (validated by the limits model).
 
         Raises:
@@ -202,7 +203,7 @@ async def run_check(db: Database, check: Check, facts: DbFacts) -> Finding:
         logger.warning("check %s failed: %s", check.name, exc.sqlstate)
         first_line = redact_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return Finding(check=check.name, status="skipped", summary="query failed", reason=first_line)
-    finding = check.evaluate(rows, check.limits, facts)
+    finding = check.evaluate(rows, check.limits, facts).model_copy(update={"check": check.name})
     if finding.remediation is None and finding.status in ("red", "yellow"):
         finding = finding.model_copy(update={"remediation": check.remediation})
     return finding

@@ -14,10 +14,11 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Limits
-from mcp_servers.postgres.checks.common import USER_SCHEMA, mib
 from mcp_servers.postgres.checks.fixes import qualified
+from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 
-__all__ = ["TABLE_BLOAT_SQL", "INDEX_BLOAT_SQL", "BloatLimits", "bloat_finding", "bloat_fix"]
+__all__ = ["INDEX_BLOAT_SQL", "TABLE_BLOAT_SQL", "BloatLimits", "bloat_finding", "bloat_fix"]
 
 _FILLFACTOR = "(SELECT option_value::int FROM pg_options_to_table({rel}.reloptions) WHERE option_name = 'fillfactor')"
 
@@ -140,7 +141,7 @@ def bloat_fix(row: dict[str, Any]) -> str:
     return f"VACUUM (FULL, ANALYZE) {table};  -- ACCESS EXCLUSIVE for the whole rewrite; pg_repack avoids it"
 
 
-def bloat_finding(check: str, what: str, rows: list[dict[str, Any]], limits: BloatLimits) -> Finding:
+def bloat_finding(what: str, rows: list[dict[str, Any]], limits: BloatLimits) -> Finding:
     threshold = (
         f"red: factor >= {limits.min_factor:g} and > {mib(limits.red_factor_waste_bytes)} wasted"
         + (f", or >= {mib(limits.red_waste_bytes)} wasted" if limits.red_waste_bytes else "")
@@ -148,11 +149,11 @@ def bloat_finding(check: str, what: str, rows: list[dict[str, Any]], limits: Blo
     )
     flagged = [dict(r, status=g, fix=bloat_fix(r)) for r in rows if (g := _grade(r, limits))]
     if not flagged:
-        return Finding(check=check, status="green", summary=f"no {what} bloat above the thresholds", value=0,
+        return all_clear(summary=f"no {what} bloat above the thresholds", value=0,
                        threshold=threshold)
     status = "red" if any(r["status"] == "red" for r in flagged) else "yellow"
     waste = sum(r["waste_bytes"] for r in flagged)
     return Finding(
-        check=check, status=status, value=waste, threshold=threshold, rows=flagged,
+        status=status, value=waste, threshold=threshold, rows=flagged,
         summary=f"{len(flagged)} bloated {what} relation(s), about {mib(waste)} wasted (estimate)",
     )

@@ -8,8 +8,9 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.common import USER_SCHEMA, mib
 from mcp_servers.postgres.checks.fixes import qualified
+from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 
 __all__ = ["CHECKS", "LOW_CARDINALITY_INDEXES"]
 
@@ -56,10 +57,10 @@ def _low_cardinality(rows: list[dict[str, Any]], limits: LowCardinalityLimits, f
             continue
         flagged.append(dict(r, fix=f"DROP INDEX CONCURRENTLY {qualified(r['schema'], r['index'])};"))
     if not flagged:
-        return Finding(check="low_cardinality_indexes", status="green", value=0, threshold=threshold,
+        return all_clear(value=0, threshold=threshold,
                        summary="no single-column index over a handful of evenly spread values")
     return Finding(
-        check="low_cardinality_indexes", status="yellow", value=len(flagged), threshold=threshold, rows=flagged,
+        status="yellow", value=len(flagged), threshold=threshold, rows=flagged,
         summary=f"{len(flagged)} index(es) over a handful of evenly spread values ({mib(sum(r['index_bytes'] for r in flagged))}): "
         "no lookup through them is selective",
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 
-__all__ = ["reconcile", "DROPPING_CHECKS", "REBUILDING_CHECKS"]
+__all__ = ["DROPPING_CHECKS", "REBUILDING_CHECKS", "reconcile"]
 
 # Checks whose rows advise DROP INDEX (a row advises it when it carries a `fix`).
 DROPPING_CHECKS = ("unused_indexes", "duplicate_indexes", "low_cardinality_indexes")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["ident", "qualified", "literal", "column_list"]
+__all__ = ["column_list", "ident", "literal", "qualified"]
 
 
 def ident(name: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from mcp_servers.postgres.checks.fixes import qualified
 
-__all__ = ["ENFORCES", "ATTACHED", "FOREIGN_KEYS_SERVED", "serves", "only_index_for", "drop_index_fix"]
+__all__ = ["ATTACHED", "ENFORCES", "FOREIGN_KEYS_SERVED", "drop_index_fix", "only_index_for", "serves"]
 
 # Indexes that enforce something (primary key, unique, exclusion constraint) are never "unused".
 ENFORCES = "EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x'))"

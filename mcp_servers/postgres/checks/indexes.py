@@ -10,18 +10,17 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
 from mcp_servers.postgres.checks.bloat import INDEX_BLOAT_SQL, BloatLimits, bloat_finding
-from mcp_servers.postgres.checks.common import USER_SCHEMA, HitRateLimits, hit_rate_finding, hit_rate_sql, mib
 from mcp_servers.postgres.checks.fixes import column_list, ident, qualified
-from mcp_servers.postgres.checks.index_keys import (
-    ATTACHED, ENFORCES, FOREIGN_KEYS_SERVED, drop_index_fix,
-)
+from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.hit_rate import HitRateLimits, hit_rate_finding, hit_rate_sql
+from mcp_servers.postgres.checks.index_keys import ATTACHED, ENFORCES, FOREIGN_KEYS_SERVED, drop_index_fix
 from mcp_servers.postgres.checks.unused_indexes import UNUSED_INDEXES, UNUSED_INDEXES_SQL, judge_unused
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 
 __all__ = [
-    "CHECKS", "judge_unused", "UNUSED_INDEXES", "DUPLICATE_INDEXES", "INVALID_INDEXES", "NULL_INDEXES",
-    "MISSING_FK_INDEXES", "INDEX_BLOAT", "INDEX_HIT_RATE",
-    "UNUSED_INDEXES_SQL", "DUPLICATE_INDEXES_SQL", "INVALID_INDEXES_SQL", "NULL_INDEXES_SQL",
-    "MISSING_FK_INDEXES_SQL", "INDEX_HIT_RATE_SQL",
+    "CHECKS", "DUPLICATE_INDEXES", "DUPLICATE_INDEXES_SQL", "INDEX_BLOAT", "INDEX_HIT_RATE", "INDEX_HIT_RATE_SQL",
+    "INVALID_INDEXES", "INVALID_INDEXES_SQL", "MISSING_FK_INDEXES", "MISSING_FK_INDEXES_SQL", "NULL_INDEXES",
+    "NULL_INDEXES_SQL", "UNUSED_INDEXES", "UNUSED_INDEXES_SQL", "judge_unused",
 ]
 
 _INDEX_LIST = f"""
@@ -68,9 +67,9 @@ def _duplicates(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> F
         seen.setdefault(f"{r['schema']}.{r['index']}", r)
     found = [dict(r, fix=drop_index_fix(r)) for r in seen.values()]
     if not found:
-        return Finding(check="duplicate_indexes", status="green", summary="no duplicate indexes", value=0, threshold="any")
+        return all_clear(summary="no duplicate indexes", value=0, threshold="any")
     return Finding(
-        check="duplicate_indexes", status="yellow",
+        status="yellow",
         summary=f"{len(found)} index(es) duplicated by another ({mib(sum(r['index_bytes'] for r in found))})",
         value=len(found), threshold="any", rows=found,
     )
@@ -95,12 +94,12 @@ ORDER BY n.nspname, ic.relname
 
 def _invalid(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
     if not rows:
-        return Finding(check="invalid_indexes", status="green", summary="no invalid indexes", value=0, threshold="any")
+        return all_clear(summary="no invalid indexes", value=0, threshold="any")
     fixed = [dict(r, fix=f"REINDEX INDEX CONCURRENTLY {qualified(r['schema'], r['index'])};" if not r["is_unique"]
                   else f"{drop_index_fix(r)} -- then remove the duplicate rows and run: {r['definition'].replace(' INDEX ', ' INDEX CONCURRENTLY ', 1)};")
              for r in rows]
     return Finding(
-        check="invalid_indexes", status="yellow",
+        status="yellow",
         summary=f"{len(rows)} invalid index(es): never used by queries, still maintained on every write",
         value=len(rows), threshold="any", rows=fixed,
     )
@@ -146,12 +145,12 @@ ORDER BY expected_saving_bytes DESC, n.nspname, ic.relname
 def _nulls(rows: list[dict[str, Any]], limits: NullIndexLimits, facts: DbFacts) -> Finding:
     threshold = f">= {limits.min_null_frac:.0%} NULL, index >= {limits.min_index_bytes // 1024} KB"
     if not rows:
-        return Finding(check="null_indexes", status="green", summary="no mostly-NULL indexes", value=0, threshold=threshold)
+        return all_clear(summary="no mostly-NULL indexes", value=0, threshold=threshold)
     rows = [dict(r, fix=f"CREATE {'UNIQUE ' if r['is_unique'] else ''}INDEX CONCURRENTLY {ident(r['index'] + '_not_null')} "
                        f"ON {qualified(r['schema'], r['table'])} USING {r['method']} ({column_list([r['column']])}) "
                        f"WHERE {column_list([r['column']])} IS NOT NULL; {drop_index_fix(r)}") for r in rows]
     return Finding(
-        check="null_indexes", status="yellow",
+        status="yellow",
         summary=f"{len(rows)} index(es) mostly of NULLs; a partial index would save about "
                 f"{mib(sum(r['expected_saving_bytes'] for r in rows))}",
         value=len(rows), threshold=threshold, rows=rows,
@@ -198,12 +197,12 @@ ORDER BY row_estimate DESC, n.nspname, c.relname, con.conname
 def _missing_fk(rows: list[dict[str, Any]], limits: MissingFkIndexLimits, facts: DbFacts) -> Finding:
     threshold = f"any foreign key on a table of >= {limits.min_table_rows} rows"
     if not rows:
-        return Finding(check="missing_fk_indexes", status="green", summary="every foreign key has an index",
+        return all_clear(summary="every foreign key has an index",
                        value=0, threshold=threshold)
     rows = [dict(r, fix=f"CREATE INDEX CONCURRENTLY ON {qualified(r['schema'], r['table'])} ({column_list(r['column_names'])});")
             for r in rows]
     return Finding(
-        check="missing_fk_indexes", status="yellow",
+        status="yellow",
         summary=f"{len(rows)} foreign key(s) without an index on the referencing columns",
         value=len(rows), threshold=threshold, rows=rows,
     )
@@ -221,7 +220,7 @@ MISSING_FK_INDEXES = Check(
 
 INDEX_BLOAT = Check(
     name="index_bloat", area="indexes", sql=INDEX_BLOAT_SQL,
-    evaluate=lambda rows, limits, facts: bloat_finding("index_bloat", "index", rows, limits),
+    evaluate=lambda rows, limits, facts: bloat_finding("index", rows, limits),
     limits=BloatLimits(red_waste_bytes=100 * 1024 * 1024),  # PgHero index_bloat_bytes: 100 MB
     remediation="Run each row's fix: REINDEX INDEX CONCURRENTLY (PG 12+) rebuilds it compactly without blocking writes.",
     description="Estimated wasted space in btree indexes (PgHero 100 MB; pg:diagnose factor > 10 and > 64 MB).",
@@ -231,7 +230,7 @@ INDEX_HIT_RATE_SQL = hit_rate_sql("idx_blks")
 
 INDEX_HIT_RATE = Check(
     name="index_hit_rate", area="indexes", sql=INDEX_HIT_RATE_SQL,
-    evaluate=lambda rows, limits, facts: hit_rate_finding("index_hit_rate", "index", rows, limits),
+    evaluate=lambda rows, limits, facts: hit_rate_finding("index", rows, limits),
     limits=HitRateLimits(),
     remediation="The hot indexes do not fit in memory: drop unused indexes, or move to a plan with more RAM.",
     description="Share of index block reads served from shared buffers (pg:diagnose / PgHero 99 %).",

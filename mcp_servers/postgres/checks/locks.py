@@ -6,10 +6,13 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.sessions import HERE, NOT_US, graded, many, text_rows
+from mcp_servers.postgres.checks.grading import all_clear, graded
+from mcp_servers.postgres.checks.session_rows import HERE, NOT_US, many, text_rows
 
-__all__ = ["BLOCKING_QUERIES", "EXCLUSIVE_LOCKS", "EXCLUSIVE_LOCKS_SQL", "blocking_sql", "cancel_fix", "terminate_fix",
-           "lock_roots"]
+__all__ = [
+    "BLOCKING_QUERIES", "EXCLUSIVE_LOCKS", "EXCLUSIVE_LOCKS_SQL", "blocking_sql", "cancel_fix", "lock_roots",
+    "terminate_fix",
+]
 
 
 def cancel_fix(pid: int) -> str:
@@ -101,7 +104,7 @@ class BlockingLimits(Limits):
 def _blocking(rows: list[dict[str, Any]], limits: BlockingLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow: any blocked query; red: blocked >= {limits.red_seconds:g} s"
     if not rows:
-        return Finding(check="blocking_queries", status="green", value=0, threshold=threshold,
+        return all_clear(value=0, threshold=threshold,
                        summary="no query is waiting on another session's lock")
     blocked = {r["blocked_pid"] for r in rows}
     kinds = sorted({r["lock_kind"] or "unknown" for r in rows})
@@ -115,7 +118,7 @@ def _blocking(rows: list[dict[str, Any]], limits: BlockingLimits, facts: DbFacts
     described = ", ".join(f"pid {pid} ({root_rows[pid]['blocking_application'] or 'no application'}, "
                           f"{root_rows[pid]['blocking_state']})" for pid in roots)
     return Finding(
-        check="blocking_queries", status=graded(rows, "waiting_seconds", 0, limits.red_seconds),
+        status=graded(rows, "waiting_seconds", 0, limits.red_seconds),
         value=len(blocked), threshold=threshold, rows=text_rows(fixed, "blocked_query", "blocking_query"),
         summary=f"{many(len(blocked), 'session')} blocked by {many(len({r['blocking_pid'] for r in rows}), 'other')} "
         f"(longest wait {max(r['waiting_seconds'] for r in rows):g} s; lock kinds: {', '.join(kinds)}); "
@@ -159,13 +162,13 @@ class ExclusiveLockLimits(Limits):
 def _exclusive_locks(rows: list[dict[str, Any]], limits: ExclusiveLockLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow: held in a transaction open >= {limits.min_seconds:g} s; red: others wait on it"
     if not rows:
-        return Finding(check="exclusive_locks", status="green", value=0, threshold=threshold,
+        return all_clear(value=0, threshold=threshold,
                        summary="no session holds a table lock that blocks writes or reads")
     waiting = sum(r["waiting"] for r in rows)
     names = ", ".join(sorted({f"{r['mode']} on {r['relation']}" for r in rows})[:3])
     rows = [dict(r, fix=terminate_fix(r["pid"])) for r in rows]  # a cancel would leave the lock held until rollback
     return Finding(
-        check="exclusive_locks", status="red" if waiting else "yellow", value=len(rows), threshold=threshold,
+        status="red" if waiting else "yellow", value=len(rows), threshold=threshold,
         rows=text_rows(rows, "query"),
         summary=f"{many(len(rows), 'table lock')} that block writes or reads ({names}); {many(waiting, 'session')} waiting on them",
     )

@@ -12,11 +12,12 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.common import USER_SCHEMA
 from mcp_servers.postgres.checks.fixes import ident, literal, qualified
-from mcp_servers.postgres.checks.sessions import graded, many, text_rows
+from mcp_servers.postgres.checks.grading import all_clear, graded
+from mcp_servers.postgres.checks.session_rows import many, text_rows
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA
 
-__all__ = ["CHECKS", "PREPARED_TRANSACTIONS", "AUTOVACUUM_WORKERS", "AUTOVACUUM_TABLE_SETTINGS"]
+__all__ = ["AUTOVACUUM_TABLE_SETTINGS", "AUTOVACUUM_WORKERS", "CHECKS", "PREPARED_TRANSACTIONS"]
 
 # --- prepared transactions ------------------------------------------------------------------------
 
@@ -42,10 +43,10 @@ def _prepared(rows: list[dict[str, Any]], limits: PreparedLimits, facts: DbFacts
                        f"{ident(r['owner'])}; COMMIT PREPARED instead if its coordinator committed")
            for r in rows if r["seconds"] >= limits.yellow_seconds]
     if not old:
-        return Finding(check="prepared_transactions", status="green", value=len(rows), threshold=threshold,
+        return all_clear(value=len(rows), threshold=threshold,
                        summary=f"no prepared transaction older than {limits.yellow_seconds:g} s")
     return Finding(
-        check="prepared_transactions", status=graded(old, "seconds", limits.yellow_seconds, limits.red_seconds),
+        status=graded(old, "seconds", limits.yellow_seconds, limits.red_seconds),
         value=len(old), threshold=threshold, rows=old,
         summary=f"{many(len(old), 'forgotten prepared transaction')} (oldest {max(r['seconds'] for r in old):g} s, "
         f"xmin {max(r['xmin_age'] for r in old):,} transactions old): it holds locks and vacuum's horizon on "
@@ -99,11 +100,11 @@ def _autovacuum(rows: list[dict[str, Any]], limits: AutovacuumLimits, facts: DbF
     saturated = bool(rows) and len(rows) >= rows[0]["max_workers"]
     wraparound = sum(1 for r in rows if r["anti_wraparound"])
     if not long and not saturated:
-        return Finding(check="autovacuum_workers", status="green", value=len(rows), threshold=threshold,
+        return all_clear(value=len(rows), threshold=threshold,
                        summary=f"{many(len(rows), 'autovacuum worker')} running, none for {limits.yellow_seconds:g} s")
     flagged = long or [dict(r, fix=_autovacuum_fix(r)) for r in rows]
     return Finding(
-        check="autovacuum_workers", status="yellow", value=len(flagged), threshold=threshold,
+        status="yellow", value=len(flagged), threshold=threshold,
         rows=text_rows(flagged, "query"),
         summary=(f"{many(len(long), 'autovacuum worker')} running for {limits.yellow_seconds:g} s or more" if long
                  else f"all {rows[0]['max_workers']} autovacuum workers busy")
@@ -153,7 +154,7 @@ def _autovacuum_tables(rows: list[dict[str, Any]], limits: AutovacuumTableLimits
     threshold = (f">= {limits.dead_pct:g}% dead rows (>= {limits.min_dead_rows}), or reloptions that turn autovacuum off "
                  f"or postpone it (scale factor >= {limits.max_scale_factor:g}, threshold >= {limits.max_threshold:,})")
     if not rows:
-        return Finding(check="autovacuum_table_settings", status="green", value=0, threshold=threshold,
+        return all_clear(value=0, threshold=threshold,
                        summary="no table piles up dead rows behind its autovacuum settings")
     fixed = []
     for r in rows:
@@ -163,7 +164,7 @@ def _autovacuum_tables(rows: list[dict[str, Any]], limits: AutovacuumTableLimits
         fixed.append(dict(r, fix=fix))
     never = sum(1 for r in rows if r["last_vacuum"] == "never")
     return Finding(
-        check="autovacuum_table_settings", status="yellow", value=len(rows), threshold=threshold, rows=fixed,
+        status="yellow", value=len(rows), threshold=threshold, rows=fixed,
         summary=f"{many(len(rows), 'table')} with dead rows piling up or autovacuum postponed by reloptions"
         + (f"; {never} never vacuumed" if never else ""),
     )

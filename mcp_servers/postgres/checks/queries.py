@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.fixes import ident
-from mcp_servers.postgres.checks.sessions import many, query_text
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
+from mcp_servers.postgres.checks.fixes import ident
+from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.session_rows import many, query_text
 
-__all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "TEMP_FILE_SPILL", "statements_sql", "OrderBy"]
+__all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "TEMP_FILE_SPILL", "OrderBy", "statements_sql"]
 
 OrderBy = Literal["total_time", "mean_time", "calls", "io"]
 ORDERS: dict[str, str] = {  # fixed ORDER BY clauses, chosen from a Literal (never caller text)
@@ -127,13 +128,13 @@ def _slow_queries(rows: list[dict[str, Any]], limits: SlowQueryLimits, facts: Db
     threshold = (f"yellow: mean >= {limits.min_mean_ms:g} ms over >= {limits.min_calls} calls; "
                  f"red: those take >= {limits.red_share_pct:g}% of the time")
     if not found:
-        return Finding(check="slow_queries", status="green", value=0, threshold=threshold, reason=note,
+        return all_clear(value=0, threshold=threshold, reason=note,
                        summary=f"no statement averages {limits.min_mean_ms:g} ms or more over {limits.min_calls}+ calls")
     found = [dict(r, fix=slow_query_fix(r, limits)) for r in found]
     share = round(sum(r["share_pct"] or 0 for r in found), 1)
     worst = max(found, key=lambda r: r["mean_ms"])
     return Finding(
-        check="slow_queries", status="red" if share >= limits.red_share_pct else "yellow", value=len(found),
+        status="red" if share >= limits.red_share_pct else "yellow", value=len(found),
         threshold=threshold, rows=found, reason=note,
         summary=f"{many(len(found), 'slow statement')} ({share}% of execution time); the slowest averages "
         f"{worst['mean_ms']:g} ms over {worst['calls']} calls",
@@ -199,16 +200,16 @@ def _temp_spill(rows: list[dict[str, Any]], limits: TempSpillLimits, facts: DbFa
                          | {"fix": f"SET LOCAL work_mem = '{need}MB'; in the transaction that runs it, or {role} SET "
                                    f"work_mem = '{need}MB'; (every session of that role may use it per sort)"})
         return Finding(
-            check="temp_file_spill", status="yellow", value=len(found), threshold=threshold, rows=found,
+            status="yellow", value=len(found), threshold=threshold, rows=found,
             summary=f"{many(len(found), 'statement')} spill sorts or hashes to disk (up to {found[0]['temp_mb_per_call']:g} MB "
             f"per call, work_mem = {head['work_mem']}); {total}",
         )
     if facts.extension_schema("pg_stat_statements") is None and head["temp_bytes"] >= limits.yellow_database_bytes:
-        return Finding(check="temp_file_spill", status="yellow", value=head["temp_bytes"], threshold=threshold,
+        return Finding(status="yellow", value=head["temp_bytes"], threshold=threshold,
                        summary=f"{total} (work_mem = {head['work_mem']})", rows=[dict(head)],
                        remediation="CREATE EXTENSION pg_stat_statements; to see which statements spill, then raise "
                        "work_mem for them.")
-    return Finding(check="temp_file_spill", status="green", value=head["temp_bytes"], threshold=threshold,
+    return all_clear(value=head["temp_bytes"], threshold=threshold,
                    summary=f"no statement spills {limits.min_temp_mb_per_call:g} MB per call to disk; {total}")
 
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from mcp_servers.postgres.checks import activity, cardinality, indexes, maintenance, queries, server, table_design, tables
+from mcp_servers.postgres.checks import (
+    activity,
+    cardinality,
+    indexes,
+    maintenance,
+    queries,
+    server,
+    table_design,
+    tables,
+)
 from mcp_servers.postgres.checks.base import Check
 
 __all__ = ["AREAS", "all_checks", "select_checks"]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.fixes import ident, literal, qualified
-from mcp_servers.postgres.checks.sessions import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
+from mcp_servers.postgres.checks.fixes import ident, literal, qualified
+from mcp_servers.postgres.checks.grading import all_clear
 from mcp_servers.postgres.checks.server_config import CHECKS as CONFIG_CHECKS
+from mcp_servers.postgres.checks.session_rows import many
 
 __all__ = ["CHECKS"]
 
@@ -103,12 +104,12 @@ def sequence_fix(row: dict[str, Any]) -> str:
 def _sequences(rows: list[dict[str, Any]], limits: SequenceLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow >= {limits.yellow_pct:g}%, red >= {limits.red_pct:g}% of the range (column type aware)"
     if not rows:
-        return Finding(check="sequences_near_max", status="green", value=0, threshold=threshold,
+        return all_clear(value=0, threshold=threshold,
                        summary=f"no sequence has used {limits.yellow_pct:g}% of its range")
     rows = [dict(r, fix=sequence_fix(r)) for r in rows]
     top = rows[0]
     return Finding(
-        check="sequences_near_max", status=_status(top["used_pct"], limits.yellow_pct, limits.red_pct),
+        status=_status(top["used_pct"], limits.yellow_pct, limits.red_pct),
         value=top["used_pct"], threshold=threshold, rows=rows,
         summary=f"{many(len(rows), 'sequence')} past {limits.yellow_pct:g}%; {top['schema']}.{top['sequence']} is at "
         f"{top['used_pct']:g}% ({top['values_left']} values left before {top['limit_value']})",
@@ -134,12 +135,12 @@ ORDER BY bytes DESC, 1, 2
 
 def _unlogged(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
     if not rows:
-        return Finding(check="unlogged_tables", status="green", value=0, summary="no unlogged tables")
+        return all_clear(value=0, summary="no unlogged tables")
     names = ", ".join(f"{r['schema']}.{r['name']}" for r in rows[:5])
     rows = [dict(r, fix=f"ALTER {'SEQUENCE' if r['kind'] == 'S' else 'TABLE'} {qualified(r['schema'], r['name'])} SET LOGGED;  "
                         "-- rewrites it and writes it all to WAL") for r in rows]
     return Finding(
-        check="unlogged_tables", status="yellow", value=len(rows), threshold="any", rows=rows,
+        status="yellow", value=len(rows), threshold="any", rows=rows,
         summary=f"{many(len(rows), 'unlogged table')} ({names}): emptied after a crash or failover, absent on followers",
     )
 
@@ -195,7 +196,7 @@ def _freeze_fix(row: dict[str, Any]) -> str:
     return f"in database {ident(row['database'])}: VACUUM (FREEZE) the tables that table_xid_wraparound lists there"
 
 
-def _wraparound(check: str, what: str):
+def _wraparound(what: str):
     def evaluate(rows: list[dict[str, Any]], limits: WraparoundLimits, facts: DbFacts) -> Finding:
         threshold = f"yellow < {limits.yellow_remaining:,} left, red < {limits.red_remaining:,} left"
         low = [dict(r, fix=_freeze_fix(r)) for r in rows if r["remaining"] < limits.yellow_remaining]
@@ -207,17 +208,17 @@ def _wraparound(check: str, what: str):
         if overdue and _status(least, limits.yellow_remaining, limits.red_remaining, below=True) == "green":
             first = overdue[0]
             return Finding(
-                check=check, status="yellow", value=least, threshold=threshold + "; yellow: past its autovacuum_freeze_max_age",
+                status="yellow", value=least, threshold=threshold + "; yellow: past its autovacuum_freeze_max_age",
                 rows=overdue,
                 summary=f"{many(len(overdue), what)} past its autovacuum_freeze_max_age (e.g. {first['schema']}.{first['table']}: "
                 f"age {first['xid_age']:,} > {first['freeze_max_age']:,}); fewest ids left: {least:,}",
             )
         if not low:
-            return Finding(check=check, status="green", value=least, threshold=threshold,
+            return all_clear(value=least, threshold=threshold,
                            summary=f"every {what} has over {limits.yellow_remaining:,} transaction ids left "
                            f"(fewest: {least:,})")
         return Finding(
-            check=check, status=_status(least, limits.yellow_remaining, limits.red_remaining, below=True),
+            status=_status(least, limits.yellow_remaining, limits.red_remaining, below=True),
             value=least, threshold=threshold, rows=low,
             summary=f"{many(len(low), what)} nearing transaction id wraparound (fewest left: {least:,})",
         )
@@ -227,14 +228,14 @@ def _wraparound(check: str, what: str):
 
 DATABASE_WRAPAROUND = Check(
     name="database_xid_wraparound", area="server", sql=DATABASE_XID_SQL,
-    evaluate=_wraparound("database_xid_wraparound", "database"), limits=WraparoundLimits(),
+    evaluate=_wraparound("database"), limits=WraparoundLimits(),
     remediation="Run VACUUM (FREEZE) on the oldest tables of that database (see table_xid_wraparound); end "
     "long transactions and drop inactive replication slots, which stop freezing.",
     description="Transaction and multixact ids left before wraparound, per database.",
 )
 TABLE_WRAPAROUND = Check(
     name="table_xid_wraparound", area="server", sql=TABLE_XID_SQL,
-    evaluate=_wraparound("table_xid_wraparound", "table"), limits=WraparoundLimits(),
+    evaluate=_wraparound("table"), limits=WraparoundLimits(),
     remediation="Run each row's fix (VACUUM FREEZE) in a quiet period; check that autovacuum keeps "
     "up (pg_table_stats kind=vacuum).",
     description="Transaction and multixact ids left before wraparound, per table (with its TOAST table).",
@@ -262,7 +263,7 @@ class SchemaCountLimits(Limits):
 def _schemas(rows: list[dict[str, Any]], limits: SchemaCountLimits, facts: DbFacts) -> Finding:
     count = rows[0]["schemas"] if rows else 0
     return Finding(
-        check="schema_count", status=_status(count, limits.yellow_count, limits.red_count), value=count,
+        status=_status(count, limits.yellow_count, limits.red_count), value=count,
         threshold=f"yellow >= {limits.yellow_count}, red >= {limits.red_count} schemas",
         rows=[{"schema": r["schema"], "relations": r["relations"]} for r in rows] if count >= limits.yellow_count else [],
         summary=f"{count} user schemas",
@@ -290,12 +291,12 @@ ORDER BY 1, 2, 3
 
 def _invalid_constraints(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
     if not rows:
-        return Finding(check="invalid_constraints", status="green", value=0, summary="every constraint is validated")
+        return all_clear(value=0, summary="every constraint is validated")
     rows = [dict(r, fix=f"ALTER TABLE {qualified(r['schema'], r['table'])} VALIDATE CONSTRAINT {ident(r['constraint'])};")
             for r in rows]
     first = rows[0]
     return Finding(
-        check="invalid_constraints", status="yellow", value=len(rows), threshold="any", rows=rows,
+        status="yellow", value=len(rows), threshold="any", rows=rows,
         summary=f"{many(len(rows), 'constraint')} NOT VALID (e.g. {first['constraint']} on {first['schema']}.{first['table']}): "
         "existing rows were never checked",
         remediation="Fix rows that break it, then run each row's fix (VALIDATE CONSTRAINT takes only a SHARE UPDATE "

@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.fixes import literal
-from mcp_servers.postgres.checks.sessions import many
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
+from mcp_servers.postgres.checks.fixes import literal
+from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.session_rows import many
 
 __all__ = ["CHECKS", "REPLICATION_LAG", "REPLICATION_SLOTS", "SETTINGS_SANITY", "SSL_IN_USE"]
 
@@ -41,11 +42,11 @@ class ReplicationLagLimits(Limits):
 def _replication_lag(rows: list[dict[str, Any]], limits: ReplicationLagLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s behind"
     if not rows:
-        return Finding(check="replication_lag", status="green", value=0, threshold=threshold,
+        return all_clear(value=0, threshold=threshold,
                        summary="standalone: not a replica, and no standby is streaming from this server")
     worst = max((r["lag_seconds"] or 0.0) for r in rows)
     status = "red" if worst >= limits.red_seconds else "yellow" if worst >= limits.yellow_seconds else "green"
-    return Finding(check="replication_lag", status=status, value=worst, threshold=threshold, rows=rows,
+    return Finding(status=status, value=worst, threshold=threshold, rows=rows,
                    summary=f"{many(len(rows), 'replication stream')}; the furthest behind is {worst:g} s")
 
 
@@ -92,7 +93,7 @@ def _slot_holds(row: dict[str, Any]) -> str:
 def _replication_slots(rows: list[dict[str, Any]], limits: ReplicationSlotLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow: any inactive slot; red: >= {limits.red_retained_mb:g} MB of WAL retained or WAL lost"
     if not rows:
-        return Finding(check="replication_slots", status="green", value=0, threshold=threshold,
+        return all_clear(value=0, threshold=threshold,
                        summary="no replication slots")
     inactive = [r for r in rows if not r["active"]]
     heavy = [r for r in rows if (r["retained_bytes"] or 0) >= limits.red_retained_mb * 1024 * 1024
@@ -101,7 +102,7 @@ def _replication_slots(rows: list[dict[str, Any]], limits: ReplicationSlotLimits
     rows = [dict(r, holds=_slot_holds(r), fix=f"SELECT pg_drop_replication_slot({literal(r['slot'])});") if not r["active"]
             else r for r in rows]
     return Finding(
-        check="replication_slots", status=status, value=len(inactive), threshold=threshold,
+        status=status, value=len(inactive), threshold=threshold,
         rows=rows if status != "green" else [],
         summary=f"{many(len(rows), 'replication slot')}, {len(inactive)} inactive"
         + (f"; {len(heavy)} retain too much WAL" if heavy else ""),
@@ -183,13 +184,13 @@ def _settings(rows: list[dict[str, Any]], limits: SettingsLimits, facts: DbFacts
     threshold = (f"work_mem {limits.min_work_mem_mb:g}-{limits.max_work_mem_mb:g} MB, shared_buffers >= "
                  f"{limits.min_shared_buffers_mb:g} MB, autovacuum and track_counts on, cost/memory orderings")
     if not problems:
-        return Finding(check="settings", status="green", value=0, threshold=threshold,
+        return all_clear(value=0, threshold=threshold,
                        rows=[{"setting": r["name"], "value": r["value"]} for r in rows],
                        summary="key settings are within sane bounds")
     rows_out = [{"setting": name, "value": s[name]["value"], "status": st, "problem": p, "fix": setting_fix(name, mb)}
                 for st, name, p in problems]
     return Finding(
-        check="settings", status="red" if any(p[0] == "red" for p in problems) else "yellow",
+        status="red" if any(p[0] == "red" for p in problems) else "yellow",
         value=len(problems), threshold=threshold, rows=rows_out,
         remediation=" ".join(dict.fromkeys(setting_fix(name, mb) for _, name, _ in problems)),
         summary="; ".join(f"{name} = {s[name]['value']} ({p.split(':')[0]})" for _, name, p in problems),
@@ -217,14 +218,14 @@ FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()
 def _ssl(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
     r = rows[0]
     if r["ssl"]:
-        return Finding(check="ssl", status="green", value="on", summary=f"this connection is encrypted ({r['version']}, {r['cipher']})")
+        return all_clear(value="on", summary=f"this connection is encrypted ({r['version']}, {r['cipher']})")
     if r["local"]:
         # Loopback and Unix-socket traffic never leaves the machine, so plain text there exposes nothing:
         # green, but said plainly. Heroku's databases are always remote, where this is red.
-        return Finding(check="ssl", status="green", value="off (local)", rows=[r],
+        return all_clear(value="off (local)", rows=[r],
                        summary="not encrypted, but the connection is local (loopback or socket); remote ones must use SSL")
     return Finding(
-        check="ssl", status="red", value="off", rows=[r], threshold="remote connections must use SSL",
+        status="red", value="off", rows=[r], threshold="remote connections must use SSL",
         summary=f"this connection from {r['client_addr']} is not encrypted: passwords and data cross the network in clear",
     )
 

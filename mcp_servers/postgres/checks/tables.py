@@ -11,17 +11,18 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.bloat import TABLE_BLOAT_SQL, BloatLimits, bloat_finding
-from mcp_servers.postgres.checks.common import HitRateLimits, hit_rate_finding, hit_rate_sql
 from mcp_servers.postgres.checks.fixes import qualified
+from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.hit_rate import HitRateLimits, hit_rate_finding, hit_rate_sql
 
 __all__ = [
-    "CHECKS", "TABLE_BLOAT", "TABLE_HIT_RATE", "TABLE_INDEX_USAGE", "VACUUM_DEAD_ROWS", "NEVER_ANALYZED_TABLES",
-    "INDEX_USAGE_BASE_SQL", "TABLE_HIT_RATE_SQL", "vacuum_base_sql",
+    "CHECKS", "INDEX_USAGE_BASE_SQL", "NEVER_ANALYZED_TABLES", "TABLE_BLOAT", "TABLE_HIT_RATE",
+    "TABLE_HIT_RATE_SQL", "TABLE_INDEX_USAGE", "VACUUM_DEAD_ROWS", "vacuum_base_sql",
 ]
 
 TABLE_BLOAT = Check(
     name="table_bloat", area="tables", sql=TABLE_BLOAT_SQL,
-    evaluate=lambda rows, limits, facts: bloat_finding("table_bloat", "table", rows, limits),
+    evaluate=lambda rows, limits, facts: bloat_finding("table", rows, limits),
     limits=BloatLimits(),
     remediation=(
         "VACUUM only makes the space reusable; to give it back rewrite the table: pg_repack (no long lock), or "
@@ -34,7 +35,7 @@ TABLE_HIT_RATE_SQL = hit_rate_sql("heap_blks")
 
 TABLE_HIT_RATE = Check(
     name="table_hit_rate", area="tables", sql=TABLE_HIT_RATE_SQL,
-    evaluate=lambda rows, limits, facts: hit_rate_finding("table_hit_rate", "table", rows, limits),
+    evaluate=lambda rows, limits, facts: hit_rate_finding("table", rows, limits),
     limits=HitRateLimits(),
     remediation="The working set does not fit in memory: cut bloat and seq scans, or move to a plan with more RAM.",
     description="Share of table block reads served from shared buffers (pg:diagnose / PgHero 99 %).",
@@ -68,13 +69,13 @@ ORDER BY seq_tup_read DESC, schema, "table"
 def _index_usage(rows: list[dict[str, Any]], limits: IndexUsageLimits, facts: DbFacts) -> Finding:
     threshold = f"< {limits.min_usage_pct:g} % index scans on tables >= {limits.min_rows} rows and >= {limits.min_seq_scans} seq scans"
     if not rows:
-        return Finding(check="table_index_usage", status="green", summary="large tables are read through indexes",
+        return all_clear(summary="large tables are read through indexes",
                        value=0, threshold=threshold)
     red = any(r["table_bytes"] >= limits.red_table_bytes for r in rows)
     rows = [dict(r, fix=f"pg_top_queries order_by=io, find the statements that scan {qualified(r['schema'], r['table'])}, "
                         "pg_explain them, then CREATE INDEX CONCURRENTLY on their WHERE / JOIN columns") for r in rows]
     return Finding(
-        check="table_index_usage", status="red" if red else "yellow",
+        status="red" if red else "yellow",
         summary=f"{len(rows)} large table(s) mostly read by sequential scans (likely a missing index)",
         value=len(rows), threshold=threshold, rows=rows,
     )
@@ -157,17 +158,17 @@ def _vacuum(rows: list[dict[str, Any]], limits: VacuumLimits, facts: DbFacts) ->
     dead = sum(r["dead_rows"] for r in rows)
     if stuck:
         return Finding(
-            check="vacuum_dead_rows", status="red", value=dead, threshold=threshold, rows=stuck + behind,
+            status="red", value=dead, threshold=threshold, rows=stuck + behind,
             summary=f"{len(stuck)} table(s) past the autovacuum trigger with autovacuum disabled: dead rows only grow",
             remediation="Run each row's fix: VACUUM now, then re-enable autovacuum on the table (RESET autovacuum_enabled).",
         )
     if behind:
         return Finding(
-            check="vacuum_dead_rows", status="yellow", value=dead, threshold=threshold, rows=behind,
+            status="yellow", value=dead, threshold=threshold, rows=behind,
             summary=f"{len(behind)} table(s) at over {limits.behind_factor:g}x the autovacuum trigger: autovacuum is behind",
         )
     summary = f"{len(rows)} table(s) due for autovacuum shortly" if rows else "no table past its autovacuum trigger"
-    return Finding(check="vacuum_dead_rows", status="green", value=dead, threshold=threshold, summary=summary, rows=rows)
+    return all_clear(value=dead, threshold=threshold, summary=summary, rows=rows)
 
 
 VACUUM_DEAD_ROWS = Check(
@@ -199,11 +200,11 @@ ORDER BY s.n_live_tup DESC, s.schemaname, s.relname
 def _never_analyzed(rows: list[dict[str, Any]], limits: AnalyzeLimits, facts: DbFacts) -> Finding:
     threshold = f"no planner statistics on a table of >= {limits.min_rows} rows"
     if not rows:
-        return Finding(check="never_analyzed_tables", status="green", summary="every sizeable table has planner statistics",
+        return all_clear(summary="every sizeable table has planner statistics",
                        value=0, threshold=threshold)
     rows = [dict(r, fix=f"ANALYZE {qualified(r['schema'], r['table'])};") for r in rows]
     return Finding(
-        check="never_analyzed_tables", status="yellow", value=len(rows), threshold=threshold, rows=rows,
+        status="yellow", value=len(rows), threshold=threshold, rows=rows,
         summary=f"{len(rows)} table(s) without planner statistics: the planner guesses their row counts",
     )
 

@@ -7,8 +7,15 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.common import mib, stats_age_text
-from mcp_servers.postgres.checks.index_keys import ATTACHED, ENFORCES, FOREIGN_KEYS_SERVED, drop_index_fix, only_index_for
+from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.index_keys import (
+    ATTACHED,
+    ENFORCES,
+    FOREIGN_KEYS_SERVED,
+    drop_index_fix,
+    only_index_for,
+)
+from mcp_servers.postgres.checks.user_relations import mib, stats_age_text
 
 __all__ = ["UNUSED_INDEXES", "UNUSED_INDEXES_SQL", "UnusedIndexLimits", "judge_unused"]
 
@@ -114,11 +121,11 @@ def _unused(rows: list[dict[str, Any]], limits: UnusedIndexLimits, facts: DbFact
         f"< {limits.seldom_scan_pct:g} % and > {mib(limits.seldom_min_bytes)}; tables > {limits.min_table_bytes // 8192} pages"
     )
     if not trusted:
-        return Finding(check="unused_indexes", status="green", summary="no unused indexes", value=0,
+        return all_clear(summary="no unused indexes", value=0,
                        threshold=threshold, rows=doubtful, reason=reason)
     wasted = sum(r["index_bytes"] for r in trusted)
     return Finding(
-        check="unused_indexes", status="yellow",
+        status="yellow",
         summary=f"{len(trusted)} index(es) unused or seldom used ({mib(wasted)}), costing every write",
         value=len(trusted), threshold=threshold, rows=trusted + doubtful, reason=reason,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["sick_database", "recreate_database"]
+__all__ = ["recreate_database", "sick_database"]
 
 
 def recreate_database(admin_url: str, name: str) -> str:

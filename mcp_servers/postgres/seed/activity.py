@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-__all__ = ["plant_server_problems", "LiveProblems", "LIVE_LIMITS", "SLOW_QUERY", "SLOW_CALLS"]
+__all__ = ["LIVE_LIMITS", "SLOW_CALLS", "SLOW_QUERY", "LiveProblems", "plant_server_problems"]
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ class LiveProblems:
         thread.start()
         self._threads.append(thread)
 
-    def __enter__(self) -> "LiveProblems":
+    def __enter__(self) -> LiveProblems:
         import psycopg
 
         try:

@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Any
 
-__all__ = ["plant_family_problems", "FamilyLiveProblems", "FAMILY_LIMITS", "IDLE_WEB_CONNECTIONS"]
+__all__ = ["FAMILY_LIMITS", "IDLE_WEB_CONNECTIONS", "FamilyLiveProblems", "plant_family_problems"]
 
 IDLE_WEB_CONNECTIONS = 30
 # Young live problems need small time limits (pass to pg_diagnose `limits` or Check.with_limits).
@@ -90,7 +90,7 @@ class FamilyLiveProblems:
                 raise TimeoutError(f"{what} did not show within {self.timeout} s")
             time.sleep(0.05)
 
-    def __enter__(self) -> "FamilyLiveProblems":
+    def __enter__(self) -> FamilyLiveProblems:
         try:
             self._open()
         except BaseException:
@@ -125,7 +125,7 @@ class FamilyLiveProblems:
         aborted.execute("BEGIN")
         try:
             aborted.execute("SELECT 1 / 0")
-        except Exception:  # noqa: BLE001 - the failure is the point: the transaction is now aborted
+        except Exception:
             pass
         for _ in range(IDLE_WEB_CONNECTIONS):
             self._connect("web")

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["WorkloadQuery", "WORKLOAD", "RIGHT_INDEXES", "plant_index_workload", "run_index_workload"]
+__all__ = ["RIGHT_INDEXES", "WORKLOAD", "WorkloadQuery", "plant_index_workload", "run_index_workload"]
 
 SCHEMA_SQL = """
 CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, region text NOT NULL, created_at timestamptz NOT NULL);

@@ -22,8 +22,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-__all__ = ["plant_storage_problems", "plant_healthy_storage", "replay_healthy_traffic", "SEQ_SCANS", "UNUSED_INDEX", "DUPLICATE_PAIR",
-           "INVALID_INDEX", "NULL_INDEX", "BLOATED_TABLE", "SEQ_SCAN_TABLE", "MISSING_FK"]
+__all__ = [
+    "BLOATED_TABLE", "DUPLICATE_PAIR", "INVALID_INDEX", "MISSING_FK", "NULL_INDEX", "SEQ_SCANS", "SEQ_SCAN_TABLE",
+    "UNUSED_INDEX", "plant_healthy_storage", "plant_storage_problems", "replay_healthy_traffic",
+]
 
 SEQ_SCANS = 120
 SEQ_SCAN_TABLE = "order_items"

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["register_all"]
 
 
-def register_all(server: "MCPServer", db: "Database", settings: "PostgresSettings") -> None:
+def register_all(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
     from mcp_servers.postgres.tools import activity, diagnose, query, schema, storage
 
     for module in (diagnose, schema, query, storage, activity):

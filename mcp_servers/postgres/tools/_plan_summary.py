@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-__all__ = ["PlanNode", "SeqScan", "PlanSummary", "summarize", "seq_scan_relations", "LARGE_TABLE_ROWS"]
+__all__ = ["LARGE_TABLE_ROWS", "PlanNode", "PlanSummary", "SeqScan", "seq_scan_relations", "summarize"]
 
 # A sequential scan of fewer rows is usually cheaper than an index lookup; pghero's missing-index
 # suggestions likewise start at tables of about 10k rows.

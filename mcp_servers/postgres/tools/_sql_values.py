@@ -10,7 +10,7 @@ from typing import Any
 
 from mcp_servers.common.redact import redact_text
 
-__all__ = ["json_safe", "json_size", "MAX_CELL_CHARS", "MAX_BYTEA_BYTES"]
+__all__ = ["MAX_BYTEA_BYTES", "MAX_CELL_CHARS", "json_safe", "json_size"]
 
 MAX_CELL_CHARS = 2_000  # one long text cell must not crowd out the other rows
 MAX_BYTEA_BYTES = 64

@@ -14,7 +14,7 @@ from mcp_servers.common.redact import redact_text
 from mcp_servers.common.results import tool_result
 from mcp_servers.postgres.checks import activity as act
 from mcp_servers.postgres.checks import locks as lk
-from mcp_servers.postgres.checks import sessions as ss
+from mcp_servers.postgres.checks import session_rows as ss
 from mcp_servers.postgres.checks.base import gather_facts
 from mcp_servers.postgres.checks.queries import SLOW_QUERIES, OrderBy, statements, statements_sql
 from mcp_servers.postgres.db import Database

@@ -18,7 +18,7 @@ from mcp_servers.postgres.checks.registry import select_checks
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
-__all__ = ["register", "DiagnoseReport", "diagnose"]
+__all__ = ["DiagnoseReport", "diagnose", "register"]
 
 
 class DiagnoseReport(BaseModel):

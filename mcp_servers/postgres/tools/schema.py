@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
-__all__ = ["register", "SchemaOverview", "TableDetail"]
+__all__ = ["SchemaOverview", "TableDetail", "register"]
 
 MAX_TABLES = 200
 

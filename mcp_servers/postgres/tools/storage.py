@@ -20,11 +20,11 @@ from mcp_servers.postgres.checks import indexes as ix
 from mcp_servers.postgres.checks import tables as tb
 from mcp_servers.postgres.checks.base import gather_facts
 from mcp_servers.postgres.checks.bloat import INDEX_BLOAT_SQL, TABLE_BLOAT_SQL, BloatLimits
-from mcp_servers.postgres.checks.common import USER_SCHEMA, mib, stats_age_text
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib, stats_age_text
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
-__all__ = ["register", "StorageStats", "table_stats", "index_stats", "TableKind", "IndexKind"]
+__all__ = ["IndexKind", "StorageStats", "TableKind", "index_stats", "register", "table_stats"]
 
 TableKind = Literal["sizes", "bloat", "vacuum", "seq_scans", "index_usage", "records_rank", "cache_hit"]
 IndexKind = Literal["unused", "duplicate", "invalid", "mostly_null", "sizes", "missing_fk"]

@@ -1,4 +1,4 @@
-"""Red-team review of registration: HEROKU_API_KEY never appears in a Platform API error, even when echoed."""
+"""Registration: HEROKU_API_KEY never appears in a Platform API error, even when echoed."""
 
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
-"""Red-team review of the driver's client: an INFERENCE_KEY of any shape is masked when an error quotes it."""
+"""The driver's client: an INFERENCE_KEY of any shape is masked when an error quotes it."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from agents_fakes import raw_http_server
+
 from heroku_agents.client import AgentsClient
 from heroku_agents.errors import AuthenticationError, ServerError
 

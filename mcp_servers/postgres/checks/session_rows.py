@@ -1,4 +1,4 @@
-"""What the session and lock checks share: which backends count, and how query text leaves the server."""
+"""How the session and lock checks pick their rows (which backends count) and word them (counts, query text)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from mcp_servers.common.redact import redact_text, truncate
 from mcp_servers.postgres.settings import APPLICATION_NAME
 
-__all__ = ["NOT_US", "CLIENT", "HERE", "many", "query_text", "text_rows", "graded"]
+__all__ = ["CLIENT", "HERE", "NOT_US", "many", "query_text", "text_rows"]
 
 # Our own sessions: this one, and the pool's others (same application_name). A constant, not input.
 NOT_US = f"a.pid <> pg_backend_pid() AND a.application_name <> '{APPLICATION_NAME.replace(chr(39), chr(39) * 2)}'"
@@ -28,8 +28,3 @@ def query_text(text: Any) -> str | None:
 def text_rows(rows: list[dict[str, Any]], *text_columns: str) -> list[dict[str, Any]]:
     return [{k: (query_text(v) if k in text_columns else v) for k, v in r.items()} for r in rows]
 
-
-def graded(rows: list[dict[str, Any]], column: str, yellow: float, red: float) -> str:
-    if any(r[column] is not None and r[column] >= red for r in rows):
-        return "red"
-    return "yellow" if any(r[column] is not None and r[column] >= yellow for r in rows) else "green"

@@ -1,4 +1,4 @@
-"""Small pieces the index and table checks share: schema filter, byte and age wording, hit rates."""
+"""Cache hit rates, which the index and table checks both judge: the SQL, the limits and the finding."""
 
 from __future__ import annotations
 
@@ -6,33 +6,9 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Limits
+from mcp_servers.postgres.checks.grading import all_clear
 
-__all__ = ["USER_SCHEMA", "HitRateLimits", "hit_rate_finding", "hit_rate_sql", "mib", "stats_age_text"]
-
-# System schemas never hold the user's data (`n` is pg_namespace). `%%` because the SQL has binds.
-USER_SCHEMA = (
-    "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
-    "AND n.nspname NOT LIKE 'pg_temp_%%' AND n.nspname NOT LIKE 'pg_toast_temp_%%'"
-)
-
-
-def mib(n: int | float) -> str:
-    """Bytes as a short human figure (`12.3 MB`)."""
-    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if abs(n) >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{int(n)} B"
-
-
-def stats_age_text(hours: float | None) -> str:
-    if hours is None:
-        return "of unknown age (never reset)"
-    if hours < 1:
-        minutes = max(1, round(hours * 60))
-        return f"{minutes} minute{'s' if minutes > 1 else ''} old"
-    if hours < 48:
-        return f"{hours:.1f} hours old"
-    return f"{hours / 24:.0f} days old"
+__all__ = ["HitRateLimits", "hit_rate_finding", "hit_rate_sql"]
 
 
 def hit_rate_sql(prefix: str) -> str:
@@ -61,20 +37,20 @@ class HitRateLimits(Limits):
     min_blocks: int = 1000
 
 
-def hit_rate_finding(check: str, what: str, rows: list[dict[str, Any]], limits: HitRateLimits) -> Finding:
+def hit_rate_finding(what: str, rows: list[dict[str, Any]], limits: HitRateLimits) -> Finding:
     """Judge `sum(hit) / sum(hit + read)` from a one-row result with `hit`, `read` and `worst` (json list)."""
     row = rows[0] if rows else {"hit": 0, "read": 0, "worst": []}
     hit, read = int(row["hit"] or 0), int(row["read"] or 0)
     worst = row.get("worst") or []
     threshold = f"yellow < {limits.yellow_below:.1%}, red < {limits.red_below:.1%}"
     if hit + read < limits.min_blocks:
-        return Finding(
-            check=check, status="green", summary=f"too few {what} block requests to judge ({hit + read})",
+        return all_clear(
+            summary=f"too few {what} block requests to judge ({hit + read})",
             threshold=threshold, reason=f"fewer than {limits.min_blocks} {what} block requests since the statistics reset",
         )
     rate = hit / (hit + read)
     status = "red" if rate < limits.red_below else "yellow" if rate < limits.yellow_below else "green"
     return Finding(
-        check=check, status=status, summary=f"{what} cache hit rate {rate:.2%} ({read} of {hit + read} blocks read from disk)",
+        status=status, summary=f"{what} cache hit rate {rate:.2%} ({read} of {hit + read} blocks read from disk)",
         value=round(rate, 4), threshold=threshold, rows=worst if status != "green" else [],
     )

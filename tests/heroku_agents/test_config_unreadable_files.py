@@ -1,4 +1,4 @@
-"""Red-team review of agent config loading: any unreadable file is a ConfigError naming it (exit 2), never a traceback."""
+"""Agent config loading: any unreadable file is a ConfigError naming it (exit 2), never a traceback."""
 
 from __future__ import annotations
 

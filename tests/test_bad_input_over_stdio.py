@@ -1,4 +1,4 @@
-"""Red-team review: bad input through the real servers over STDIO gets a clear, actionable error, no secret."""
+"""Bad input through the real servers over STDIO gets a clear, actionable error, no secret."""
 
 from __future__ import annotations
 
