@@ -17,7 +17,7 @@ from typing import Any
 from heroku_agents.errors import McpServerError, innermost, redact, secret_values
 from heroku_agents.procfile import ProcessType
 
-__all__ = ["open_server", "server_environment", "START_TIMEOUT", "CALL_TIMEOUT"]
+__all__ = ["CALL_TIMEOUT", "START_TIMEOUT", "open_server", "server_environment"]
 
 START_TIMEOUT = 30.0  # seconds for the handshake and tools/list of one server
 CALL_TIMEOUT = 120.0  # seconds for one tools/call (Heroku's ttl_seconds default)

@@ -11,7 +11,7 @@ from heroku_agents.driver.events import FinalAnswer, ModelStep, RunFigures, RunF
 from heroku_agents.driver.render import Renderer, summarize_result
 from heroku_agents.models import AgentRequest, ChatCompletionEvent, to_wire
 
-__all__ = ["run_agents", "parse_arguments"]
+__all__ = ["parse_arguments", "run_agents"]
 
 
 def parse_arguments(arguments: str) -> Any:

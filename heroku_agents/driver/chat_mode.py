@@ -23,10 +23,10 @@ from heroku_agents.driver.events import FinalAnswer, ModelStep, RunFigures, RunF
 from heroku_agents.driver.render import Renderer, summarize_result
 from heroku_agents.errors import AgentLoopError, McpServerError
 from heroku_agents.mcp_stdio import CALL_TIMEOUT, open_server
-from heroku_agents.models import AgentRequest, ToolCompletionEvent, ToolMessage, ToolChoice, tool_result_content
+from heroku_agents.models import AgentRequest, ToolChoice, ToolCompletionEvent, ToolMessage, tool_result_content
 from heroku_agents.procfile import Procfile
 
-__all__ = ["ToolNames", "McpToolbox", "run_chat", "DEFAULT_MAX_TURNS"]
+__all__ = ["DEFAULT_MAX_TURNS", "McpToolbox", "ToolNames", "run_chat"]
 
 DEFAULT_MAX_TURNS = 10  # model steps; the local endpoint's own default is 12
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -213,7 +213,7 @@ async def run_chat(
             break
         messages.append({"role": "assistant", "content": message.content or "",
                          "tool_calls": [c.model_dump(mode="json") for c in calls]})
-        for call, info in zip(calls, shown):
+        for call, info in zip(calls, shown, strict=True):
             t0 = time.perf_counter()
             event = await toolbox.call(call.function.name, info.arguments, call.id)
             took = time.perf_counter() - t0

@@ -21,13 +21,19 @@ from heroku_agents.driver.endpoint import open_endpoint
 from heroku_agents.driver.events import RunFigures, RunStarted
 from heroku_agents.driver.render import JsonRenderer, Renderer, RichRenderer, comparison_table
 from heroku_agents.errors import (
-    EXIT_CODES, AgentsError, McpServerError, RequestRejectedError, StreamInterruptedError, ToolsFailedError, innermost,
+    EXIT_CODES,
+    AgentsError,
+    McpServerError,
+    RequestRejectedError,
+    StreamInterruptedError,
+    ToolsFailedError,
+    innermost,
     redact,
 )
 from heroku_agents.models import AgentRequest
 from heroku_agents.procfile import ProcfileError, load_procfile
 
-__all__ = ["main", "build_parser", "drive", "bare_tool_names"]
+__all__ = ["bare_tool_names", "build_parser", "drive", "main"]
 
 LOCAL_MODEL = "claude-4-sonnet"  # the name sent to the local endpoint when nothing names a model
 # A whole run, every model step and tool call included: well past Heroku's 300 s cap on one tool call.
@@ -175,7 +181,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         results = anyio.run(lambda: drive(request, modes, renderer, config_name=config.name, procfile=procfile,
                                           env=env, max_turns=args.max_turns, run_timeout=args.timeout))
     # One place maps errors to exit codes, whichever task group (ours, uvicorn's, the SDK's) wrapped them.
-    except BaseException as raised:  # noqa: BLE001  (re-raised below unless it is one we name)
+    except BaseException as raised:
         renderer.close()  # before the error is printed: the live line is erased where it stands
         exc = innermost(raised)
         if isinstance(exc, KeyboardInterrupt):

@@ -13,7 +13,7 @@ import anyio
 
 from heroku_agents.errors import AgentsError, ConfigError
 
-__all__ = ["Endpoint", "open_endpoint", "serve_local", "LOCAL_START_TIMEOUT"]
+__all__ = ["LOCAL_START_TIMEOUT", "Endpoint", "open_endpoint", "serve_local"]
 
 log = logging.getLogger(__name__)
 

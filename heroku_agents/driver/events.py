@@ -6,15 +6,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "DriverEvent",
+    "FinalAnswer",
     "Mode",
+    "ModelStep",
+    "RunFigures",
+    "RunFinished",
     "RunStarted",
     "ToolCallInfo",
-    "ModelStep",
     "ToolResult",
-    "FinalAnswer",
-    "RunFinished",
-    "RunFigures",
-    "DriverEvent",
     "event_dict",
 ]
 

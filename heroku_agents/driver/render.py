@@ -26,7 +26,7 @@ from heroku_agents.driver.events import (
     event_dict,
 )
 
-__all__ = ["Renderer", "RichRenderer", "JsonRenderer", "summarize_result", "comparison_table"]
+__all__ = ["JsonRenderer", "Renderer", "RichRenderer", "comparison_table", "summarize_result"]
 
 SUMMARY_LIMIT = 160
 ARGS_LIMIT = 200

@@ -30,7 +30,7 @@ from heroku_agents.local.process import child_environment, mcp_client
 from heroku_agents.local.settings import LocalSettings
 from heroku_agents.models import HEROKU_TOOLS, Tool
 
-__all__ = ["LOCAL_BUILTINS", "run_builtin", "builtin_schema", "builtin_description", "HEROKU_TOOL_TTL_MAX"]
+__all__ = ["HEROKU_TOOL_TTL_MAX", "LOCAL_BUILTINS", "builtin_description", "builtin_schema", "run_builtin"]
 
 HEROKU_TOOL_TTL_MAX = 120  # Mintlify: ttl_seconds max 120 for heroku_tools
 POSTGRES_SERVER_COMMAND = f"{shlex.quote(sys.executable)} -m mcp_servers.postgres"
@@ -83,7 +83,7 @@ async def _postgres(settings: LocalSettings, tool: str, arguments: dict[str, Any
     try:
         async with mcp_client(POSTGRES_SERVER_COMMAND, env=env, cwd=settings.workdir, timeout=ttl) as (client, _):
             return wire_result(await client.call_tool(tool, arguments))  # type: ignore[attr-defined]
-    except Exception as exc:  # noqa: BLE001  (the server process is a boundary: report, don't crash the run)
+    except Exception as exc:
         return error_result(f"mcp-postgres could not run {tool}: {type(exc).__name__}")
 
 
@@ -148,7 +148,7 @@ async def _dyno_run_command(tool: Tool, arguments: dict[str, Any], settings: Loc
         return error_result("dyno_run_command needs runtime_params.tool_params.cmd")
     declared = list(((params.parameters or {}).get("properties") or {}).keys())
     values = [_argument_text(arguments[name]) for name in declared if name in arguments]
-    for name, value in zip([n for n in declared if n in arguments], values):
+    for name, value in zip([n for n in declared if n in arguments], values, strict=True):
         if value.startswith("-"):
             return error_result(f"dyno_run_command refused argument {name!r}: it starts with '-' and the command "
                                 "would read it as an option; pass the value without a leading dash")

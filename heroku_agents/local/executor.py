@@ -23,7 +23,7 @@ from heroku_agents.local.process import ServerFailed, ServerProcess, mcp_client
 from heroku_agents.local.registry import Registry, ServerEntry
 from heroku_agents.local.warm import WarmPool
 
-__all__ = ["ToolExecutor", "error_result", "text_result", "wire_result", "CallStats", "QUEUE_NOTICE"]
+__all__ = ["QUEUE_NOTICE", "CallStats", "ToolExecutor", "error_result", "text_result", "wire_result"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class ToolExecutor:
                     result = await client.call_tool(tool, arguments)  # type: ignore[attr-defined]
                     outcome = wire_result(result)
             # A tool process is arbitrary code: whatever breaks becomes an isError result the model reads.
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 detail = redact(await _failure_detail(exc, used), self.settings.secrets)
                 logger.warning("%s failed: %s", name, detail)
                 outcome = error_result(f"the process of {entry.process.name} failed while running {tool}: {detail}")

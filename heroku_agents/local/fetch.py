@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import anyio
 import httpx
 
-__all__ = ["FetchRefused", "Page", "fetch_page", "MAX_PAGE_BYTES", "MAX_REDIRECTS"]
+__all__ = ["MAX_PAGE_BYTES", "MAX_REDIRECTS", "FetchRefused", "Page", "fetch_page"]
 
 MAX_PAGE_BYTES = 2_000_000
 MAX_REDIRECTS = 5

@@ -24,7 +24,14 @@ from anyio.abc import Process
 from heroku_agents.errors import AgentsError, first_line, innermost
 
 __all__ = [
-    "ServerFailed", "ServerProcess", "child_environment", "config_vars", "spawn", "mcp_client", "kill_all_live", "LIVE_PIDS",
+    "LIVE_PIDS",
+    "ServerFailed",
+    "ServerProcess",
+    "child_environment",
+    "config_vars",
+    "kill_all_live",
+    "mcp_client",
+    "spawn",
 ]
 
 logger = logging.getLogger(__name__)
@@ -235,7 +242,7 @@ async def mcp_client(
             async with Client(_transport(server), mode="legacy", read_timeout_seconds=timeout) as client:  # type: ignore[arg-type]
                 yield client, server
         # Whatever the process did wrong, the caller gets one error with its stderr (read after it died).
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             failure = exc
     if failure is not None:
         if isinstance(innermost(failure), AgentsError):

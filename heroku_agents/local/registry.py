@@ -10,24 +10,24 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import anyio
 
 from heroku_agents.errors import first_line, redact
-from heroku_agents.models import MCPServerRecord, MCPServerTool
-from heroku_agents.procfile import Procfile, ProcessType
 from heroku_agents.local.process import ServerFailed, child_environment, mcp_client
 from heroku_agents.local.settings import LocalSettings
+from heroku_agents.models import MCPServerRecord, MCPServerTool
+from heroku_agents.procfile import ProcessType, Procfile
 
-__all__ = ["Registry", "ServerEntry", "RegisteredTool"]
+__all__ = ["RegisteredTool", "Registry", "ServerEntry"]
 
 logger = logging.getLogger(__name__)
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class Registry:
                     listed = await client.list_tools()  # type: ignore[attr-defined]
                     entry.tools = [_registered(entry.process.name, tool) for tool in listed.tools]
             # The server is arbitrary user code: whatever it does, record why and keep the others serving.
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 reason = str(exc) if isinstance(exc, ServerFailed) else first_line(exc)
         if scope.cancelled_caught:
             reason = f"tools/list did not answer within {self.settings.registry_timeout:g}s"

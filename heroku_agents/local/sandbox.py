@@ -32,7 +32,7 @@ from pathlib import Path
 
 import anyio
 
-__all__ = ["SnippetRun", "run_snippet", "CODE_EXEC_TIMEOUT_S", "MAX_MEMORY_BYTES", "MAX_FILE_BYTES"]
+__all__ = ["CODE_EXEC_TIMEOUT_S", "MAX_FILE_BYTES", "MAX_MEMORY_BYTES", "SnippetRun", "run_snippet"]
 
 CODE_EXEC_TIMEOUT_S = 10  # heroku/mcp-code-exec-python kills a snippet after 10 s
 MAX_MEMORY_BYTES = 512 * 1024 * 1024

@@ -35,14 +35,14 @@ class _Warm:
 
 
 class WarmPool:
-    def __init__(self, registry: "Registry", *, size: int) -> None:
+    def __init__(self, registry: Registry, *, size: int) -> None:
         self.registry = registry
         self.size = size
         self._idle: dict[str, list[_Warm]] = {}
         self._tg: TaskGroup | None = None
 
     @asynccontextmanager
-    async def running(self) -> AsyncIterator["WarmPool"]:
+    async def running(self) -> AsyncIterator[WarmPool]:
         """Hold the pool's processes for the lifetime of the app."""
         async with anyio.create_task_group() as tg:
             self._tg = tg
@@ -56,7 +56,7 @@ class WarmPool:
                 self._tg = None
                 tg.cancel_scope.cancel()
 
-    async def _hold(self, entry: "ServerEntry") -> None:
+    async def _hold(self, entry: ServerEntry) -> None:
         settings = self.registry.settings
         try:
             async with mcp_client(
@@ -66,7 +66,7 @@ class WarmPool:
                 warm = _Warm(client, server)
                 self._idle.setdefault(entry.process.name, []).append(warm)
                 await warm.stop.wait()
-        except Exception as exc:  # noqa: BLE001  (a warm process that fails to start is simply not pooled)
+        except Exception as exc:
             logger.warning("warm process for %s did not start: %s", entry.process.name, type(exc).__name__)
 
     async def wait_ready(self, timeout: float = 30) -> None:
@@ -77,7 +77,7 @@ class WarmPool:
                 await anyio.sleep(0.01)
 
     @asynccontextmanager
-    async def lease(self, entry: "ServerEntry") -> AsyncIterator[tuple[Any, ServerProcess] | None]:
+    async def lease(self, entry: ServerEntry) -> AsyncIterator[tuple[Any, ServerProcess] | None]:
         idle = self._idle.get(entry.process.name) or []
         while idle and idle[-1].server.process.returncode is not None:  # died while idle: replace it
             self._retire(idle.pop(), entry)
@@ -95,7 +95,7 @@ class WarmPool:
             else:
                 self._retire(warm, entry)
 
-    def _retire(self, warm: _Warm, entry: "ServerEntry") -> None:
+    def _retire(self, warm: _Warm, entry: ServerEntry) -> None:
         """Kill a process that failed, timed out, was cancelled or died; start its replacement."""
         warm.server.kill()
         warm.stop.set()

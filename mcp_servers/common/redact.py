@@ -6,7 +6,7 @@ import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["redact_url", "redact_text", "truncate", "MASK", "RedactingFilter"]
+__all__ = ["MASK", "RedactingFilter", "redact_text", "redact_url", "truncate"]
 
 MASK = "********"
 

@@ -117,7 +117,7 @@ class Database:
                 "set DATABASE_URL to use another database"
             ) from None
 
-    async def _configure(self, conn: "psycopg.AsyncConnection[Any]") -> None:
+    async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
         s = self.settings
         await conn.set_autocommit(True)
         # Bind-free SET statements: the values are integers from our own settings, not user input.
@@ -151,7 +151,7 @@ class Database:
             "or raise PG_CONNECT_TIMEOUT_S / PG_STATEMENT_TIMEOUT_MS if it is only slow."
         )
 
-    async def _ready_pool(self) -> "AsyncConnectionPool":
+    async def _ready_pool(self) -> AsyncConnectionPool:
         """The pool, opened (with a direct probe for the cause of a failure) within `acquire_seconds`."""
         async with self._opening:
             if self._pool is None:
@@ -168,7 +168,7 @@ class Database:
         if pool is not None:
             await _close_pool(pool)
 
-    async def _open(self, conninfo: str) -> "AsyncConnectionPool":
+    async def _open(self, conninfo: str) -> AsyncConnectionPool:
         import psycopg
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool, PoolTimeout
@@ -200,7 +200,7 @@ class Database:
         return pool
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator["psycopg.AsyncConnection[dict[str, Any]]"]:
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
         """A pooled connection, held for at most `use_seconds`.
 
         Raises:
@@ -239,7 +239,7 @@ class Database:
             return await cur.fetchall() if cur.description else []
 
     @asynccontextmanager
-    async def read_only_transaction(self) -> AsyncIterator["psycopg.AsyncConnection[dict[str, Any]]"]:
+    async def read_only_transaction(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
         """A connection inside `BEGIN READ ONLY` with local timeouts, always rolled back afterwards.
 
         `standard_conforming_strings` is forced on so the server tokenises string literals the way
@@ -271,7 +271,7 @@ class Database:
         await self._drop_pool()
 
 
-async def _close_pool(pool: "AsyncConnectionPool") -> None:
+async def _close_pool(pool: AsyncConnectionPool) -> None:
     """Close a pool within `POOL_CLOSE_S`, even when cancelled or when its server is frozen."""
     with anyio.move_on_after(POOL_CLOSE_S, shield=True):
         await pool.close(timeout=POOL_CLOSE_S)

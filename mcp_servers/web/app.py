@@ -20,7 +20,7 @@ from mcp_servers.web.settings import WebSettings
 if TYPE_CHECKING:
     from mcp.server import MCPServer
 
-__all__ = ["create_app", "SERVER_BUILDERS", "build_servers"]
+__all__ = ["SERVER_BUILDERS", "build_servers", "create_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ SERVER_BUILDERS: dict[str, str] = {
 }
 
 
-def build_servers(names: list[str]) -> dict[str, "MCPServer"]:
+def build_servers(names: list[str]) -> dict[str, MCPServer]:
     """Build the named servers, each reading its own settings from the environment."""
     import importlib
 
@@ -42,7 +42,7 @@ def build_servers(names: list[str]) -> dict[str, "MCPServer"]:
     return servers
 
 
-def create_app(settings: WebSettings, servers: Mapping[str, "MCPServer"]) -> ASGIApp:
+def create_app(settings: WebSettings, servers: Mapping[str, MCPServer]) -> ASGIApp:
     """Serve each server at `/<name>/mcp` behind the `Guard`.
 
     Stateless: no `Mcp-Session-Id` for 2025-era clients (2026-07-28 clients are sessionless anyway), so

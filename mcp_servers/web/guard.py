@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mcp_servers.web.settings import LOOPBACK_NAMES, WebSettings, is_loopback
 
-__all__ = ["Guard", "REALM", "OPEN_PATHS"]
+__all__ = ["OPEN_PATHS", "REALM", "Guard"]
 
 logger = logging.getLogger(__name__)
 

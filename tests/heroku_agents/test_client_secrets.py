@@ -6,8 +6,8 @@ import json
 
 import httpx
 import pytest
-
 from agents_fakes import raw_http_server
+
 from heroku_agents.client import AgentsClient
 from heroku_agents.errors import PlatformAPIError, ServerError, StreamInterruptedError
 from heroku_agents.registration.platform import _call

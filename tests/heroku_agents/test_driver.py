@@ -18,12 +18,12 @@ from typing import Any
 
 import anyio
 import pytest
+from agents_fakes import free_port, replay_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agents_fakes import free_port, replay_app
 from heroku_agents.driver.cli import main
 from heroku_agents.driver.endpoint import serve_local
 from heroku_agents.errors import EXIT_CODES

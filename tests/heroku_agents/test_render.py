@@ -7,7 +7,15 @@ import json
 
 from rich.console import Console
 
-from heroku_agents.driver.events import FinalAnswer, ModelStep, RunFigures, RunFinished, RunStarted, ToolCallInfo, ToolResult
+from heroku_agents.driver.events import (
+    FinalAnswer,
+    ModelStep,
+    RunFigures,
+    RunFinished,
+    RunStarted,
+    ToolCallInfo,
+    ToolResult,
+)
 from heroku_agents.driver.render import JsonRenderer, RichRenderer, comparison_table, summarize_result
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Attack", "ATTACKS", "ANALYST_READS", "ANALYST_SETUP_SQL"]
+__all__ = ["ANALYST_READS", "ANALYST_SETUP_SQL", "ATTACKS", "Attack"]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ schema holds only user types, domains and oddly named operators, so `ANALYST_REA
 
 from __future__ import annotations
 
-__all__ = ["USER_CODE_TRAPS_SQL", "USER_CODE_ATTACKS", "STATIC_ONLY_ATTACKS", "UserCodeAttack"]
+__all__ = ["STATIC_ONLY_ATTACKS", "USER_CODE_ATTACKS", "USER_CODE_TRAPS_SQL", "UserCodeAttack"]
 
 from dataclasses import dataclass
 
@@ -136,5 +136,5 @@ USER_CODE_ATTACKS: list[UserCodeAttack] = [
 ]
 
 # Inputs the static guard alone must refuse (no database needed).
-STATIC_ONLY_ATTACKS = [a for a in USER_CODE_ATTACKS if "operator" in a.reason and "defined" not in a.reason
+STATIC_ONLY_ATTACKS = [a for a in USER_CODE_ATTACKS if ("operator" in a.reason and "defined" not in a.reason)
                        or "run time" in a.reason]

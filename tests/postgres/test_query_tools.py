@@ -78,7 +78,7 @@ class TrapDb:
             with psycopg.connect(self.admin_url, autocommit=True) as own:
                 return self.state(own)
         row = conn.execute(STATE_SQL).fetchone()
-        return dict(zip(("canary", "seq", "relations", "large_objects"), row))
+        return dict(zip(("canary", "seq", "relations", "large_objects"), row, strict=True))
 
 
 @pytest.fixture(scope="module", params=["embedded", "system"])

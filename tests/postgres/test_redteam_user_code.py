@@ -110,10 +110,7 @@ async def test_every_way_to_user_code_is_refused_by_query_and_explain(trapped: T
 async def test_analyst_reads_still_pass_on_the_booby_trapped_schema(trapped: TrappedDb) -> None:
     false_refusals = []
     async with Client(build_server(PostgresSettings(database_url=trapped.url))) as client:
-        for sql in ANALYST_READS + ["SELECT * FROM plain WHERE id IN (1, 2) AND note BETWEEN 'a' AND 'z' ORDER BY note",
-                                    "SELECT CASE id WHEN 1 THEN 'one' END, p2.j->>'b' FROM plain JOIN plain p2 USING (id)",
-                                    "SELECT DISTINCT moods FROM tagged WHERE 'calm' = ANY(moods) ORDER BY moods",
-                                    "SELECT array_agg(p ORDER BY p.id) FROM plain p"]:
+        for sql in [*ANALYST_READS, "SELECT * FROM plain WHERE id IN (1, 2) AND note BETWEEN 'a' AND 'z' ORDER BY note", "SELECT CASE id WHEN 1 THEN 'one' END, p2.j->>'b' FROM plain JOIN plain p2 USING (id)", "SELECT DISTINCT moods FROM tagged WHERE 'calm' = ANY(moods) ORDER BY moods", "SELECT array_agg(p ORDER BY p.id) FROM plain p"]:
             result = await client.call_tool("pg_query", {"sql": sql, "limit": 5})
             if result.is_error:
                 false_refusals.append(f"{sql[:70]} -> {_text(result)[:200]}")
@@ -168,4 +165,4 @@ async def test_a_superuser_answer_says_so_and_its_temporary_files_are_capped(tra
         small = await client.call_tool("pg_query", {"sql": "SELECT 1 AS one"})
         sort = await client.call_tool("pg_query", {"sql": big_sort, "limit": 1})
     assert small.structured_content["superuser"] is True
-    assert sort.is_error and "temp_file_limit" in _text(sort) or "temporary file size exceeds" in _text(sort), _text(sort)
+    assert (sort.is_error and "temp_file_limit" in _text(sort)) or "temporary file size exceeds" in _text(sort), _text(sort)

@@ -10,6 +10,12 @@ from mcp_servers.postgres.guard.functions import function_refusal
 from mcp_servers.postgres.guard.walker import MAX_SQL_CHARS, GuardResult, SqlRefused, check_sql
 
 __all__ = [
-    "check_sql", "GuardResult", "SqlRefused", "MAX_SQL_CHARS", "function_refusal",
-    "LOOKALIKES_SQL", "lookalike_params", "refuse_lookalikes",
+    "LOOKALIKES_SQL",
+    "MAX_SQL_CHARS",
+    "GuardResult",
+    "SqlRefused",
+    "check_sql",
+    "function_refusal",
+    "lookalike_params",
+    "refuse_lookalikes",
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["function_refusal", "allowed_function_names", "VOLATILE_ALLOWED", "DENIED", "DENIED_PREFIXES"]
+__all__ = ["DENIED", "DENIED_PREFIXES", "VOLATILE_ALLOWED", "allowed_function_names", "function_refusal"]
 
 _FILES_READ = "reads server files"
 _FILES_WRITE = "writes server files"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from mcp_servers.postgres.guard.functions import function_refusal
 from mcp_servers.postgres.guard.secret_relations import secret_relation_refusal
 
-__all__ = ["SqlRefused", "GuardResult", "check_sql", "MAX_SQL_CHARS"]
+__all__ = ["MAX_SQL_CHARS", "GuardResult", "SqlRefused", "check_sql"]
 
 MAX_SQL_CHARS = 20_000  # an agent's question is rarely over a few kB; this bounds parse time (tens of ms) and memory
 _CATALOG = "pg_catalog"
@@ -149,7 +149,7 @@ def _parse(sql: str):
         raise SqlRefused("SQL is nested too deeply to check") from None
 
 
-def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:
+def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:  # noqa: C901 (one branch per statement kind the guard admits, read top to bottom)
     """Accept exactly one plain read, or raise `SqlRefused` naming what was refused and why.
 
     Raises:

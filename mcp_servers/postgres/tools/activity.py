@@ -20,7 +20,7 @@ from mcp_servers.postgres.checks.queries import SLOW_QUERIES, OrderBy, statement
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
-__all__ = ["register", "ActivityReport", "TopQueries", "activity", "top_queries"]
+__all__ = ["ActivityReport", "TopQueries", "activity", "register", "top_queries"]
 
 Kind = Literal["running", "long_running", "blocking", "locks", "exclusive_locks", "idle_in_transaction", "connections"]
 

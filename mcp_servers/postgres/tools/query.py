@@ -23,7 +23,14 @@ from pydantic import BaseModel, Field
 
 from mcp_servers.common.redact import redact_text, truncate
 from mcp_servers.postgres.db import Database
-from mcp_servers.postgres.guard import LOOKALIKES_SQL, GuardResult, SqlRefused, check_sql, lookalike_params, refuse_lookalikes
+from mcp_servers.postgres.guard import (
+    LOOKALIKES_SQL,
+    GuardResult,
+    SqlRefused,
+    check_sql,
+    lookalike_params,
+    refuse_lookalikes,
+)
 from mcp_servers.postgres.settings import PostgresSettings
 from mcp_servers.postgres.tools._plan_summary import PlanSummary, seq_scan_relations, summarize
 from mcp_servers.postgres.tools._sql_values import json_safe, json_size
@@ -31,7 +38,7 @@ from mcp_servers.postgres.tools._sql_values import json_safe, json_size
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["register", "QueryResult", "ExplainResult", "run_query", "run_explain", "MAX_LIMIT", "MAX_RESULT_BYTES"]
+__all__ = ["MAX_LIMIT", "MAX_RESULT_BYTES", "ExplainResult", "QueryResult", "register", "run_explain", "run_query"]
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1_000
@@ -57,7 +64,7 @@ _SUPERUSER_NOTE = (
 )
 
 
-def _is_superuser(conn: "psycopg.AsyncConnection[Any]") -> bool:
+def _is_superuser(conn: psycopg.AsyncConnection[Any]) -> bool:
     """What the server reported at login (the `is_superuser` parameter): no extra round trip."""
     return conn.info.parameter_status("is_superuser") == "on"
 
@@ -95,7 +102,7 @@ def _refused(exc: SqlRefused) -> ToolError:
     return ToolError(str(exc))
 
 
-def _db_error(exc: "psycopg.Error", settings: PostgresSettings) -> ToolError:
+def _db_error(exc: psycopg.Error, settings: PostgresSettings) -> ToolError:
     diag = exc.diag
     primary = diag.message_primary or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     msg = f"PostgreSQL error {exc.sqlstate or ''}: {primary}".replace(" :", ":")
@@ -123,7 +130,7 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def _raw_cursor(conn: "psycopg.AsyncConnection[Any]") -> "psycopg.AsyncRawCursor[tuple[Any, ...]]":
+def _raw_cursor(conn: psycopg.AsyncConnection[Any]) -> psycopg.AsyncRawCursor[tuple[Any, ...]]:
     """A cursor that sends the text as is: no %-placeholder parsing, $n bound natively, tuples out."""
     import psycopg
     from psycopg.rows import tuple_row
@@ -131,7 +138,7 @@ def _raw_cursor(conn: "psycopg.AsyncConnection[Any]") -> "psycopg.AsyncRawCursor
     return psycopg.AsyncRawCursor(conn, row_factory=tuple_row)
 
 
-async def _describe_unnamed(conn: "psycopg.AsyncConnection[Any]") -> list[QueryColumn]:
+async def _describe_unnamed(conn: psycopg.AsyncConnection[Any]) -> list[QueryColumn]:
     """Columns of the statement just streamed, when it returned no row (stream() keeps no description then).
 
     The extended protocol left it as the unnamed prepared statement; a Describe message reads its columns.
@@ -142,10 +149,10 @@ async def _describe_unnamed(conn: "psycopg.AsyncConnection[Any]") -> list[QueryC
     (res,) = await conn.wait(generators.execute(conn.pgconn))
     names = _unique_names([(res.fname(i) or b"?").decode() for i in range(res.nfields)])
     types = [conn.adapters.types.get(res.ftype(i)) for i in range(res.nfields)]
-    return [QueryColumn(name=n, type=t.name if t else str(res.ftype(i))) for i, (n, t) in enumerate(zip(names, types))]
+    return [QueryColumn(name=n, type=t.name if t else str(res.ftype(i))) for i, (n, t) in enumerate(zip(names, types, strict=True))]
 
 
-async def _preflight(conn: "psycopg.AsyncConnection[Any]", guard: GuardResult, superuser: bool) -> None:
+async def _preflight(conn: psycopg.AsyncConnection[Any], guard: GuardResult, superuser: bool) -> None:
     """The catalog check, in the statement's own transaction (so the catalog cannot change in between).
 
     JIT is off while it runs: its recursive parts have poor row estimates, and compiling them costs
@@ -188,14 +195,14 @@ async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_byte
                         if len(rows) >= limit:
                             reason = f"more than {limit} rows; raise limit (max {MAX_LIMIT}) or aggregate"
                             break
-                        row = {n: json_safe(v) for n, v in zip(names, record)}
+                        row = {n: json_safe(v) for n, v in zip(names, record, strict=True)}
                         size += json_size(row)
                         if size > max_bytes:
                             reason = f"result exceeded {max_bytes} bytes after {len(rows)} rows; select fewer columns or rows"
                             break
                         rows.append(row)
                 if names:
-                    columns = [QueryColumn(name=n, type=c.type_display) for n, c in zip(names, cur.description or ())]
+                    columns = [QueryColumn(name=n, type=c.type_display) for n, c in zip(names, cur.description or (), strict=False)]
                 else:
                     columns = await _describe_unnamed(conn)
     except SqlRefused as exc:
@@ -257,7 +264,7 @@ async def run_explain(
                     explained = (await cur.fetchone())[0]
                 else:
                     async with aclosing(cur.stream(text)) as stream:
-                        explained = [record async for record in stream][0][0]
+                        explained = [record async for record in stream][0][0]  # noqa: RUF015 (the stream must be drained)
             rels = seq_scan_relations(explained)
             sizes = await (await conn.execute(TABLE_ROWS_SQL, {"names": rels})).fetchall() if rels else []
     except SqlRefused as exc:

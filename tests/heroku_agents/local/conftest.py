@@ -9,11 +9,12 @@ import anyio
 import httpx
 import pytest
 import uvicorn
+from local_support import DATABASE_URL, KEY, TEST_PROCFILE
 
 from heroku_agents.local.app import create_app
 from heroku_agents.local.serve import bind_socket
 from heroku_agents.local.settings import LocalSettings
-from local_support import DATABASE_URL, KEY, TEST_PROCFILE
+
 
 @pytest.fixture(scope="module")
 def anyio_backend() -> str:

@@ -7,8 +7,8 @@ import re
 
 import httpx
 import pytest
-
 from local_support import KEY, events_of, user
+
 from heroku_agents.local.backends import OfflinePlanner, PlannedCall, ScriptedBackend, Step
 from heroku_agents.models import Usage, parse_event
 

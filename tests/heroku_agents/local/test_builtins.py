@@ -10,11 +10,11 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
+from local_support import KEY, ROOT, events_of, user
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from local_support import KEY, ROOT, events_of, user
 from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import PlannedCall, ScriptedBackend, Step
 from heroku_agents.local.htmlmd import html_to_markdown

@@ -9,11 +9,17 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-
 from local_support import KEY, TEST_PROCFILE, events_of, user
+
 from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import (
-    BackendError, OfflinePlanner, OpenAICompatible, PlannedCall, ScriptedBackend, Step, upstream_tool_name,
+    BackendError,
+    OfflinePlanner,
+    OpenAICompatible,
+    PlannedCall,
+    ScriptedBackend,
+    Step,
+    upstream_tool_name,
 )
 from heroku_agents.local.settings import LocalSettings
 from heroku_agents.models import Usage

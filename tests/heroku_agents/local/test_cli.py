@@ -10,7 +10,6 @@ import sys
 import anyio
 import httpx
 import pytest
-
 from local_support import ROOT, TEST_PROCFILE
 
 pytestmark = pytest.mark.anyio

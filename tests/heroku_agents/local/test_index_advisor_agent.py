@@ -8,8 +8,8 @@ import anyio
 import httpx
 import psycopg
 import pytest
-
 from local_support import KEY, ROOT, events_of
+
 from heroku_agents.configs import load_config
 from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import OfflinePlanner

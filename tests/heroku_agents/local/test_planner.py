@@ -8,8 +8,8 @@ import re
 import anyio
 import httpx
 import pytest
-
 from local_support import KEY, ROOT, events_of
+
 from heroku_agents.configs import load_config
 from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import OfflinePlanner, ToolSpec
@@ -33,7 +33,7 @@ TOOLS = [
 def test_ranking_prefers_the_tool_whose_name_and_description_match_the_request() -> None:
     ranked = [t.name for _, t in rank_tools("How healthy is my database?", "", TOOLS)]
     assert ranked[0] == "mcp-postgres/pg_diagnose"
-    assert [t.name for _, t in rank_tools("Summarise the page https://example.com/docs", "", TOOLS)][0] == "html_to_markdown"
+    assert next(t.name for _, t in rank_tools("Summarise the page https://example.com/docs", "", TOOLS)) == "html_to_markdown"
 
 
 def test_a_tool_the_system_prompt_names_first_wins_a_vague_request() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import anyio
 import pytest
-
 from local_support import TEST_PROCFILE
+
 from heroku_agents.local.process import LIVE_PIDS, ServerFailed, child_environment, mcp_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.faults]
@@ -71,8 +71,8 @@ async def test_a_server_that_crashes_while_its_child_holds_stdout_fails_at_once_
 
 async def test_calls_past_the_process_cap_wait_in_a_queue_that_the_stream_mentions(pid_dir: Path) -> None:
     import httpx
-
     from local_support import KEY, user
+
     from heroku_agents.local.app import create_app
     from heroku_agents.local.backends import PlannedCall, ScriptedBackend, Step
     from heroku_agents.local.settings import LocalSettings

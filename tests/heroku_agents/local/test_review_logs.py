@@ -11,11 +11,10 @@ import sys
 import anyio
 import httpx
 import pytest
-
 from local_support import ROOT, TEST_PROCFILE
 
 sys.path.insert(0, str(ROOT / "tests" / "heroku_agents"))
-from agents_fakes import raw_http_server  # noqa: E402
+from agents_fakes import raw_http_server
 
 pytestmark = pytest.mark.anyio
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from local_support import DATABASE_URL, ROOT, user
+
 from heroku_agents.local.backends import PlannedCall, ScriptedBackend, Step
-
-
 
 
 @pytest.mark.anyio

@@ -9,8 +9,8 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-
 from local_support import KEY, events_of, user
+
 from heroku_agents.local.backends import BackendError, PlannedCall, ScriptedBackend, Step
 from heroku_agents.local.process import LIVE_PIDS
 from heroku_agents.models import parse_event

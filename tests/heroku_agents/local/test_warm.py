@@ -7,8 +7,8 @@ import json
 import anyio
 import httpx
 import pytest
-
 from local_support import KEY, TEST_PROCFILE, events_of, user
+
 from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import PlannedCall, ScriptedBackend, Step
 from heroku_agents.local.process import LIVE_PIDS
