@@ -64,7 +64,8 @@ PREPARED_TRANSACTIONS = Check(
 
 AUTOVACUUM_SQL = """
 SELECT a.pid, a.datname AS database,
-       round(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::numeric, 1)::float8 AS seconds,
+       round(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start, a.backend_start))::numeric, 1)::float8
+         AS seconds,  -- a worker between tables has no transaction or query yet
        position('to prevent wraparound' in a.query) > 0 AS anti_wraparound,
        CASE WHEN a.datname = current_database() THEN p.relid::regclass::text END AS relation,
        (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p.relid
@@ -96,7 +97,7 @@ def _autovacuum_fix(row: dict[str, Any]) -> str:
 
 def _autovacuum(rows: list[dict[str, Any]], limits: AutovacuumLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow: a worker running >= {limits.yellow_seconds:g} s, or every worker busy"
-    long = [dict(r, fix=_autovacuum_fix(r)) for r in rows if r["seconds"] >= limits.yellow_seconds]
+    long = [dict(r, fix=_autovacuum_fix(r)) for r in rows if (r["seconds"] or 0) >= limits.yellow_seconds]
     saturated = bool(rows) and len(rows) >= rows[0]["max_workers"]
     wraparound = sum(1 for r in rows if r["anti_wraparound"])
     if not long and not saturated:
