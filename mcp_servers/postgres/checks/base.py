@@ -203,7 +203,13 @@ async def run_check(db: Database, check: Check, facts: DbFacts) -> Finding:
         logger.warning("check %s failed: %s", check.name, exc.sqlstate)
         first_line = redact_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return Finding(check=check.name, status="skipped", summary="query failed", reason=first_line)
-    finding = check.evaluate(rows, check.limits, facts).model_copy(update={"check": check.name})
+    try:
+        finding = check.evaluate(rows, check.limits, facts).model_copy(update={"check": check.name})
+    except Exception:  # a bug in one check's judgement must not take the whole diagnosis down
+        logger.exception("check %s could not judge its %d row(s)", check.name, len(rows))
+        return Finding(check=check.name, status="skipped", summary="check failed",
+                       reason="this check could not judge what it read (a bug, logged on the server's stderr); "
+                       "the other checks are unaffected")
     if finding.remediation is None and finding.status in ("red", "yellow"):
         finding = finding.model_copy(update={"remediation": check.remediation})
     return finding
