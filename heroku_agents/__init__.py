@@ -15,7 +15,7 @@ _EXPORTS = {
             "AgentEvent", "AgentRequest", "AssistantMessage", "ChatCompletionChunk", "ChatCompletionEvent",
             "ChatCompletionRequest", "ChatCompletionResponse", "HEROKU_TOOLS", "HerokuToolSpec", "MCPServerRecord",
             "MCPServerTool", "Message", "RuntimeParams", "Tool", "ToolCall", "ToolCompletionEvent", "ToolMessage",
-            "ToolParams", "Usage", "parse_event", "to_json", "to_wire", "tool_result_content",
+            "ToolParams", "Usage", "parse_event", "to_json", "to_wire",
         ],
         "heroku_agents.models",
     ),
@@ -23,6 +23,7 @@ _EXPORTS = {
                     "heroku_agents.sse"),
     **dict.fromkeys(["Procfile", "ProcfileError", "ProcessType", "load_procfile", "parse_procfile"],
                     "heroku_agents.procfile"),
+    **dict.fromkeys(["tool_result_content"], "heroku_agents.wire"),
     **dict.fromkeys(["AgentsClient"], "heroku_agents.client"),
     **dict.fromkeys(["AgentConfig", "load_config", "load_configs"], "heroku_agents.configs"),
     **dict.fromkeys(

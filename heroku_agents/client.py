@@ -39,8 +39,9 @@ from heroku_agents.models import (
     ToolCompletionEvent,
     parse_event,
 )
-from heroku_agents.outcomes import ToolOutcome, describe_event, tool_outcome
+from heroku_agents.outcomes import describe_event
 from heroku_agents.sse import SSEDecoder, SSEEvent
+from heroku_agents.wire import ToolOutcome, tool_outcome
 
 __all__ = [
     "DEFAULT_BACKOFF", "DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "AgentsClient", "ToolOutcome", "describe_event",

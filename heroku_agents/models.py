@@ -18,17 +18,16 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
 from heroku_agents.heroku_tools import HEROKU_TOOLS, HerokuToolSpec
 
 __all__ = [
-    "DEFAULT_MAX_CALLS", "DEFAULT_TTL_SECONDS", "HEROKU_TOOLS", "TOOL_RESULT_PREFIX", "AgentEvent", "AgentRequest",
+    "DEFAULT_MAX_CALLS", "DEFAULT_TTL_SECONDS", "HEROKU_TOOLS", "AgentEvent", "AgentRequest",
     "AssistantMessage", "ChatChoice", "ChatCompletionChunk", "ChatCompletionEvent", "ChatCompletionRequest",
     "ChatCompletionResponse", "ChatMessage", "ChunkChoice", "ChunkDelta", "FunctionCall", "FunctionDefinition",
     "FunctionTool", "HerokuToolSpec", "MCPServerRecord", "MCPServerTool", "Message", "RuntimeParams", "Tool",
     "ToolCall", "ToolChoice", "ToolCompletionEvent", "ToolMessage", "ToolParams", "Usage", "parse_event", "to_json",
-    "to_wire", "tool_result_content",
+    "to_wire",
 ]
 
 DEFAULT_TTL_SECONDS = 120  # Mintlify: ttl_seconds default (and max for heroku_tools) 120
 DEFAULT_MAX_CALLS = 3  # Mintlify fragment "3)"; the real default is unconfirmed (spec 3.2)
-TOOL_RESULT_PREFIX = "Tool '{name}' returned result: "
 
 
 class _Wire(BaseModel):
@@ -192,11 +191,6 @@ def parse_event(data: str | bytes | dict[str, Any]) -> ChatCompletionEvent | Too
     if isinstance(data, dict):
         return _EVENT_ADAPTER.validate_python(data)
     return _EVENT_ADAPTER.validate_json(data)
-
-
-def tool_result_content(name: str, call_tool_result: dict[str, Any]) -> str:
-    """`Tool '<name>' returned result: <CallToolResult JSON>`, the tool.completion content."""
-    return TOOL_RESULT_PREFIX.format(name=name) + to_json(call_tool_result)
 
 
 # --- GET /v1/mcp/servers (spec 6.5) ----------------------------------------------------------

@@ -7,8 +7,6 @@ the MCP client until the model answers without tools, within `max_turns` model s
 
 from __future__ import annotations
 
-import hashlib
-import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
@@ -17,20 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from heroku_agents.client import AgentsClient, tool_outcome
+from heroku_agents.client import AgentsClient
 from heroku_agents.driver.agents_mode import parse_arguments
 from heroku_agents.driver.events import FinalAnswer, ModelStep, RunFigures, RunFinished, ToolCallInfo, ToolResult
 from heroku_agents.driver.render import Renderer, summarize_result
 from heroku_agents.errors import AgentLoopError, McpServerError
 from heroku_agents.mcp_stdio import CALL_TIMEOUT, open_server
-from heroku_agents.models import AgentRequest, ToolChoice, ToolCompletionEvent, ToolMessage, tool_result_content
+from heroku_agents.models import AgentRequest, ToolChoice, ToolCompletionEvent, ToolMessage
 from heroku_agents.procfile import Procfile
+from heroku_agents.wire import error_result, max_calls_refusal, tool_outcome, tool_result_content
+from heroku_agents.wire import function_name as openai_function_name
 
 __all__ = ["DEFAULT_MAX_TURNS", "McpToolbox", "ToolNames", "run_chat"]
 
 DEFAULT_MAX_TURNS = 10  # model steps; the local endpoint's own default is 12
-FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-_INVALID = re.compile(r"[^a-zA-Z0-9_-]")
 
 
 class ToolNames:
@@ -47,9 +45,7 @@ class ToolNames:
     def add(self, name: str) -> str:
         if name in self._to_fn:
             return self._to_fn[name]
-        fn = _INVALID.sub("_", name.replace("/", "__"))
-        if len(fn) > 64:
-            fn = f"{fn[:55]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+        fn = openai_function_name(name)
         base, n = fn, 1
         while fn in self._from_fn:
             n += 1
@@ -138,28 +134,25 @@ class McpToolbox:
 
         entry = self.entries.get(function_name)
         name = entry.name if entry else function_name
+        refusal = None if entry is None else max_calls_refusal(name, self.calls[name], entry.max_calls)
         if entry is None:
-            result = _error_result(f"unknown tool {function_name!r}; available: {', '.join(self.entries)}")
-        elif self.calls[name] >= entry.max_calls:
-            result = _error_result(f"max_calls ({entry.max_calls}) reached for {name}; answer with what you have")
+            result = error_result(f"unknown tool {function_name!r}; available: {', '.join(self.entries)}")
+        elif refusal is not None:
+            result = refusal
         elif not isinstance(arguments, dict):
-            result = _error_result(f"arguments for {name} must be a JSON object, got: {str(arguments)[:200]}")
+            result = error_result(f"arguments for {name} must be a JSON object, got: {str(arguments)[:200]}")
         else:
             self.calls[name] += 1
             try:
                 r = await entry.client.call_tool(entry.tool.name, arguments, read_timeout_seconds=CALL_TIMEOUT)
                 result = r.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"meta"})
             except MCPError as exc:
-                result = _error_result(f"{name} failed: {exc}")
+                result = error_result(f"{name} failed: {exc}")
             except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
-                result = _error_result(f"{name} failed: its server process exited during the call")
+                result = error_result(f"{name} failed: its server process exited during the call")
         message = ToolMessage(content=tool_result_content(name, result), tool_call_id=call_id, name=name)
         return ToolCompletionEvent(id="local", created=int(time.time()), system_fingerprint="chat-mode",
                                    choices=[ToolChoice(message=message)])
-
-
-def _error_result(text: str) -> dict[str, Any]:
-    return {"content": [{"type": "text", "text": text}], "isError": True}
 
 
 def _chat_messages(request: AgentRequest) -> list[dict[str, Any]]:

@@ -25,7 +25,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from heroku_agents.local.backends import ModelBackend, default_backend
+from heroku_agents.local.chat import handle_chat_completions
 from heroku_agents.local.executor import QUEUE_NOTICE, ToolExecutor
+from heroku_agents.local.http_errors import error_response, validation_message
 from heroku_agents.local.loop import AgentRun, RunError
 from heroku_agents.local.registry import Registry
 from heroku_agents.local.settings import LocalSettings
@@ -35,7 +37,7 @@ from heroku_agents.models import AgentRequest, to_json, to_wire
 from heroku_agents.procfile import Procfile, load_procfile
 from heroku_agents.sse import encode_done, encode_event
 
-__all__ = ["LocalState", "create_app", "error_response", "validation_message"]
+__all__ = ["LocalState", "create_app"]
 
 logger = logging.getLogger(__name__)
 PUBLIC_PATHS = ("/available-models",)
@@ -48,22 +50,6 @@ class LocalState:
     executor: ToolExecutor
     backend: ModelBackend
     ready: anyio.Event
-
-
-def error_response(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
-    """OpenAI/Heroku-style error body `{"error": {"message": ..., "type": ...}}`."""
-    return JSONResponse({"error": {"message": message, "type": kind}}, status_code=status)
-
-
-def validation_message(exc: ValidationError) -> str:
-    """`messages[0].content: Input should be a valid string; ...`: each bad field by its JSON path."""
-    parts = []
-    for error in exc.errors():
-        path = ""
-        for part in error["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-        parts.append(f"{path or '(body)'}: {error['msg']}")
-    return "; ".join(parts)
 
 
 class _BearerAuth:
@@ -154,9 +140,7 @@ async def available_models(request: Request) -> Response:
 
 
 async def chat_completions(request: Request) -> Response:
-    from heroku_agents.local.chat import handle_chat_completions
-
-    return await handle_chat_completions(request, request.app.state.local)
+    return await handle_chat_completions(request, request.app.state.local.backend)
 
 
 def create_app(

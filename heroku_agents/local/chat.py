@@ -11,13 +11,14 @@ import json
 import secrets
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from heroku_agents.local.backends.base import BackendError, Step, StepOptions, ToolSpec
+from heroku_agents.local.backends.base import BackendError, ModelBackend, Step, StepOptions, ToolSpec
+from heroku_agents.local.http_errors import error_response, validation_message
 from heroku_agents.local.stream import SSEResponse
 from heroku_agents.models import (
     AssistantMessage,
@@ -34,9 +35,6 @@ from heroku_agents.models import (
 )
 from heroku_agents.sse import encode_done, encode_event
 
-if TYPE_CHECKING:
-    from heroku_agents.local.app import LocalState
-
 __all__ = ["handle_chat_completions"]
 
 
@@ -49,9 +47,7 @@ def _content_text(content: Any) -> str | None:
     return str(content)
 
 
-async def handle_chat_completions(request: Request, state: LocalState) -> Response:
-    from heroku_agents.local.app import error_response, validation_message
-
+async def handle_chat_completions(request: Request, backend: ModelBackend) -> Response:
     try:
         body = json.loads(await request.body())
         for message in body.get("messages") or [] if isinstance(body, dict) else []:
@@ -70,13 +66,13 @@ async def handle_chat_completions(request: Request, state: LocalState) -> Respon
     options = StepOptions(model=chat.model, temperature=chat.temperature, top_p=chat.top_p,
                           max_tokens=chat.max_completion_tokens or chat.max_tokens, stop=stop)
     try:
-        step = await state.backend.step(messages, tools, options)
+        step = await backend.step(messages, tools, options)
     except BackendError as exc:
         status = 429 if exc.status == 429 else 502
         return error_response(status, str(exc), "rate_limit_error" if status == 429 else "upstream_error")
     ident = "chatcmpl-" + secrets.token_hex(11)[:21]
-    fingerprint = f"{state.backend.fingerprint}-{secrets.token_hex(4)[:7]}"
-    model = state.backend.model or chat.model
+    fingerprint = f"{backend.fingerprint}-{secrets.token_hex(4)[:7]}"
+    model = backend.model or chat.model
     if not chat.stream:
         response = ChatCompletionResponse(
             id=ident, created=int(time.time()), model=model, system_fingerprint=fingerprint,

@@ -22,25 +22,14 @@ from heroku_agents.errors import first_line, redact
 from heroku_agents.local.process import ServerFailed, ServerProcess, mcp_client
 from heroku_agents.local.registry import Registry, ServerEntry
 from heroku_agents.local.warm import WarmPool
+from heroku_agents.wire import error_result
 
-__all__ = ["QUEUE_NOTICE", "CallStats", "ToolExecutor", "error_result", "text_result", "wire_result"]
+__all__ = ["QUEUE_NOTICE", "CallStats", "ToolExecutor", "wire_result"]
 
 logger = logging.getLogger(__name__)
 
 # Set by whoever streams a run: told, in words, when one of its calls waits for a free process slot.
 QUEUE_NOTICE: ContextVar[Callable[[str], None] | None] = ContextVar("QUEUE_NOTICE", default=None)
-
-
-def text_result(text: str, *, is_error: bool = False, structured: Any = None) -> dict[str, Any]:
-    result: dict[str, Any] = {"content": [{"type": "text", "text": text}]}
-    if structured is not None:
-        result["structuredContent"] = structured
-    result["isError"] = is_error
-    return result
-
-
-def error_result(text: str) -> dict[str, Any]:
-    return text_result(f"Error: {text}", is_error=True)
 
 
 def wire_result(result: Any) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from typing import Any
 
 from heroku_agents.errors import redact
 from heroku_agents.local.backends.base import BackendError, ModelBackend, PlannedCall, Step, StepOptions
-from heroku_agents.local.executor import error_result
 from heroku_agents.local.tools import BoundTool
 from heroku_agents.models import (
     AgentRequest,
@@ -30,8 +29,8 @@ from heroku_agents.models import (
     ToolChoice,
     ToolCompletionEvent,
     ToolMessage,
-    tool_result_content,
 )
+from heroku_agents.wire import error_result, max_calls_refusal, tool_result_content
 
 __all__ = ["AgentRun", "BackendFailed", "Completed", "MaxStepsReached", "Outcome", "RunError"]
 
@@ -126,10 +125,9 @@ class AgentRun:
         bound = self.tools.get(call.name)
         if bound is None:
             return error_result(f"tool {call.name!r} is not offered in this request; offered: {', '.join(self.tools) or 'none'}")
-        if self.calls[call.name] >= bound.max_calls:
-            return error_result(
-                f"max_calls={bound.max_calls} reached for {call.name} in this run; answer with the results you already have"
-            )
+        refusal = max_calls_refusal(call.name, self.calls[call.name], bound.max_calls)
+        if refusal is not None:
+            return refusal
         self.calls[call.name] += 1
         arguments = call.arguments
         if isinstance(arguments, str):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from heroku_agents.local.backends.base import ToolSpec
-from heroku_agents.local.builtins import LOCAL_BUILTINS, builtin_description, builtin_schema, run_builtin
+from heroku_agents.local.builtin_tools import LOCAL_BUILTINS, builtin_description, builtin_schema, run_builtin
 from heroku_agents.local.executor import ToolExecutor
 from heroku_agents.local.registry import Registry
 from heroku_agents.models import HEROKU_TOOLS, AgentRequest, Tool

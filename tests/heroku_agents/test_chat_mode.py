@@ -132,7 +132,7 @@ async def test_chat_mode_stops_with_a_typed_error_when_the_model_never_answers(t
     results = [e for e in recorder.events if isinstance(e, ToolResult)]
     # max_calls defaults to 3 per tool, as on Heroku: the fourth call is refused without running
     assert [r.is_error for r in results] == [False, False, False, True]
-    assert "max_calls (3) reached for mcp-echo/add" in results[-1].summary
+    assert "max_calls=3 reached for mcp-echo/add" in results[-1].summary
 
 
 async def test_toolbox_names_tools_no_server_provides_and_server_start_failures(tmp_path: Path) -> None:

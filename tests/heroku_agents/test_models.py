@@ -27,8 +27,8 @@ from heroku_agents.models import (
     parse_event,
     to_json,
     to_wire,
-    tool_result_content,
 )
+from heroku_agents.wire import tool_result_content
 
 
 def _spec_payloads() -> list[bytes]:

@@ -14,8 +14,9 @@ import re
 from typing import Any
 
 from heroku_agents.local.backends.base import PlannedCall, Step, StepOptions, ToolSpec
-from heroku_agents.local.backends.render import ToolOutcome, compose_answer, parse_tool_content
+from heroku_agents.local.backends.render import compose_answer
 from heroku_agents.models import Usage
+from heroku_agents.wire import ToolOutcome, parse_tool_content
 
 __all__ = ["OfflinePlanner", "fill_arguments", "rank_tools"]
 
@@ -168,12 +169,12 @@ class OfflinePlanner:
         results = [(m.get("name") or "", parse_tool_content(m.get("content") or "")) for m in messages if m.get("role") == "tool"]
         outcomes = {m.get("tool_call_id"): parse_tool_content(m.get("content") or "") for m in messages if m.get("role") == "tool"}
         # a tool counts as done once it answered; one that failed may be retried with other arguments
-        done = {f["name"] for cid, f in calls.items() if cid in outcomes and not outcomes[cid].error}
+        done = {f["name"] for cid, f in calls.items() if cid in outcomes and not outcomes[cid].is_error}
         tried = [(f["name"], f.get("arguments") or "{}") for f in calls.values()]
         prompt_tokens = sum(_estimate(json.dumps(m, default=str)) for m in messages) + _estimate(json.dumps([t.name for t in tools]))
         call = None
         if len(done) < self.max_tool_steps and len(tried) < self.max_tool_steps + 2 and not _has_findings(results):
-            evidence = [outcome.data for _, outcome in results if not outcome.error]
+            evidence = [outcome.data for _, outcome in results if not outcome.is_error]
             call = self._next_call(goal, context, tools, done, evidence, tried)
         if call is not None:
             content = f"Calling {call.name}: it best matches the request among the offered tools."

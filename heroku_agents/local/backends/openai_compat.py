@@ -4,9 +4,7 @@ charset OpenAI-style APIs accept (`^[a-zA-Z0-9_-]{1,64}$`) and mapped back."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from typing import Any
 
 import anyio
@@ -15,20 +13,11 @@ import httpx
 from heroku_agents.errors import redact
 from heroku_agents.local.backends.base import BackendError, PlannedCall, Step, StepOptions, ToolSpec, new_tool_call_id
 from heroku_agents.models import Usage
+from heroku_agents.wire import function_name
 
-__all__ = ["OpenAICompatible", "upstream_tool_name"]
+__all__ = ["OpenAICompatible"]
 
-_ALLOWED = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-
-
-def upstream_tool_name(name: str) -> str:
-    """`mcp-postgres/pg_diagnose` -> `mcp-postgres__pg_diagnose`; too long or odd names get a hash suffix."""
-    candidate = re.sub(r"[^a-zA-Z0-9_-]", "_", name.replace("/", "__"))
-    if _ALLOWED.match(candidate):
-        return candidate
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{candidate[:55]}_{digest}"
 
 
 class OpenAICompatible:
@@ -48,7 +37,7 @@ class OpenAICompatible:
 
     async def step(self, messages: list[dict[str, Any]], tools: list[ToolSpec], options: StepOptions | None = None) -> Step:
         options = options or StepOptions()
-        names = {upstream_tool_name(t.name): t.name for t in tools}
+        names = {function_name(t.name): t.name for t in tools}
         forward = {v: k for k, v in names.items()}
         body: dict[str, Any] = {"model": self.model or options.model, "messages": [_outgoing(m, forward) for m in messages]}
         if tools:
@@ -136,9 +125,9 @@ def _outgoing(message: dict[str, Any], forward: dict[str, str]) -> dict[str, Any
     out = {k: v for k, v in message.items() if v is not None}
     if out.get("tool_calls"):
         out["tool_calls"] = [
-            {**c, "function": {**c["function"], "name": forward.get(c["function"]["name"], upstream_tool_name(c["function"]["name"]))}}
+            {**c, "function": {**c["function"], "name": forward.get(c["function"]["name"], function_name(c["function"]["name"]))}}
             for c in out["tool_calls"]
         ]
     if out.get("role") == "tool" and out.get("name"):
-        out["name"] = forward.get(out["name"], upstream_tool_name(out["name"]))
+        out["name"] = forward.get(out["name"], function_name(out["name"]))
     return out

@@ -1,47 +1,18 @@
-"""Reading tool results back out of `tool.completion` content and writing the planner's final answer."""
+"""Writing the offline planner's final answer from the tool results (read back by `heroku_agents.wire`)."""
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from heroku_agents.local.backends.render_indexes import index_advice_section, is_index_advice
+from heroku_agents.wire import ToolOutcome
 
-__all__ = ["ToolOutcome", "compose_answer", "parse_tool_content"]
+__all__ = ["compose_answer"]
 
-_PREFIX = re.compile(r"^Tool '(?P<name>.*?)' returned result: (?P<json>.*)$", re.S)
 _RANK = {"red": 0, "yellow": 1, "green": 2, "skipped": 3}
 _ICON = {"red": "🔴 red", "yellow": "🟡 yellow", "green": "🟢 green", "skipped": "⚪ skipped"}
 MAX_TEXT = 1500
-
-
-@dataclass(frozen=True)
-class ToolOutcome:
-    error: bool
-    data: Any  # structuredContent, or the text parsed as JSON, or the text
-    text: str
-
-
-def parse_tool_content(content: str) -> ToolOutcome:
-    """`Tool '<name>' returned result: <CallToolResult JSON>` -> what the tool said."""
-    match = _PREFIX.match(content)
-    raw = match["json"] if match else content
-    try:
-        result = json.loads(raw)
-    except json.JSONDecodeError:
-        return ToolOutcome(False, raw, raw)
-    if not isinstance(result, dict) or "content" not in result:
-        return ToolOutcome(False, result, raw)
-    text = "\n".join(b.get("text", "") for b in result.get("content") or [] if b.get("type") == "text")
-    data: Any = result.get("structuredContent")
-    if data is None:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            data = text
-    return ToolOutcome(bool(result.get("isError")), data, text)
 
 
 _PLACEHOLDER = re.compile(r"(?<!`)<([A-Za-z_][A-Za-z0-9_ .-]*)>(?!`)")
@@ -97,7 +68,7 @@ def compose_answer(goal: str, results: list[tuple[str, ToolOutcome]], *, offered
     for name, outcome in results:
         lines.append(f"### {name}")
         data = outcome.data
-        if outcome.error:
+        if outcome.is_error:
             lines.append(f"The tool failed: {outcome.text[:MAX_TEXT]}")
         elif isinstance(data, dict) and isinstance(data.get("findings"), list):
             if data.get("database"):

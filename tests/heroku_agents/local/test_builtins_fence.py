@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.responses import RedirectResponse, StreamingResponse
 from starlette.routing import Route
 
-from heroku_agents.local.builtins import MAX_OUTPUT, run_builtin
+from heroku_agents.local.builtin_tools import MAX_OUTPUT, run_builtin
 from heroku_agents.local.fetch import MAX_PAGE_BYTES
 from heroku_agents.local.sandbox import _namespaces_work
 from heroku_agents.local.serve import bind_socket

@@ -19,11 +19,11 @@ from heroku_agents.local.backends import (
     PlannedCall,
     ScriptedBackend,
     Step,
-    upstream_tool_name,
 )
 from heroku_agents.local.settings import LocalSettings
 from heroku_agents.models import Usage
 from heroku_agents.procfile import parse_procfile
+from heroku_agents.wire import function_name
 
 pytestmark = pytest.mark.anyio
 
@@ -106,10 +106,10 @@ async def test_invalid_chat_requests_get_400_through_the_openai_client(app) -> N
 
 
 def test_mcp_tool_names_map_to_the_upstream_charset_and_stay_distinct() -> None:
-    assert upstream_tool_name("mcp-postgres/pg_diagnose") == "mcp-postgres__pg_diagnose"
-    assert upstream_tool_name("html_to_markdown") == "html_to_markdown"
+    assert function_name("mcp-postgres/pg_diagnose") == "mcp-postgres__pg_diagnose"
+    assert function_name("html_to_markdown") == "html_to_markdown"
     long_a, long_b = "mcp-" + "a" * 70 + "/x", "mcp-" + "a" * 70 + "/y"
-    assert len(upstream_tool_name(long_a)) <= 64 and upstream_tool_name(long_a) != upstream_tool_name(long_b)
+    assert len(function_name(long_a)) <= 64 and function_name(long_a) != function_name(long_b)
 
 
 async def test_upstream_backend_maps_tool_names_both_ways_through_a_real_peer(app, client: httpx.AsyncClient) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from heroku_agents.local.builtins import run_builtin
+from heroku_agents.local.builtin_tools import run_builtin
 from heroku_agents.local.settings import LocalSettings
 from heroku_agents.models import Tool
 

@@ -25,10 +25,11 @@ from typing import Any
 
 import anyio
 
-from heroku_agents.local.executor import error_result, text_result, wire_result
+from heroku_agents.local.executor import wire_result
 from heroku_agents.local.process import child_environment, mcp_client
 from heroku_agents.local.settings import LocalSettings
 from heroku_agents.models import HEROKU_TOOLS, Tool
+from heroku_agents.wire import error_result, text_result
 
 __all__ = ["HEROKU_TOOL_TTL_MAX", "LOCAL_BUILTINS", "builtin_description", "builtin_schema", "run_builtin"]
 
