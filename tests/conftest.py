@@ -23,7 +23,7 @@ SLOW_MODULES = frozenset({
     "test_inspector.py", "test_web.py", "test_stdio_handshake.py", "test_redteam_review.py",
     "test_driver.py", "test_driver_exit_codes.py", "test_chat_mode.py", "test_registration.py",
     "test_review_registration.py", "test_review_configs.py", "test_planner.py", "test_builtins.py",
-    "test_process_faults.py", "test_review_logs.py", "test_review_secrets.py", "test_cli.py",
+    "test_process_faults.py", "test_upstream_log_masking.py", "test_stream_masking_and_settings.py", "test_cli.py",
     "test_frozen_database.py", "test_diagnose.py", "test_stdio.py", "test_runs.py",
     "test_warm.py", "test_registry.py",
 })

@@ -1,4 +1,4 @@
-"""Red-team review of the local endpoint: a config var's password never reaches the event stream."""
+"""The local endpoint: a config var's password never reaches the event stream; a bad setting is a one-line error."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Red-team review: the local endpoint's stderr log never carries the upstream URL's password or key."""
+"""The local endpoint's stderr log never carries the upstream URL's password or key."""
 
 from __future__ import annotations
 
