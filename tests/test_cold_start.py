@@ -30,6 +30,14 @@ def test_the_stdio_path_never_imports_rich(module: str) -> None:
     assert {name for name in imported if name == "rich" or name.startswith("rich.")} == set()
 
 
+def test_starting_mcp_postgres_loads_the_index_advisor_models_not_its_pipeline() -> None:
+    # The advisor's parser, planner and HypoPG code load on its first call; tools/list needs only its models.
+    proc = _serve_one_initialize("mcp_servers.postgres", "-X", "importtime")
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "mcp_servers.postgres.advisor.models" in imported
+    assert {"mcp_servers.postgres.advisor.advise", "mcp_servers.postgres.advisor.candidates"} & imported == set()
+
+
 @pytest.mark.parametrize("module", SERVERS)
 def test_closing_stdin_after_initialize_exits_cleanly_with_the_whole_reply_written(module: str) -> None:
     proc = _serve_one_initialize(module)

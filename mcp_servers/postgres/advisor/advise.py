@@ -23,7 +23,7 @@ from mcp_servers.postgres.advisor.candidates import (
 )
 from mcp_servers.postgres.advisor.catalog import load_tables
 from mcp_servers.postgres.advisor.hypo import IndexSpec, enable_command, hypopg_schema, hypothetical_session
-from mcp_servers.postgres.advisor.models import HelpedStatement, IndexAdvice, Rejected, Suggestion
+from mcp_servers.postgres.advisor.models import DEFAULT_TOP, MAX_TOP, HelpedStatement, IndexAdvice, Rejected, Suggestion
 from mcp_servers.postgres.advisor.plans import PlanCost, PlanFailed, Planner, planner
 from mcp_servers.postgres.advisor.usage import ParsedStatement, UnsupportedStatement, parse_statement
 from mcp_servers.postgres.checks.base import gather_facts
@@ -33,10 +33,8 @@ from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.guard import SqlRefused, check_sql
 from mcp_servers.postgres.settings import PostgresSettings
 
-__all__ = ["DEFAULT_TOP", "MAX_TOP", "suggest_indexes"]
+__all__ = ["suggest_indexes"]
 
-DEFAULT_TOP = 20
-MAX_TOP = 50
 WORKLOAD_ROWS = 200  # pg_stat_statements rows read, before non-SELECTs and catalog-only statements drop out
 _READ = re.compile(r"\s*(\(\s*)*(select|with)\b", re.I)
 

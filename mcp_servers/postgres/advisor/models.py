@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+DEFAULT_TOP = 20  # workload statements considered, by total time
+MAX_TOP = 50
+
 __all__ = ["MAX_SUGGESTIONS", "HelpedStatement", "IndexAdvice", "Rejected", "Suggestion", "render_advice"]
 
 MAX_SUGGESTIONS = 10

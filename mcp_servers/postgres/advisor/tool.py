@@ -9,8 +9,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
 from mcp_servers.common.results import tool_result
-from mcp_servers.postgres.advisor.advise import DEFAULT_TOP, MAX_TOP, suggest_indexes
-from mcp_servers.postgres.advisor.models import IndexAdvice, render_advice
+from mcp_servers.postgres.advisor.models import DEFAULT_TOP, MAX_TOP, IndexAdvice, render_advice
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
@@ -32,5 +31,8 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
         sql: Annotated[str | None, Field(description="One SELECT ($1 ok); omit for the pg_stat_statements workload.")] = None,
         top: Annotated[int, Field(description="Workload statements, by total time.", ge=1, le=MAX_TOP)] = DEFAULT_TOP,
     ) -> Annotated[CallToolResult, IndexAdvice]:
+        # The pipeline (parser, planner, HypoPG) loads on first use: every one-off dyno pays its import otherwise.
+        from mcp_servers.postgres.advisor.advise import suggest_indexes
+
         advice = await suggest_indexes(db, settings, sql, top)
         return tool_result(advice, render_advice(advice))
