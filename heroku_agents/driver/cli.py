@@ -17,9 +17,9 @@ from heroku_agents.client import AgentsClient
 from heroku_agents.configs import CONFIG_DIR, find_config, load_config
 from heroku_agents.driver.agents_mode import run_agents
 from heroku_agents.driver.chat_mode import DEFAULT_MAX_TURNS, McpToolbox, run_chat
-from heroku_agents.driver.endpoint import open_endpoint
 from heroku_agents.driver.events import RunFigures, RunStarted
 from heroku_agents.driver.render import JsonRenderer, Renderer, RichRenderer, comparison_table
+from heroku_agents.endpoint import open_endpoint
 from heroku_agents.errors import (
     EXIT_CODES,
     AgentsError,
