@@ -14,8 +14,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from heroku_agents.errors import McpServerError, innermost, redact, secret_values
+from heroku_agents.errors import McpServerError, innermost
 from heroku_agents.procfile import ProcessType
+from heroku_agents.redaction import redact, secret_values
 
 __all__ = ["CALL_TIMEOUT", "START_TIMEOUT", "open_server", "server_environment"]
 

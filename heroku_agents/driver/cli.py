@@ -28,10 +28,10 @@ from heroku_agents.errors import (
     StreamInterruptedError,
     ToolsFailedError,
     innermost,
-    redact,
 )
 from heroku_agents.models import AgentRequest
 from heroku_agents.procfile import ProcfileError, load_procfile
+from heroku_agents.redaction import redact
 
 __all__ = ["bare_tool_names", "build_parser", "drive", "main"]
 

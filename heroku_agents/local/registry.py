@@ -15,11 +15,12 @@ from typing import Any, Literal
 
 import anyio
 
-from heroku_agents.errors import first_line, redact
+from heroku_agents.errors import first_line
 from heroku_agents.local.process import ServerFailed, child_environment, mcp_client
 from heroku_agents.local.settings import LocalSettings
 from heroku_agents.models import MCPServerRecord, MCPServerTool
 from heroku_agents.procfile import ProcessType, Procfile
+from heroku_agents.redaction import redact
 
 __all__ = ["RegisteredTool", "Registry", "ServerEntry"]
 
