@@ -108,7 +108,7 @@ async def drive(
                         note = (note + "\n" if note else "") + (
                             f"chat mode runs MCP tools only; skipped heroku_tools: {', '.join(box.skipped)}")
                     renderer.on(RunStarted("chat", shown_url, request.model, config_name, endpoint.local,
-                                           tuple(e.name for e in box.entries.values()), note))
+                                           tuple(e.spec.name for e in box.entries.values()), note))
                     with _bounded(endpoint.url, run_timeout):
                         results.append(await run_chat(client, request, box, renderer, max_turns=max_turns))
     return results

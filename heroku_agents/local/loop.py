@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from heroku_agents.local.backends.base import BackendError, ModelBackend, PlannedCall, Step, StepOptions
-from heroku_agents.local.tools import BoundTool
+from heroku_agents.model_tools import BoundTool
 from heroku_agents.models import (
     AgentRequest,
     AssistantMessage,
