@@ -16,7 +16,7 @@ import anyio
 
 from heroku_agents.errors import AgentsError
 
-__all__ = ["LOCAL_START_TIMEOUT", "LOCAL_STOP_TIMEOUT", "bind_socket", "serve_local", "socket_url"]
+__all__ = ["LOCAL_START_TIMEOUT", "bind_socket", "serve_local", "socket_url"]
 
 LOCAL_START_TIMEOUT = 30.0  # seconds for uvicorn to start the app (tool sync continues in the background)
 LOCAL_STOP_TIMEOUT = 10.0  # seconds for its graceful stop (uvicorn's own grace is 5 s)
