@@ -14,11 +14,11 @@ import httpx
 import uvicorn
 
 from heroku_agents.local.app import create_app
-from heroku_agents.local.backends import OfflinePlanner, PlannedCall, ScriptedBackend, Step, ToolSpec
+from heroku_agents.local.backends import OfflinePlanner, PlannedCall, ScriptedBackend, Step
 from heroku_agents.local.loop import AgentRun
 from heroku_agents.local.serve import bind_socket
 from heroku_agents.local.settings import LocalSettings
-from heroku_agents.local.tools import BoundTool
+from heroku_agents.model_tools import BoundTool, ToolSpec
 from heroku_agents.models import AgentRequest, Tool, to_json
 from heroku_agents.procfile import parse_procfile
 from heroku_agents.sse import aiter_events, encode_event

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from heroku_agents.errors import redact
+from heroku_agents.redaction import redact
 
 __all__ = ["body_of", "normalise_chat", "request_id", "server_message", "transport_reason"]
 

@@ -27,7 +27,6 @@ from heroku_agents.errors import (
     RequestRejectedError,
     ServerError,
     StreamInterruptedError,
-    redact,
 )
 from heroku_agents.models import (
     AgentRequest,
@@ -40,6 +39,7 @@ from heroku_agents.models import (
     parse_event,
 )
 from heroku_agents.outcomes import describe_event
+from heroku_agents.redaction import redact
 from heroku_agents.sse import SSEDecoder, SSEEvent
 from heroku_agents.wire import ToolOutcome, tool_outcome
 

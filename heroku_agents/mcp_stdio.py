@@ -1,7 +1,8 @@
 """Start a Procfile `mcp*` process over STDIO, as a Heroku one-off dyno would, for the driver's own use.
 
 Used by the driver's chat mode (the client runs the tools itself) and by the registration
-preflight (list every server's tools before Heroku does). It is the local endpoint's STDIO stack
+preflight (list every server's tools before Heroku does); `listed_tool` is how the local registry and
+the preflight both record a listed tool. It is the local endpoint's STDIO stack
 (`heroku_agents.local.process`: one process group per server, killed on exit; one environment
 builder; one rule for secrets), with errors that name the Procfile line.
 """
@@ -14,10 +15,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from heroku_agents.errors import McpServerError, innermost, redact, secret_values
+from heroku_agents.errors import McpServerError, innermost
+from heroku_agents.models import MCPServerTool
 from heroku_agents.procfile import ProcessType
+from heroku_agents.redaction import redact, secret_values
 
-__all__ = ["CALL_TIMEOUT", "START_TIMEOUT", "open_server", "server_environment"]
+__all__ = ["CALL_TIMEOUT", "START_TIMEOUT", "listed_tool", "open_server", "server_environment"]
 
 START_TIMEOUT = 30.0  # seconds for the handshake and tools/list of one server
 CALL_TIMEOUT = 120.0  # seconds for one tools/call (Heroku's ttl_seconds default)
@@ -66,6 +69,18 @@ async def open_server(
         else:
             reason = f"exited or broke the STDIO pipe before listing its tools ({failed.reason})"
         raise McpServerError(_named(process, reason, failed.stderr, secrets)) from None
+
+
+def listed_tool(namespace: str, tool: Any, empty_schema: Mapping[str, Any] | None = None) -> MCPServerTool:
+    """An MCP `tools/list` entry as Heroku records it under `namespace` (the process type).
+
+    `empty_schema` stands in for a missing input schema (the preflight leaves it empty, to report it).
+    """
+    annotations = tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else {}
+    return MCPServerTool(
+        name=tool.name, namespaced_name=f"{namespace}/{tool.name}", description=tool.description or "",
+        input_schema=dict(tool.input_schema or empty_schema or {}), annotations=annotations,
+    )
 
 
 def _named(process: ProcessType, reason: str, stderr: str, secrets: tuple[str, ...]) -> str:

@@ -3,12 +3,10 @@
 from heroku_agents.driver.agents_mode import run_agents
 from heroku_agents.driver.chat_mode import McpToolbox, ToolNames, run_chat
 from heroku_agents.driver.cli import drive, main
-from heroku_agents.driver.endpoint import Endpoint, open_endpoint, serve_local
 from heroku_agents.driver.events import FinalAnswer, ModelStep, RunFigures, RunFinished, RunStarted, ToolResult
 from heroku_agents.driver.render import JsonRenderer, RichRenderer
 
 __all__ = [
-    "Endpoint", "FinalAnswer", "JsonRenderer", "McpToolbox", "ModelStep", "RichRenderer", "RunFigures",
-    "RunFinished", "RunStarted", "ToolNames", "ToolResult", "drive", "main", "open_endpoint", "run_agents",
-    "run_chat", "serve_local",
+    "FinalAnswer", "JsonRenderer", "McpToolbox", "ModelStep", "RichRenderer", "RunFigures",
+    "RunFinished", "RunStarted", "ToolNames", "ToolResult", "drive", "main", "run_agents", "run_chat",
 ]

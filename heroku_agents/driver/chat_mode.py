@@ -11,7 +11,6 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,9 @@ from heroku_agents.driver.agents_mode import parse_arguments
 from heroku_agents.driver.events import FinalAnswer, ModelStep, RunFigures, RunFinished, ToolCallInfo, ToolResult
 from heroku_agents.driver.render import Renderer, summarize_result
 from heroku_agents.errors import AgentLoopError, McpServerError
-from heroku_agents.mcp_stdio import CALL_TIMEOUT, open_server
-from heroku_agents.models import AgentRequest, ToolChoice, ToolCompletionEvent, ToolMessage
+from heroku_agents.mcp_stdio import CALL_TIMEOUT, listed_tool, open_server
+from heroku_agents.model_tools import NO_ARGUMENTS, BoundTool, Runner, ToolSpec
+from heroku_agents.models import AgentRequest, MCPServerTool, ToolChoice, ToolCompletionEvent, ToolMessage
 from heroku_agents.procfile import Procfile
 from heroku_agents.wire import error_result, max_calls_refusal, tool_outcome, tool_result_content
 from heroku_agents.wire import function_name as openai_function_name
@@ -60,20 +60,12 @@ class ToolNames:
         return self._from_fn.get(function_name)
 
 
-@dataclass
-class _Entry:
-    name: str  # process_type/tool
-    client: Any
-    tool: Any  # mcp.types.Tool
-    max_calls: int
-
-
 class McpToolbox:
     """The config's MCP tools, served by the Procfile's processes that this client started itself."""
 
     def __init__(self) -> None:
         self.names = ToolNames()
-        self.entries: dict[str, _Entry] = {}
+        self.entries: dict[str, BoundTool] = {}  # OpenAI function name -> tool
         self.calls: Counter[str] = Counter()
         self.skipped: list[str] = []
         self.setup_seconds = 0.0
@@ -97,11 +89,11 @@ class McpToolbox:
         servers = [p for p in procfile.mcp_servers() if bare or p.name in types]
         cwd = cwd or Path(procfile.path).resolve().parent
         async with AsyncExitStack() as stack:
-            listed: dict[str, tuple[Any, Any]] = {}
+            listed: dict[str, tuple[Any, MCPServerTool]] = {}
             for process in servers:
                 client, tools = await stack.enter_async_context(open_server(process, cwd=cwd, env=env))
-                for tool in tools:
-                    listed.setdefault(f"{process.name}/{tool.name}", (client, tool))
+                for tool in (listed_tool(process.name, t, NO_ARGUMENTS) for t in tools):
+                    listed.setdefault(tool.namespaced_name, (client, tool))
                     listed.setdefault(tool.name, (client, tool))  # bare names: first server wins, like Heroku
             missing = []
             for t in wanted:
@@ -109,8 +101,8 @@ class McpToolbox:
                     missing.append(t.name)
                     continue
                 client, tool = listed[t.name]
-                name = t.name if "/" in t.name else next(k for k, v in listed.items() if v == (client, tool) and "/" in k)
-                box.entries[box.names.add(name)] = _Entry(name, client, tool, t.max_calls)
+                spec = ToolSpec(tool.namespaced_name, tool.description, tool.input_schema, tool.annotations)
+                box.entries[box.names.add(spec.name)] = BoundTool(spec, t, _runner(client, tool.name))
             if missing:
                 served = ", ".join(sorted(k for k in listed if "/" in k)) or "none"
                 raise McpServerError(
@@ -122,8 +114,8 @@ class McpToolbox:
     def function_tools(self) -> list[dict[str, Any]]:
         """The tools as `/v1/chat/completions` wants them."""
         return [
-            {"type": "function", "function": {"name": fn, "description": e.tool.description or "",
-                                              "parameters": e.tool.input_schema or {"type": "object", "properties": {}}}}
+            {"type": "function", "function": {"name": fn, "description": e.spec.description,
+                                              "parameters": e.spec.input_schema}}
             for fn, e in self.entries.items()
         ]
 
@@ -133,7 +125,7 @@ class McpToolbox:
         from mcp import MCPError
 
         entry = self.entries.get(function_name)
-        name = entry.name if entry else function_name
+        name = entry.spec.name if entry else function_name
         refusal = None if entry is None else max_calls_refusal(name, self.calls[name], entry.max_calls)
         if entry is None:
             result = error_result(f"unknown tool {function_name!r}; available: {', '.join(self.entries)}")
@@ -144,8 +136,7 @@ class McpToolbox:
         else:
             self.calls[name] += 1
             try:
-                r = await entry.client.call_tool(entry.tool.name, arguments, read_timeout_seconds=CALL_TIMEOUT)
-                result = r.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"meta"})
+                result = await entry.run(arguments)
             except MCPError as exc:
                 result = error_result(f"{name} failed: {exc}")
             except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
@@ -153,6 +144,14 @@ class McpToolbox:
         message = ToolMessage(content=tool_result_content(name, result), tool_call_id=call_id, name=name)
         return ToolCompletionEvent(id="local", created=int(time.time()), system_fingerprint="chat-mode",
                                    choices=[ToolChoice(message=message)])
+
+
+def _runner(client: Any, tool_name: str) -> Runner:
+    async def run(arguments: dict[str, Any]) -> dict[str, Any]:
+        r = await client.call_tool(tool_name, arguments, read_timeout_seconds=CALL_TIMEOUT)
+        return r.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"meta"})
+
+    return run
 
 
 def _chat_messages(request: AgentRequest) -> list[dict[str, Any]]:

@@ -17,9 +17,9 @@ from heroku_agents.client import AgentsClient
 from heroku_agents.configs import CONFIG_DIR, find_config, load_config
 from heroku_agents.driver.agents_mode import run_agents
 from heroku_agents.driver.chat_mode import DEFAULT_MAX_TURNS, McpToolbox, run_chat
-from heroku_agents.driver.endpoint import open_endpoint
 from heroku_agents.driver.events import RunFigures, RunStarted
 from heroku_agents.driver.render import JsonRenderer, Renderer, RichRenderer, comparison_table
+from heroku_agents.endpoint import open_endpoint
 from heroku_agents.errors import (
     EXIT_CODES,
     AgentsError,
@@ -28,10 +28,10 @@ from heroku_agents.errors import (
     StreamInterruptedError,
     ToolsFailedError,
     innermost,
-    redact,
 )
 from heroku_agents.models import AgentRequest
 from heroku_agents.procfile import ProcfileError, load_procfile
+from heroku_agents.redaction import redact
 
 __all__ = ["bare_tool_names", "build_parser", "drive", "main"]
 
@@ -108,7 +108,7 @@ async def drive(
                         note = (note + "\n" if note else "") + (
                             f"chat mode runs MCP tools only; skipped heroku_tools: {', '.join(box.skipped)}")
                     renderer.on(RunStarted("chat", shown_url, request.model, config_name, endpoint.local,
-                                           tuple(e.name for e in box.entries.values()), note))
+                                           tuple(e.spec.name for e in box.entries.values()), note))
                     with _bounded(endpoint.url, run_timeout):
                         results.append(await run_chat(client, request, box, renderer, max_turns=max_turns))
     return results

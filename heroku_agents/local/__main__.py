@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _mask_secrets_in_logs(secrets: tuple[str, ...]) -> None:
     """Pass every stderr log record through `redact` (httpx logs each upstream URL, user:password@ included)."""
-    from heroku_agents.errors import redact
+    from heroku_agents.redaction import redact
 
     class _Mask(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
@@ -58,11 +58,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from heroku_agents.errors import redact
     from heroku_agents.local.app import create_app
     from heroku_agents.local.serve import bind_socket, socket_url
     from heroku_agents.local.settings import LocalSettings
     from heroku_agents.procfile import ProcfileError
+    from heroku_agents.redaction import redact
 
     overrides: dict[str, object] = {"procfile": args.procfile, "key": args.key, "warm_pool": args.warm, "max_steps": args.max_steps,
                                    "max_tool_processes": args.max_processes,

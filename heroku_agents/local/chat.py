@@ -17,9 +17,10 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from heroku_agents.local.backends.base import BackendError, ModelBackend, Step, StepOptions, ToolSpec
+from heroku_agents.local.backends.base import BackendError, ModelBackend, Step, StepOptions
 from heroku_agents.local.http_errors import error_response, validation_message
 from heroku_agents.local.stream import SSEResponse
+from heroku_agents.model_tools import ToolSpec
 from heroku_agents.models import (
     AssistantMessage,
     ChatChoice,

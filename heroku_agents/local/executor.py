@@ -18,10 +18,11 @@ from typing import Any
 
 import anyio
 
-from heroku_agents.errors import first_line, redact
+from heroku_agents.errors import first_line
 from heroku_agents.local.process import ServerFailed, ServerProcess, mcp_client
 from heroku_agents.local.registry import Registry, ServerEntry
 from heroku_agents.local.warm import WarmPool
+from heroku_agents.redaction import redact
 from heroku_agents.wire import error_result
 
 __all__ = ["QUEUE_NOTICE", "CallStats", "ToolExecutor", "wire_result"]

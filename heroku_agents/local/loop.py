@@ -16,9 +16,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from heroku_agents.errors import redact
 from heroku_agents.local.backends.base import BackendError, ModelBackend, PlannedCall, Step, StepOptions
-from heroku_agents.local.tools import BoundTool
+from heroku_agents.model_tools import BoundTool
 from heroku_agents.models import (
     AgentRequest,
     AssistantMessage,
@@ -30,6 +29,7 @@ from heroku_agents.models import (
     ToolCompletionEvent,
     ToolMessage,
 )
+from heroku_agents.redaction import redact
 from heroku_agents.wire import error_result, max_calls_refusal, tool_result_content
 
 __all__ = ["AgentRun", "BackendFailed", "Completed", "MaxStepsReached", "Outcome", "RunError"]

@@ -11,36 +11,26 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 import anyio
 
-from heroku_agents.errors import first_line, redact
+from heroku_agents.errors import first_line
 from heroku_agents.local.process import ServerFailed, child_environment, mcp_client
 from heroku_agents.local.settings import LocalSettings
+from heroku_agents.mcp_stdio import listed_tool
+from heroku_agents.model_tools import NO_ARGUMENTS
 from heroku_agents.models import MCPServerRecord, MCPServerTool
 from heroku_agents.procfile import ProcessType, Procfile
+from heroku_agents.redaction import redact
 
-__all__ = ["RegisteredTool", "Registry", "ServerEntry"]
+__all__ = ["Registry", "ServerEntry"]
 
 logger = logging.getLogger(__name__)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class RegisteredTool:
-    server: str  # process type == namespace
-    name: str
-    description: str
-    input_schema: dict[str, Any]
-    annotations: dict[str, Any]
-
-    @property
-    def namespaced_name(self) -> str:
-        return f"{self.server}/{self.name}"
 
 
 @dataclass
@@ -52,7 +42,7 @@ class ServerEntry:
     updated_at: str = field(default_factory=_now)
     primitives_status: Literal["syncing", "synced", "error"] = "syncing"
     error: str | None = None
-    tools: list[RegisteredTool] = field(default_factory=list)
+    tools: list[MCPServerTool] = field(default_factory=list)
     settled: anyio.Event = field(default_factory=anyio.Event)  # set once the first sync ended, either way
 
     def record(self) -> MCPServerRecord:
@@ -60,13 +50,7 @@ class ServerEntry:
             id=self.id, app_id=self.app_id, process_type=self.process.name, process_command=self.process.command,
             created_at=self.created_at, updated_at=self.updated_at, namespace=self.process.name,
             server_status="registered", primitives_status=self.primitives_status,
-            tools=[
-                MCPServerTool(
-                    name=t.name, namespaced_name=t.namespaced_name, description=t.description,
-                    input_schema=t.input_schema, annotations=t.annotations,
-                )
-                for t in self.tools
-            ],
+            tools=list(self.tools),
             **({"error": self.error} if self.error else {}),
         )
 
@@ -97,7 +81,7 @@ class Registry:
                     timeout=self.settings.registry_timeout,
                 ) as (client, _):
                     listed = await client.list_tools()  # type: ignore[attr-defined]
-                    entry.tools = [_registered(entry.process.name, tool) for tool in listed.tools]
+                    entry.tools = [listed_tool(entry.process.name, tool, NO_ARGUMENTS) for tool in listed.tools]
             # The server is arbitrary user code: whatever it does, record why and keep the others serving.
             except Exception as exc:
                 reason = str(exc) if isinstance(exc, ServerFailed) else first_line(exc)
@@ -132,7 +116,7 @@ class Registry:
     def records(self) -> list[MCPServerRecord]:
         return [entry.record() for entry in self.servers.values()]
 
-    def resolve(self, name: str) -> tuple[ServerEntry, RegisteredTool] | None:
+    def resolve(self, name: str) -> tuple[ServerEntry, MCPServerTool] | None:
         """`ns/tool` exactly, or a bare tool name: the first server (Procfile order) that has it."""
         if "/" in name:
             namespace, _, bare = name.partition("/")
@@ -145,12 +129,3 @@ class Registry:
                 if tool.name == bare:
                     return entry, tool
         return None
-
-
-
-def _registered(server: str, tool: Any) -> RegisteredTool:
-    annotations = tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else {}
-    return RegisteredTool(
-        server=server, name=tool.name, description=tool.description or "",
-        input_schema=dict(tool.input_schema or {"type": "object", "properties": {}}), annotations=annotations,
-    )

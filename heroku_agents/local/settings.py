@@ -89,7 +89,7 @@ class LocalSettings(BaseModel):
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in an event, a log line or an error."""
-        from heroku_agents.errors import secret_values
+        from heroku_agents.redaction import secret_values
 
         values = [self.key, self.upstream_key or "", *secret_values(self.child_env)]
         values += [_url_password(self.upstream_url)] if self.upstream_url else []

@@ -5,19 +5,15 @@ Binding happens before the stream starts, so an unknown tool is a 400 that names
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from heroku_agents.local.backends.base import ToolSpec
 from heroku_agents.local.builtin_tools import LOCAL_BUILTINS, builtin_description, builtin_schema, run_builtin
 from heroku_agents.local.executor import ToolExecutor
 from heroku_agents.local.registry import Registry
+from heroku_agents.model_tools import BoundTool, ToolSpec
 from heroku_agents.models import HEROKU_TOOLS, AgentRequest, Tool
 
-__all__ = ["BoundTool", "ToolBindingError", "bind_tools"]
-
-Runner = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+__all__ = ["ToolBindingError", "bind_tools"]
 
 
 class ToolBindingError(ValueError):
@@ -26,17 +22,6 @@ class ToolBindingError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
-
-
-@dataclass(frozen=True)
-class BoundTool:
-    spec: ToolSpec
-    tool: Tool
-    run: Runner
-
-    @property
-    def max_calls(self) -> int:
-        return self.tool.max_calls
 
 
 def bind_tools(request: AgentRequest, registry: Registry, executor: ToolExecutor) -> dict[str, BoundTool]:

@@ -2,10 +2,10 @@
 
 from heroku_agents.registration.flow import RegistrationResult, register
 from heroku_agents.registration.platform import Attachment, app_config_vars, attach_inference
-from heroku_agents.registration.preflight import LocalTool, PreflightReport, preflight
+from heroku_agents.registration.preflight import PreflightReport, preflight
 from heroku_agents.registration.sync import ServerDiff, diff_tools, wait_until_synced
 
 __all__ = [
-    "Attachment", "LocalTool", "PreflightReport", "RegistrationResult", "ServerDiff", "app_config_vars",
+    "Attachment", "PreflightReport", "RegistrationResult", "ServerDiff", "app_config_vars",
     "attach_inference", "diff_tools", "preflight", "register", "wait_until_synced",
 ]

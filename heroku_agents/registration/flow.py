@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from heroku_agents.client import AgentsClient
+from heroku_agents.endpoint import open_endpoint
 from heroku_agents.errors import RegistrationError
 from heroku_agents.registration.platform import (
     DEFAULT_ALIAS,
@@ -93,8 +94,6 @@ async def register(
             records = await wait_until_synced(client, report.process_types, timeout=poll_timeout,
                                               interval=poll_interval, progress=lambda m: out(f"  {m}"))
     else:
-        from heroku_agents.driver.endpoint import open_endpoint
-
         local_env = {k: v for k, v in env.items() if k not in ("INFERENCE_URL", "INFERENCE_KEY")}
         async with open_endpoint(local_env, procfile=procfile) as endpoint:
             out(endpoint.note)

@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 import httpx
 
-from heroku_agents.errors import PlatformAPIError, RegistrationError, redact
+from heroku_agents.errors import PlatformAPIError, RegistrationError
+from heroku_agents.redaction import redact
 
 __all__ = ["DEFAULT_ALIAS", "DEFAULT_PLATFORM_URL", "Attachment", "app_config_vars", "attach_inference"]
 

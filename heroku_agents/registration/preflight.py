@@ -11,30 +11,19 @@ from typing import Any
 import anyio
 
 from heroku_agents.errors import AgentsError, ConfigError, McpServerError, PreflightError
+from heroku_agents.models import MCPServerTool
 from heroku_agents.procfile import Procfile, ProcfileError, load_procfile
 
-__all__ = ["TOOL_NAME", "LocalTool", "PreflightReport", "preflight"]
+__all__ = ["TOOL_NAME", "PreflightReport", "preflight"]
 
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LOOKS_MCP = re.compile(r"mcp", re.I)
 
 
-@dataclass(frozen=True)
-class LocalTool:
-    process_type: str
-    name: str
-    description: str
-    input_schema: dict[str, Any]
-
-    @property
-    def namespaced_name(self) -> str:
-        return f"{self.process_type}/{self.name}"
-
-
 @dataclass
 class PreflightReport:
     procfile: Procfile
-    tools: dict[str, list[LocalTool]] = field(default_factory=dict)  # process type -> its tools
+    tools: dict[str, list[MCPServerTool]] = field(default_factory=dict)  # process type -> its tools
     configs_checked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -51,7 +40,7 @@ async def preflight(  # noqa: C901 (one pass of independent per-server checks; s
     Raises:
         PreflightError: listing every problem found (all checks run before it is raised).
     """
-    from heroku_agents.mcp_stdio import open_server
+    from heroku_agents.mcp_stdio import listed_tool, open_server
 
     try:
         procfile = load_procfile(procfile_path)
@@ -70,14 +59,12 @@ async def preflight(  # noqa: C901 (one pass of independent per-server checks; s
     if not procfile.mcp_servers():
         problems.append(f"{procfile.path}: no mcp* process type; Heroku would register nothing")
     cwd = Path(procfile.path).resolve().parent
-    listed_by: dict[str, list[LocalTool] | McpServerError] = {}
+    listed_by: dict[str, list[MCPServerTool] | McpServerError] = {}
 
     async def list_one(process: Any) -> None:  # servers start in parallel: each pays its own cold start
         try:
             async with open_server(process, cwd=cwd, env=env, timeout=start_timeout) as (_, tools):
-                listed_by[process.name] = [
-                    LocalTool(process.name, t.name, t.description or "", t.input_schema or {}) for t in tools
-                ]
+                listed_by[process.name] = [listed_tool(process.name, t) for t in tools]
         except McpServerError as exc:
             listed_by[process.name] = exc
 

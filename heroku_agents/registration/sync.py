@@ -11,8 +11,7 @@ import anyio
 
 from heroku_agents.client import AgentsClient
 from heroku_agents.errors import RegistrationError, RegistrationTimeout
-from heroku_agents.models import MCPServerRecord
-from heroku_agents.registration.preflight import LocalTool
+from heroku_agents.models import MCPServerRecord, MCPServerTool
 
 __all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_POLL_TIMEOUT", "ServerDiff", "diff_tools", "wait_until_synced"]
 
@@ -88,7 +87,7 @@ def _shape(schema: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted((schema.get("properties") or {}).keys())), tuple(sorted(schema.get("required") or ()))
 
 
-def diff_tools(local: dict[str, list[LocalTool]], registered: dict[str, MCPServerRecord]) -> list[ServerDiff]:
+def diff_tools(local: dict[str, list[MCPServerTool]], registered: dict[str, MCPServerRecord]) -> list[ServerDiff]:
     """Per process type: tools missing on either side, and tools whose description or arguments differ."""
     diffs = []
     for process_type, tools in local.items():

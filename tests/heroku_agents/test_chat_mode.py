@@ -20,9 +20,9 @@ from starlette.routing import Route
 
 from heroku_agents.client import AgentsClient
 from heroku_agents.driver.chat_mode import McpToolbox, ToolNames, run_chat
-from heroku_agents.driver.endpoint import serve_local
 from heroku_agents.driver.events import FinalAnswer, ModelStep, RunFinished, ToolResult
 from heroku_agents.errors import AgentLoopError, McpServerError
+from heroku_agents.local.serve import serve_local
 from heroku_agents.mcp_stdio import server_environment
 from heroku_agents.models import AgentRequest
 from heroku_agents.procfile import load_procfile

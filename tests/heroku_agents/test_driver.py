@@ -25,8 +25,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from heroku_agents.driver.cli import main
-from heroku_agents.driver.endpoint import serve_local
 from heroku_agents.errors import EXIT_CODES
+from heroku_agents.local.serve import serve_local
 
 pytestmark = pytest.mark.anyio
 

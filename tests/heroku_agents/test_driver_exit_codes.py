@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from heroku_agents.driver.cli import main
-from heroku_agents.driver.endpoint import serve_local
+from heroku_agents.local.serve import serve_local
 
 pytestmark = pytest.mark.anyio
 

@@ -24,8 +24,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from heroku_agents.client import AgentsClient
-from heroku_agents.driver.endpoint import serve_local
 from heroku_agents.errors import PlatformAPIError, PreflightError, RegistrationError, RegistrationTimeout
+from heroku_agents.local.serve import serve_local
 from heroku_agents.mcp_stdio import server_environment
 from heroku_agents.registration import attach_inference, preflight, register, wait_until_synced
 

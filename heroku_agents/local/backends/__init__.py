@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from heroku_agents.local.backends.base import BackendError, ModelBackend, PlannedCall, Step, StepOptions, ToolSpec
+from heroku_agents.local.backends.base import BackendError, ModelBackend, PlannedCall, Step, StepOptions
 from heroku_agents.local.backends.offline import OfflinePlanner
 from heroku_agents.local.backends.openai_compat import OpenAICompatible
 from heroku_agents.local.backends.scripted import ScriptedBackend, UnexpectedModelCall
 
 __all__ = [
     "BackendError", "ModelBackend", "OfflinePlanner", "OpenAICompatible", "PlannedCall", "ScriptedBackend", "Step",
-    "StepOptions", "ToolSpec", "UnexpectedModelCall", "default_backend",
+    "StepOptions", "UnexpectedModelCall", "default_backend",
 ]
 
 

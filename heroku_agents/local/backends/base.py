@@ -7,9 +7,10 @@ import string
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from heroku_agents.model_tools import ToolSpec
 from heroku_agents.models import Usage
 
-__all__ = ["BackendError", "ModelBackend", "PlannedCall", "Step", "StepOptions", "ToolSpec", "new_tool_call_id"]
+__all__ = ["BackendError", "ModelBackend", "PlannedCall", "Step", "StepOptions", "new_tool_call_id"]
 
 _B64URL = string.ascii_letters + string.digits + "-_"
 
@@ -17,16 +18,6 @@ _B64URL = string.ascii_letters + string.digits + "-_"
 def new_tool_call_id() -> str:
     """`tooluse_` + 22 base64url characters, the shape Heroku's stream uses."""
     return "tooluse_" + "".join(secrets.choice(_B64URL) for _ in range(22))
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """A tool as the model sees it; `name` is the stream name (`process_type/tool` or the built-in's name)."""
-
-    name: str
-    description: str
-    input_schema: dict[str, Any]
-    annotations: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ import json
 import re
 from typing import Any
 
-from heroku_agents.local.backends.base import PlannedCall, Step, StepOptions, ToolSpec
+from heroku_agents.local.backends.base import PlannedCall, Step, StepOptions
 from heroku_agents.local.backends.render import compose_answer
+from heroku_agents.model_tools import ToolSpec
 from heroku_agents.models import Usage
 from heroku_agents.wire import ToolOutcome, parse_tool_content
 

@@ -10,9 +10,10 @@ from typing import Any
 import anyio
 import httpx
 
-from heroku_agents.errors import redact
-from heroku_agents.local.backends.base import BackendError, PlannedCall, Step, StepOptions, ToolSpec, new_tool_call_id
+from heroku_agents.local.backends.base import BackendError, PlannedCall, Step, StepOptions, new_tool_call_id
+from heroku_agents.model_tools import ToolSpec
 from heroku_agents.models import Usage
+from heroku_agents.redaction import redact
 from heroku_agents.wire import function_name
 
 __all__ = ["OpenAICompatible"]

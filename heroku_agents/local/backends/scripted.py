@@ -6,7 +6,8 @@ import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from heroku_agents.local.backends.base import Step, StepOptions, ToolSpec
+from heroku_agents.local.backends.base import Step, StepOptions
+from heroku_agents.model_tools import ToolSpec
 
 __all__ = ["ScriptedBackend", "UnexpectedModelCall"]
 

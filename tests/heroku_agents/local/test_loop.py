@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from heroku_agents.local.backends import BackendError, PlannedCall, ScriptedBackend, Step, ToolSpec, UnexpectedModelCall
+from heroku_agents.local.backends import BackendError, PlannedCall, ScriptedBackend, Step, UnexpectedModelCall
 from heroku_agents.local.loop import AgentRun, BackendFailed, Completed, MaxStepsReached, RunError
-from heroku_agents.local.tools import BoundTool
+from heroku_agents.model_tools import BoundTool, ToolSpec
 from heroku_agents.models import AgentRequest, ChatCompletionEvent, Tool, ToolCompletionEvent
 
 pytestmark = pytest.mark.anyio

@@ -12,9 +12,10 @@ from local_support import KEY, ROOT, events_of
 
 from heroku_agents.configs import load_config
 from heroku_agents.local.app import create_app
-from heroku_agents.local.backends import OfflinePlanner, ToolSpec
+from heroku_agents.local.backends import OfflinePlanner
 from heroku_agents.local.backends.offline import fill_arguments, rank_tools
 from heroku_agents.local.settings import LocalSettings
+from heroku_agents.model_tools import ToolSpec
 from heroku_agents.models import to_wire
 from mcp_servers.postgres.seed import sick_database
 
