@@ -1,4 +1,4 @@
-"""pg_query and pg_explain end to end, on PostgreSQL 18 (embedded) and 15 (system), against a booby-trapped database.
+"""pg_query and pg_explain end to end, on PostgreSQL 18 (embedded), 15 (system) and 14, 16, 17 (slow tier), against a booby-trapped database.
 
 The red-team corpus runs as the database superuser: the worst case, where only our layers stand
 between the model and the server's files. Ordinary reads run as the read-only role that
@@ -31,6 +31,7 @@ from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.server import build_server
 from mcp_servers.postgres.settings import PostgresSettings
 from mcp_servers.postgres.tools.query import run_query
+from tests.postgres.pg_versions import SERVERS_ON_EVERY_VERSION
 
 pytestmark = pytest.mark.anyio
 
@@ -81,7 +82,7 @@ class TrapDb:
         return dict(zip(("canary", "seq", "relations", "large_objects"), row, strict=True))
 
 
-@pytest.fixture(scope="module", params=["embedded", "system"])
+@pytest.fixture(scope="module", params=SERVERS_ON_EVERY_VERSION)
 def trap_db(request: pytest.FixtureRequest) -> Iterator[TrapDb]:
     cluster = request.getfixturevalue(f"{request.param}_pg")
     url = cluster.create_database("query")
@@ -262,7 +263,7 @@ async def test_explain_with_parameters_uses_generic_plan_on_16_and_refuses_clear
     else:
         assert result.is_error
         assert result.content[0].text == (
-            "Error executing tool pg_explain: refused: $n parameters need EXPLAIN (GENERIC_PLAN), which PostgreSQL 15 lacks (added in 16); "
+            f"Error executing tool pg_explain: refused: $n parameters need EXPLAIN (GENERIC_PLAN), which PostgreSQL {trap_db.version // 10000} lacks (added in 16); "
             "replace each $n with a literal value or a typed NULL such as NULL::int"
         )
 
