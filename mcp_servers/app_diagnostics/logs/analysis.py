@@ -127,7 +127,7 @@ class _Tally:
             key = f"{r.method or '-'} {normalise_path(r.path)}"
             path = self.paths.get(key)
             if path is None:
-                path = self.paths[key] = PathTally(key)
+                path = self.paths[key] = PathTally(key=key)
             self._path_of_raw[raw] = path
         path.requests += 1
         if r.status is not None:
