@@ -112,9 +112,10 @@ class AgentsClient:
         """
         received: list[str] = []
         url = f"{self.base_url}/v1/agents/heroku"
-        async for event in self._messages(url, body_of(request), parse_event, "completion object", received):
-            received.append(describe_event(event))
-            yield event
+        async with aclosing(self._messages(url, body_of(request), parse_event, "completion object", received)) as events:
+            async for event in events:
+                received.append(describe_event(event))
+                yield event
 
     async def chat_completion(self, request: ChatCompletionRequest | dict[str, Any]) -> ChatCompletionResponse:
         """One non-streamed `/v1/chat/completions` call.
@@ -143,10 +144,11 @@ class AgentsClient:
         body["stream"] = True
         received: list[str] = []
         url = f"{self.base_url}/v1/chat/completions"
-        async for chunk in self._messages(url, body, ChatCompletionChunk.model_validate_json, "chunk", received):
-            if not received:
-                received.append("chat.completion.chunk")
-            yield chunk
+        async with aclosing(self._messages(url, body, ChatCompletionChunk.model_validate_json, "chunk", received)) as chunks:
+            async for chunk in chunks:
+                if not received:
+                    received.append("chat.completion.chunk")
+                yield chunk
 
     async def list_mcp_servers(self) -> list[MCPServerRecord]:
         """`GET /v1/mcp/servers`: the servers registered with the add-on (empty when none).
@@ -233,9 +235,12 @@ class AgentsClient:
     async def _messages(
         self, url: str, body: dict[str, Any], parse: Callable[[str], T], what: str, received: list[str]
     ) -> AsyncIterator[T]:
-        """The `message` events of a streamed POST, parsed; a payload `parse` refuses is skipped."""
-        async with self._open_stream(url, body) as response:
-            async for sse in self._events(response, url, received):
+        """The `message` events of a streamed POST, parsed; a payload `parse` refuses is skipped.
+
+        Iterate it inside `aclosing()`: leaving early then closes the response at once, in this task.
+        """
+        async with self._open_stream(url, body) as response, aclosing(self._events(response, url, received)) as events:
+            async for sse in events:
                 if sse.event != "message":
                     continue
                 try:
