@@ -21,7 +21,7 @@ _names = itertools.count()
 # each of their tests takes seconds, while the rest of the suite runs in about a minute (`make test-fast`).
 SLOW_MODULES = frozenset({
     "test_inspector.py", "test_web.py", "test_stdio_handshake.py", "test_redteam_review.py",
-    "test_driver.py", "test_driver_exit_codes.py", "test_chat_mode.py", "test_registration.py",
+    "test_driver.py", "test_driver_exit_codes.py", "test_chat_mode.py", "test_registration_preflight.py", "test_registration_sync.py",
     "test_review_registration.py", "test_review_configs.py", "test_planner.py", "test_builtins.py",
     "test_process_faults.py", "test_upstream_log_masking.py", "test_stream_masking_and_settings.py", "test_cli.py",
     "test_frozen_database.py", "test_diagnose.py", "test_stdio.py", "test_runs.py",
