@@ -5,8 +5,9 @@ import pytest
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import DbFacts, run_checks
-from mcp_servers.postgres.checks.server import CHECKS, XID_MAX
+from mcp_servers.postgres.checks.server import CHECKS
 from mcp_servers.postgres.checks.server_config import SSL_IN_USE
+from mcp_servers.postgres.checks.wraparound import XID_MAX
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.seed.activity import plant_server_problems
 from mcp_servers.postgres.settings import PostgresSettings
