@@ -16,7 +16,7 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident
-from mcp_servers.postgres.checks.grading import all_clear, graded
+from mcp_servers.postgres.checks.grading import all_clear, graded, level, listing
 from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS, cancel_fix, terminate_fix
 from mcp_servers.postgres.checks.session_rows import CLIENT, HERE, NOT_US, many, text_rows
 
@@ -49,7 +49,7 @@ class ConnectionLimits(Limits):
 def _connections(rows: list[dict[str, Any]], limits: ConnectionLimits, facts: DbFacts) -> Finding:
     total = sum(r["connections"] for r in rows)
     pct = round(100.0 * total / facts.max_connections, 1) if facts.max_connections else 0.0
-    status = "red" if pct >= limits.red_pct else "yellow" if pct >= limits.yellow_pct else "green"
+    status = level(pct, limits.yellow_pct, limits.red_pct)
     top = rows[0] if rows else None
     busiest = f"; most from {top['username']}/{top['application']} ({top['connections']})" if top else ""
     return Finding(
@@ -132,16 +132,15 @@ class LongQueryLimits(Limits):
     red_seconds: float = 300.0
 
 
+def _long_query_fix(row: dict[str, Any]) -> str:
+    """A query waiting on a lock is slow because of its blocker, not its plan: point there, not at indexes."""
+    if row["blocked_by"]:
+        return (f"waits on a lock held by pid {', '.join(map(str, row['blocked_by']))}: end that session's "
+                "transaction (see blocking_queries), not this query")
+    return cancel_fix(row["pid"])
+
+
 def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s"
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary=f"no query has run for {limits.yellow_seconds:g} s or more")
-    longest = max(r["seconds"] for r in rows)
-    # A query waiting on a lock is slow because of its blocker, not its plan: point there, not at indexes.
-    fixed = [dict(r, fix=f"waits on a lock held by pid {', '.join(map(str, r['blocked_by']))}: end that session's "
-                         "transaction (see blocking_queries), not this query" if r["blocked_by"] else cancel_fix(r["pid"]))
-             for r in rows]
     waiting = sum(1 for r in rows if r["blocked_by"])
     working = len(rows) - waiting
     if working:
@@ -152,11 +151,13 @@ def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: Db
             remediation += " Rows that wait on a lock need their blocker ended instead (blocking_queries)."
     else:
         remediation = "Every one of them waits on a lock: end the blocker (blocking_queries names the root), not these queries."
-    return Finding(
+    return listing(
+        rows, threshold=f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s",
+        clear=f"no query has run for {limits.yellow_seconds:g} s or more",
         status=graded(rows, "seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(rows), threshold=threshold, rows=text_rows(fixed, "query"), remediation=remediation,
-        summary=f"{many(len(rows), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more (longest {longest:g} s)"
-        + (f"; {waiting} of them waiting on locks" if waiting else ""),
+        fix=_long_query_fix, text_columns=("query",), remediation=remediation,
+        summary=lambda found: f"{many(len(found), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more "
+        f"(longest {max(r['seconds'] for r in found):g} s)" + (f"; {waiting} of them waiting on locks" if waiting else ""),
     )
 
 
@@ -191,16 +192,13 @@ class LongTransactionLimits(Limits):
 
 
 def _long_transactions(rows: list[dict[str, Any]], limits: LongTransactionLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s open"
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary=f"no transaction has been open for {limits.yellow_seconds:g} s or more")
-    oldest = max(r["transaction_seconds"] for r in rows)
-    return Finding(
+    return listing(
+        rows, threshold=f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s open",
+        clear=f"no transaction has been open for {limits.yellow_seconds:g} s or more",
         status=graded(rows, "transaction_seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(rows), threshold=threshold, rows=text_rows([dict(r, fix=terminate_fix(r["pid"])) for r in rows], "last_query"),
-        summary=f"{many(len(rows), 'transaction')} open for {limits.yellow_seconds:g} s or more (oldest {oldest:g} s); "
-        "they hold back vacuum",
+        fix=lambda r: terminate_fix(r["pid"]), text_columns=("last_query",),
+        summary=lambda found: f"{many(len(found), 'transaction')} open for {limits.yellow_seconds:g} s or more "
+        f"(oldest {max(r['transaction_seconds'] for r in found):g} s); they hold back vacuum",
     )
 
 

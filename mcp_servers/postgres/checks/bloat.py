@@ -15,7 +15,7 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Limits
 from mcp_servers.postgres.checks.fixes import qualified
-from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.grading import listing
 from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 
 __all__ = ["INDEX_BLOAT_SQL", "TABLE_BLOAT_SQL", "BloatLimits", "bloat_finding", "bloat_fix"]
@@ -148,12 +148,9 @@ def bloat_finding(what: str, rows: list[dict[str, Any]], limits: BloatLimits) ->
         + f"; yellow: factor >= {limits.min_factor:g} and >= {mib(limits.yellow_waste_bytes)}"
     )
     flagged = [dict(r, status=g, fix=bloat_fix(r)) for r in rows if (g := _grade(r, limits))]
-    if not flagged:
-        return all_clear(summary=f"no {what} bloat above the thresholds", value=0,
-                       threshold=threshold)
-    status = "red" if any(r["status"] == "red" for r in flagged) else "yellow"
     waste = sum(r["waste_bytes"] for r in flagged)
-    return Finding(
-        status=status, value=waste, threshold=threshold, rows=flagged,
-        summary=f"{len(flagged)} bloated {what} relation(s), about {mib(waste)} wasted (estimate)",
+    return listing(
+        flagged, threshold=threshold, clear=f"no {what} bloat above the thresholds", value=waste,
+        status="red" if any(r["status"] == "red" for r in flagged) else "yellow",
+        summary=lambda found: f"{len(found)} bloated {what} relation(s), about {mib(waste)} wasted (estimate)",
     )

@@ -8,9 +8,10 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident, literal, qualified
-from mcp_servers.postgres.checks.grading import all_clear, level
+from mcp_servers.postgres.checks.grading import all_clear, level, listing
 from mcp_servers.postgres.checks.server_config import CHECKS as CONFIG_CHECKS
 from mcp_servers.postgres.checks.session_rows import many
+from mcp_servers.postgres.checks.user_relations import relation_names
 from mcp_servers.postgres.checks.wraparound import CHECKS as WRAPAROUND_CHECKS
 
 __all__ = ["CHECKS"]
@@ -96,17 +97,13 @@ def sequence_fix(row: dict[str, Any]) -> str:
 
 
 def _sequences(rows: list[dict[str, Any]], limits: SequenceLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow >= {limits.yellow_pct:g}%, red >= {limits.red_pct:g}% of the range (column type aware)"
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary=f"no sequence has used {limits.yellow_pct:g}% of its range")
-    rows = [dict(r, fix=sequence_fix(r)) for r in rows]
-    top = rows[0]
-    return Finding(
-        status=level(top["used_pct"], limits.yellow_pct, limits.red_pct),
-        value=top["used_pct"], threshold=threshold, rows=rows,
-        summary=f"{many(len(rows), 'sequence')} past {limits.yellow_pct:g}%; {top['schema']}.{top['sequence']} is at "
-        f"{top['used_pct']:g}% ({top['values_left']} values left before {top['limit_value']})",
+    top = rows[0] if rows else {"used_pct": 0.0}  # the most used first (ORDER BY used_pct DESC)
+    return listing(
+        rows, threshold=f"yellow >= {limits.yellow_pct:g}%, red >= {limits.red_pct:g}% of the range (column type aware)",
+        clear=f"no sequence has used {limits.yellow_pct:g}% of its range", fix=sequence_fix,
+        status=level(top["used_pct"], limits.yellow_pct, limits.red_pct), value=top["used_pct"],
+        summary=lambda found: f"{many(len(found), 'sequence')} past {limits.yellow_pct:g}%; {top['schema']}.{top['sequence']} "
+        f"is at {top['used_pct']:g}% ({top['values_left']} values left before {top['limit_value']})",
     )
 
 
@@ -128,14 +125,12 @@ ORDER BY bytes DESC, 1, 2
 
 
 def _unlogged(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
-    if not rows:
-        return all_clear(value=0, summary="no unlogged tables")
-    names = ", ".join(f"{r['schema']}.{r['name']}" for r in rows[:5])
-    rows = [dict(r, fix=f"ALTER {'SEQUENCE' if r['kind'] == 'S' else 'TABLE'} {qualified(r['schema'], r['name'])} SET LOGGED;  "
-                        "-- rewrites it and writes it all to WAL") for r in rows]
-    return Finding(
-        status="yellow", value=len(rows), threshold="any", rows=rows,
-        summary=f"{many(len(rows), 'unlogged table')} ({names}): emptied after a crash or failover, absent on followers",
+    return listing(
+        rows, clear=all_clear("no unlogged tables"),
+        fix=lambda r: f"ALTER {'SEQUENCE' if r['kind'] == 'S' else 'TABLE'} {qualified(r['schema'], r['name'])} SET LOGGED;  "
+        "-- rewrites it and writes it all to WAL",
+        summary=lambda found: f"{many(len(found), 'unlogged table')} ({relation_names(found, 'name')}): "
+        "emptied after a crash or failover, absent on followers",
     )
 
 
@@ -194,15 +189,11 @@ ORDER BY 1, 2, 3
 
 
 def _invalid_constraints(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
-    if not rows:
-        return all_clear(value=0, summary="every constraint is validated")
-    rows = [dict(r, fix=f"ALTER TABLE {qualified(r['schema'], r['table'])} VALIDATE CONSTRAINT {ident(r['constraint'])};")
-            for r in rows]
-    first = rows[0]
-    return Finding(
-        status="yellow", value=len(rows), threshold="any", rows=rows,
-        summary=f"{many(len(rows), 'constraint')} NOT VALID (e.g. {first['constraint']} on {first['schema']}.{first['table']}): "
-        "existing rows were never checked",
+    return listing(
+        rows, clear=all_clear("every constraint is validated"),
+        fix=lambda r: f"ALTER TABLE {qualified(r['schema'], r['table'])} VALIDATE CONSTRAINT {ident(r['constraint'])};",
+        summary=lambda found: f"{many(len(found), 'constraint')} NOT VALID (e.g. {found[0]['constraint']} on "
+        f"{found[0]['schema']}.{found[0]['table']}): existing rows were never checked",
         remediation="Fix rows that break it, then run each row's fix (VALIDATE CONSTRAINT takes only a SHARE UPDATE "
         "EXCLUSIVE lock: reads and writes continue).",
     )
