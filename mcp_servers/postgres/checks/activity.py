@@ -16,9 +16,9 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident
-from mcp_servers.postgres.checks.grading import all_clear, graded, level, listing
+from mcp_servers.postgres.checks.grading import AgeLimits, all_clear, level, listing
 from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS, cancel_fix, terminate_fix
-from mcp_servers.postgres.checks.session_rows import CLIENT, HERE, NOT_US, many, text_rows
+from mcp_servers.postgres.checks.session_rows import CLIENT, HERE, NOT_US, SESSION, many, seconds_since, text_rows
 
 __all__ = ["CHECKS", "CONNECTIONS_SQL", "IDLE_IN_TRANSACTION_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL"]
 
@@ -112,9 +112,9 @@ CONNECTION_POOLING = Check(
 # --- long-running queries -------------------------------------------------------------------------
 
 LONG_RUNNING_SQL = f"""
-SELECT a.pid, a.usename AS username, a.application_name AS application, a.state,
+SELECT {SESSION},
        a.wait_event_type, a.wait_event,
-       round(extract(epoch FROM now() - a.query_start)::numeric, 1)::float8 AS seconds,
+       {seconds_since('a.query_start')} AS seconds,
        pg_blocking_pids(a.pid) AS blocked_by,
        a.query
 FROM pg_stat_activity a
@@ -125,7 +125,7 @@ ORDER BY a.query_start
 """
 
 
-class LongQueryLimits(Limits):
+class LongQueryLimits(AgeLimits):
     # PgHero long_running_query_sec = 60 and pg:diagnose "Long Queries" (> 1 minute) for yellow;
     # pg-extras long-running-queries lists queries over 5 minutes: that is our red.
     yellow_seconds: float = 60.0
@@ -152,9 +152,8 @@ def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: Db
     else:
         remediation = "Every one of them waits on a lock: end the blocker (blocking_queries names the root), not these queries."
     return listing(
-        rows, threshold=f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s",
-        clear=f"no query has run for {limits.yellow_seconds:g} s or more",
-        status=graded(rows, "seconds", limits.yellow_seconds, limits.red_seconds),
+        rows, threshold=limits.threshold(), clear=f"no query has run for {limits.yellow_seconds:g} s or more",
+        status=limits.grade(rows, "seconds"),
         fix=_long_query_fix, text_columns=("query",), remediation=remediation,
         summary=lambda found: f"{many(len(found), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more "
         f"(longest {max(r['seconds'] for r in found):g} s)" + (f"; {waiting} of them waiting on locks" if waiting else ""),
@@ -172,8 +171,8 @@ LONG_RUNNING_QUERIES = Check(
 # --- long transactions --------------------------------------------------------------------------
 
 LONG_TRANSACTIONS_SQL = f"""
-SELECT a.pid, a.usename AS username, a.application_name AS application, a.state,
-       round(extract(epoch FROM now() - a.xact_start)::numeric, 1)::float8 AS transaction_seconds,
+SELECT {SESSION},
+       {seconds_since('a.xact_start')} AS transaction_seconds,
        age(a.backend_xmin) AS xmin_age,
        a.query AS last_query
 FROM pg_stat_activity a
@@ -184,7 +183,7 @@ ORDER BY a.xact_start
 """
 
 
-class LongTransactionLimits(Limits):
+class LongTransactionLimits(AgeLimits):
     # pg:diagnose "Long Transactions" (threshold not public; its other time checks use 1 minute): yellow.
     # Red is our choice: an hour-old transaction holds vacuum's horizon long enough for busy tables to bloat.
     yellow_seconds: float = 60.0
@@ -193,9 +192,8 @@ class LongTransactionLimits(Limits):
 
 def _long_transactions(rows: list[dict[str, Any]], limits: LongTransactionLimits, facts: DbFacts) -> Finding:
     return listing(
-        rows, threshold=f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s open",
-        clear=f"no transaction has been open for {limits.yellow_seconds:g} s or more",
-        status=graded(rows, "transaction_seconds", limits.yellow_seconds, limits.red_seconds),
+        rows, threshold=limits.threshold(" open"), clear=f"no transaction has been open for {limits.yellow_seconds:g} s or more",
+        status=limits.grade(rows, "transaction_seconds"),
         fix=lambda r: terminate_fix(r["pid"]), text_columns=("last_query",),
         summary=lambda found: f"{many(len(found), 'transaction')} open for {limits.yellow_seconds:g} s or more "
         f"(oldest {max(r['transaction_seconds'] for r in found):g} s); they hold back vacuum",
@@ -213,9 +211,9 @@ LONG_TRANSACTIONS = Check(
 # --- idle in transaction ------------------------------------------------------------------------
 
 IDLE_IN_TRANSACTION_SQL = f"""
-SELECT a.pid, a.usename AS username, a.application_name AS application, a.state,
-       round(extract(epoch FROM now() - a.state_change)::numeric, 1)::float8 AS idle_seconds,
-       round(extract(epoch FROM now() - a.xact_start)::numeric, 1)::float8 AS transaction_seconds,
+SELECT {SESSION},
+       {seconds_since('a.state_change')} AS idle_seconds,
+       {seconds_since('a.xact_start')} AS transaction_seconds,
        a.query AS last_query
 FROM pg_stat_activity a
 WHERE {CLIENT} AND {HERE} AND {NOT_US}

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from mcp_servers.common.results import Finding, Status
+from mcp_servers.postgres.checks.base import Limits
 from mcp_servers.postgres.checks.session_rows import text_rows
 
-__all__ = ["all_clear", "graded", "level", "listing"]
+__all__ = ["AgeLimits", "all_clear", "graded", "level", "listing"]
 
 Row = dict[str, Any]
 
@@ -30,6 +31,20 @@ def graded(rows: list[Row], column: str, yellow: float, red: float) -> Status:
     if any(r[column] is not None and r[column] >= red for r in rows):
         return "red"
     return "yellow" if any(r[column] is not None and r[column] >= yellow for r in rows) else "green"
+
+
+class AgeLimits(Limits):
+    """Yellow and red ages in seconds; each subclass gives its defaults and where they come from."""
+
+    yellow_seconds: float
+    red_seconds: float
+
+    def threshold(self, suffix: str = "") -> str:
+        return f"yellow >= {self.yellow_seconds:g} s, red >= {self.red_seconds:g} s{suffix}"
+
+    def grade(self, rows: list[Row], column: str) -> Status:
+        """`graded` on the ages in `column`."""
+        return graded(rows, column, self.yellow_seconds, self.red_seconds)
 
 
 def listing(

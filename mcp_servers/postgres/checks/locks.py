@@ -7,7 +7,7 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.grading import graded, listing
-from mcp_servers.postgres.checks.session_rows import HERE, NOT_US, many
+from mcp_servers.postgres.checks.session_rows import HERE, NOT_US, many, seconds_since
 
 __all__ = [
     "BLOCKING_QUERIES", "EXCLUSIVE_LOCKS", "EXCLUSIVE_LOCKS_SQL", "blocking_sql", "cancel_fix", "lock_roots",
@@ -78,12 +78,12 @@ WITH waiting AS (
     ORDER BY l.pid
 )
 SELECT p.pid AS blocked_pid, p.usename AS blocked_user, p.application_name AS blocked_application,
-       round(extract(epoch FROM now() - coalesce(w.waitstart, p.query_start))::numeric, 1)::float8 AS waiting_seconds,
+       {seconds_since('coalesce(w.waitstart, p.query_start)')} AS waiting_seconds,
        w.locktype AS lock_kind, w.mode AS wanted_mode, w.locked_object,
        p.query AS blocked_query,
        b.pid AS blocking_pid, b.usename AS blocking_user, b.application_name AS blocking_application,
        b.state AS blocking_state,
-       round(extract(epoch FROM now() - b.xact_start)::numeric, 1)::float8 AS blocking_transaction_seconds,
+       {seconds_since('b.xact_start')} AS blocking_transaction_seconds,
        (SELECT json_agg(json_build_array(h.classid::bigint, h.objid::bigint, h.objsubid::int))
         FROM pg_locks h WHERE h.pid = b.pid AND h.locktype = 'advisory' AND h.granted) AS blocking_advisory,
        b.query AS blocking_query
@@ -136,7 +136,7 @@ EXCLUSIVE_LOCKS_SQL = f"""
 SELECT l.pid, a.usename AS username, a.application_name AS application, a.state,
        l.mode, l.relation::regclass::text AS relation,
        CASE WHEN l.mode = 'AccessExclusiveLock' THEN 'reads and writes' ELSE 'writes' END AS blocks,
-       round(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::numeric, 1)::float8 AS held_seconds,
+       {seconds_since('coalesce(a.xact_start, a.query_start)')} AS held_seconds,
        (SELECT count(*) FROM pg_locks w
         WHERE w.locktype = 'relation' AND w.database = l.database AND w.relation = l.relation AND NOT w.granted) AS waiting,
        a.query

@@ -13,24 +13,24 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident, literal, qualified
-from mcp_servers.postgres.checks.grading import all_clear, graded, listing
-from mcp_servers.postgres.checks.session_rows import many, text_rows
+from mcp_servers.postgres.checks.grading import AgeLimits, all_clear, listing
+from mcp_servers.postgres.checks.session_rows import many, seconds_since, text_rows
 from mcp_servers.postgres.checks.user_relations import USER_SCHEMA
 
 __all__ = ["AUTOVACUUM_TABLE_SETTINGS", "AUTOVACUUM_WORKERS", "CHECKS", "PREPARED_TRANSACTIONS"]
 
 # --- prepared transactions ------------------------------------------------------------------------
 
-PREPARED_SQL = """
+PREPARED_SQL = f"""
 SELECT p.gid, p.database, p.owner, p.prepared,
-       round(extract(epoch FROM now() - p.prepared)::numeric, 1)::float8 AS seconds,
+       {seconds_since('p.prepared')} AS seconds,
        age(p.transaction) AS xmin_age
 FROM pg_prepared_xacts p
 ORDER BY p.prepared
 """
 
 
-class PreparedLimits(Limits):
+class PreparedLimits(AgeLimits):
     # A two-phase commit's coordinator finishes within seconds; a minute means it is gone (our yellow).
     # Red, our choice as for long_transactions: an hour of held-back vacuum bloats busy tables.
     yellow_seconds: float = 60.0
@@ -41,7 +41,7 @@ def _prepared(rows: list[dict[str, Any]], limits: PreparedLimits, facts: DbFacts
     threshold = f"yellow: prepared >= {limits.yellow_seconds:g} s ago, red: >= {limits.red_seconds:g} s"
     old = [r for r in rows if r["seconds"] >= limits.yellow_seconds]
     return listing(
-        old, threshold=threshold, status=graded(old, "seconds", limits.yellow_seconds, limits.red_seconds),
+        old, threshold=threshold, status=limits.grade(old, "seconds"),
         clear=all_clear(f"no prepared transaction older than {limits.yellow_seconds:g} s", threshold, value=len(rows)),
         fix=lambda r: f"ROLLBACK PREPARED {literal(r['gid'])};  -- connected to database {ident(r['database'])} as "
         f"{ident(r['owner'])}; COMMIT PREPARED instead if its coordinator committed",
@@ -59,9 +59,9 @@ PREPARED_TRANSACTIONS = Check(
 
 # --- autovacuum workers ---------------------------------------------------------------------------
 
-AUTOVACUUM_SQL = """
+AUTOVACUUM_SQL = f"""
 SELECT a.pid, a.datname AS database,
-       round(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start, a.backend_start))::numeric, 1)::float8
+       {seconds_since('coalesce(a.xact_start, a.query_start, a.backend_start)')}
          AS seconds,  -- a worker between tables has no transaction or query yet
        position('to prevent wraparound' in a.query) > 0 AS anti_wraparound,
        CASE WHEN a.datname = current_database() THEN p.relid::regclass::text END AS relation,
