@@ -21,6 +21,15 @@ from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 __all__ = ["INDEX_BLOAT_SQL", "TABLE_BLOAT_SQL", "BloatLimits", "bloat_finding", "bloat_fix"]
 
 _FILLFACTOR = "(SELECT option_value::int FROM pg_options_to_table({rel}.reloptions) WHERE option_name = 'fillfactor')"
+# Per relation, over its columns' pg_stats rows `s`: how many columns (and how many have statistics),
+# the expected data width, and whether any column has NULLs.
+_COLUMN_WIDTHS = """count(*) AS ncols, count(s.avg_width) AS ncols_with_stats,
+         sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
+         bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls"""
+# The estimate's columns, from `pages p` (actual and expected pages, block size).
+_ESTIMATE = """(p.relpages * p.bs)::bigint AS actual_bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
+       round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
+       (greatest(p.relpages - p.expected_pages, 0) * p.bs)::bigint AS waste_bytes"""
 
 # Heap tuple: 23-byte header plus a NULL bitmap when some column has NULLs, MAXALIGNed (8), then the
 # data MAXALIGNed, plus a 4-byte line pointer; each page loses its 24-byte header.
@@ -30,9 +39,7 @@ WITH cand AS MATERIALIZED (
   WHERE c.relkind IN ('r', 'm') AND c.relpages > 0 AND {USER_SCHEMA}
     AND c.relpages::numeric * current_setting('block_size')::numeric >= %(yellow_waste_bytes)s
 ), att AS (
-  SELECT cand.oid, count(*) AS ncols, count(s.avg_width) AS ncols_with_stats,
-         sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
-         bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls
+  SELECT cand.oid, {_COLUMN_WIDTHS}
   FROM cand JOIN pg_attribute a ON a.attrelid = cand.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN LATERAL (
     SELECT ps.null_frac, ps.avg_width FROM pg_stats ps
@@ -52,9 +59,7 @@ WITH cand AS MATERIALIZED (
   FROM est
 )
 SELECT 'table' AS type, n.nspname AS schema, c.relname AS table, NULL::text AS index,
-       (p.relpages * p.bs)::bigint AS actual_bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
-       round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
-       (greatest(p.relpages - p.expected_pages, 0) * p.bs)::bigint AS waste_bytes
+       {_ESTIMATE}
 FROM pages p JOIN pg_class c ON c.oid = p.oid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE greatest(p.relpages - p.expected_pages, 0) * p.bs >= %(yellow_waste_bytes)s
 ORDER BY waste_bytes DESC, schema, "table"
@@ -74,9 +79,7 @@ WITH cand AS MATERIALIZED (
   WHERE ic.relpages > 0 AND i.indisvalid AND {USER_SCHEMA}
     AND ic.relpages::numeric * current_setting('block_size')::numeric >= %(yellow_waste_bytes)s
 ), att AS (
-  SELECT cand.indexrelid, count(*) AS ncols, count(s.avg_width) AS ncols_with_stats,
-         sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
-         bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls
+  SELECT cand.indexrelid, {_COLUMN_WIDTHS}
   FROM cand
   JOIN pg_attribute ia ON ia.attrelid = cand.indexrelid AND ia.attnum > 0
   LEFT JOIN pg_attribute ta ON ta.attrelid = cand.indrelid AND ta.attnum = cand.indkey[ia.attnum - 1] AND ta.attnum > 0
@@ -100,9 +103,7 @@ WITH cand AS MATERIALIZED (
   FROM est
 )
 SELECT 'index' AS type, n.nspname AS schema, tc.relname AS table, ic.relname AS index,
-       (p.relpages * p.bs)::bigint AS actual_bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
-       round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
-       (greatest(p.relpages - p.expected_pages, 0) * p.bs)::bigint AS waste_bytes
+       {_ESTIMATE}
 FROM pages p JOIN pg_class ic ON ic.oid = p.oid JOIN pg_index i ON i.indexrelid = p.oid
 JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace
 WHERE greatest(p.relpages - p.expected_pages, 0) * p.bs >= %(yellow_waste_bytes)s

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
+from mcp_servers.postgres.checks.base import Check, Limits
 from mcp_servers.postgres.checks.fixes import ident, qualified
-from mcp_servers.postgres.checks.grading import all_clear, level
+from mcp_servers.postgres.checks.grading import all_clear, level, listing
 from mcp_servers.postgres.checks.session_rows import many
 
 __all__ = ["CHECKS", "DATABASE_WRAPAROUND", "TABLE_WRAPAROUND", "XID_MAX"]
@@ -58,49 +58,49 @@ def _freeze_fix(row: dict[str, Any]) -> str:
     return f"in database {ident(row['database'])}: VACUUM (FREEZE) the tables that table_xid_wraparound lists there"
 
 
-def _wraparound(what: str):
-    def evaluate(rows: list[dict[str, Any]], limits: WraparoundLimits, facts: DbFacts) -> Finding:
-        threshold = f"yellow < {limits.yellow_remaining:,} left, red < {limits.red_remaining:,} left"
-        low = [dict(r, fix=_freeze_fix(r)) for r in rows if r["remaining"] < limits.yellow_remaining]
-        least = min((r["remaining"] for r in rows), default=XID_MAX)
-        # A table past its own autovacuum_freeze_max_age is owed an anti-wraparound vacuum that has not
-        # finished: autovacuum is behind, blocked, or the reloption was set lower than it can keep up with.
-        overdue = [dict(r, fix=_freeze_fix(r)) for r in rows
-                   if r.get("freeze_max_age") is not None and r["xid_age"] > r["freeze_max_age"] and r not in low]
-        if overdue and level(least, limits.yellow_remaining, limits.red_remaining, below=True) == "green":
-            first = overdue[0]
-            return Finding(
-                status="yellow", value=least, threshold=threshold + "; yellow: past its autovacuum_freeze_max_age",
-                rows=overdue,
-                summary=f"{many(len(overdue), what)} past its autovacuum_freeze_max_age (e.g. {first['schema']}.{first['table']}: "
-                f"age {first['xid_age']:,} > {first['freeze_max_age']:,}); fewest ids left: {least:,}",
-            )
-        if not low:
-            return all_clear(value=least, threshold=threshold,
-                           summary=f"every {what} has over {limits.yellow_remaining:,} transaction ids left "
-                           f"(fewest: {least:,})")
+def _wraparound(what: str, rows: list[dict[str, Any]], limits: WraparoundLimits) -> Finding:
+    threshold = f"yellow < {limits.yellow_remaining:,} left, red < {limits.red_remaining:,} left"
+    low = [r for r in rows if r["remaining"] < limits.yellow_remaining]
+    least = min((r["remaining"] for r in rows), default=XID_MAX)
+    status = level(least, limits.yellow_remaining, limits.red_remaining, below=True)
+    # A table past its own autovacuum_freeze_max_age is owed an anti-wraparound vacuum that has not
+    # finished: autovacuum is behind, blocked, or the reloption was set lower than it can keep up with.
+    overdue = [dict(r, fix=_freeze_fix(r)) for r in rows
+               if r.get("freeze_max_age") is not None and r["xid_age"] > r["freeze_max_age"] and r not in low]
+    if overdue and status == "green":
+        first = overdue[0]
         return Finding(
-            status=level(least, limits.yellow_remaining, limits.red_remaining, below=True),
-            value=least, threshold=threshold, rows=low,
-            summary=f"{many(len(low), what)} nearing transaction id wraparound (fewest left: {least:,})",
+            status="yellow", value=least, threshold=threshold + "; yellow: past its autovacuum_freeze_max_age",
+            rows=overdue,
+            summary=f"{many(len(overdue), what)} past its autovacuum_freeze_max_age (e.g. {first['schema']}.{first['table']}: "
+            f"age {first['xid_age']:,} > {first['freeze_max_age']:,}); fewest ids left: {least:,}",
         )
+    return listing(
+        low, threshold=threshold, status=status, value=least, fix=_freeze_fix,
+        clear=all_clear(f"every {what} has over {limits.yellow_remaining:,} transaction ids left (fewest: {least:,})",
+                        threshold, value=least),
+        summary=lambda found: f"{many(len(found), what)} nearing transaction id wraparound (fewest left: {least:,})",
+    )
 
-    return evaluate
+
+def _wraparound_check(what: str, sql: str, *, remediation: str, detail: str = "") -> Check:
+    """Ids left before wraparound per `what` (database or table): the two checks differ in query and advice."""
+    return Check(
+        name=f"{what}_xid_wraparound", area="server", sql=sql, limits=WraparoundLimits(),
+        evaluate=lambda rows, limits, facts: _wraparound(what, rows, limits), remediation=remediation,
+        description=f"Transaction and multixact ids left before wraparound, per {what}{detail}.",
+    )
 
 
-DATABASE_WRAPAROUND = Check(
-    name="database_xid_wraparound", area="server", sql=DATABASE_XID_SQL,
-    evaluate=_wraparound("database"), limits=WraparoundLimits(),
+DATABASE_WRAPAROUND = _wraparound_check(
+    "database", DATABASE_XID_SQL,
     remediation="Run VACUUM (FREEZE) on the oldest tables of that database (see table_xid_wraparound); end "
     "long transactions and drop inactive replication slots, which stop freezing.",
-    description="Transaction and multixact ids left before wraparound, per database.",
 )
-TABLE_WRAPAROUND = Check(
-    name="table_xid_wraparound", area="server", sql=TABLE_XID_SQL,
-    evaluate=_wraparound("table"), limits=WraparoundLimits(),
+TABLE_WRAPAROUND = _wraparound_check(
+    "table", TABLE_XID_SQL, detail=" (with its TOAST table)",
     remediation="Run each row's fix (VACUUM FREEZE) in a quiet period; check that autovacuum keeps "
     "up (pg_table_stats kind=vacuum).",
-    description="Transaction and multixact ids left before wraparound, per table (with its TOAST table).",
 )
 
 CHECKS: tuple[Check, ...] = (DATABASE_WRAPAROUND, TABLE_WRAPAROUND)
