@@ -20,12 +20,21 @@ from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 
 __all__ = ["INDEX_BLOAT_SQL", "TABLE_BLOAT_SQL", "BloatLimits", "bloat_finding", "bloat_fix"]
 
-_FILLFACTOR = "(SELECT option_value::int FROM pg_options_to_table({rel}.reloptions) WHERE option_name = 'fillfactor')"
 # Per relation, over its columns' pg_stats rows `s`: how many columns (and how many have statistics),
 # the expected data width, and whether any column has NULLs.
 _COLUMN_WIDTHS = """count(*) AS ncols, count(s.avg_width) AS ncols_with_stats,
          sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
          bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls"""
+
+
+def _relation_pages(rel: str, *, default_fillfactor: int) -> str:
+    """SQL columns of pg_class `rel` the estimate packs rows into: pages, block size, rows, fillfactor."""
+    fillfactor = f"(SELECT option_value::int FROM pg_options_to_table({rel}.reloptions) WHERE option_name = 'fillfactor')"
+    return (f"{rel}.oid, {rel}.relpages::numeric AS relpages, current_setting('block_size')::numeric AS bs,\n"
+            f"         greatest({rel}.reltuples, 0)::numeric AS reltuples,\n"
+            f"         coalesce({fillfactor}, {default_fillfactor}) AS fillfactor")
+
+
 # The estimate's columns, from `pages p` (actual and expected pages, block size).
 _ESTIMATE = """(p.relpages * p.bs)::bigint AS actual_bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
        round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
@@ -47,9 +56,7 @@ WITH cand AS MATERIALIZED (
   ) s ON true
   GROUP BY cand.oid
 ), est AS (
-  SELECT c.oid, c.relpages::numeric AS relpages, current_setting('block_size')::numeric AS bs,
-         greatest(c.reltuples, 0)::numeric AS reltuples,
-         coalesce({_FILLFACTOR.format(rel="c")}, 100) AS fillfactor,
+  SELECT {_relation_pages("c", default_fillfactor=100)},
          8 * ceil((23 + CASE WHEN att.has_nulls THEN ceil(att.ncols / 8.0) ELSE 0 END) / 8.0)
            + 8 * ceil(att.data_width::numeric / 8.0) + 4 AS tuple_bytes
   FROM att JOIN pg_class c ON c.oid = att.oid
@@ -92,9 +99,7 @@ WITH cand AS MATERIALIZED (
   ) s ON true
   GROUP BY cand.indexrelid
 ), est AS (
-  SELECT ic.oid, ic.relpages::numeric AS relpages, current_setting('block_size')::numeric AS bs,
-         greatest(ic.reltuples, 0)::numeric AS reltuples,
-         coalesce({_FILLFACTOR.format(rel="ic")}, 90) AS fillfactor,
+  SELECT {_relation_pages("ic", default_fillfactor=90)},
          8 * ceil((8 + CASE WHEN att.has_nulls THEN 4 ELSE 0 END + att.data_width::numeric) / 8.0) + 4 AS tuple_bytes
   FROM att JOIN pg_class ic ON ic.oid = att.indexrelid
   WHERE att.ncols_with_stats = att.ncols
