@@ -140,21 +140,24 @@ def _long_query_fix(row: dict[str, Any]) -> str:
     return cancel_fix(row["pid"])
 
 
+def _long_query_remediation(waiting: int, working: int) -> str:
+    """Advice for `working` queries (cancel, explain) and `waiting` ones (end their blocker instead)."""
+    if not working:
+        return "Every one of them waits on a lock: end the blocker (blocking_queries names the root), not these queries."
+    remediation = ("Cancel with each row's fix if it must stop; then pg_explain the statement: a plan reading many rows "
+                   "wants an index, a cheap plan that still runs long is computing (functions) or waiting (I/O). "
+                   "Set a statement_timeout for the application's role.")
+    if waiting:
+        remediation += " Rows that wait on a lock need their blocker ended instead (blocking_queries)."
+    return remediation
+
+
 def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: DbFacts) -> Finding:
     waiting = sum(1 for r in rows if r["blocked_by"])
-    working = len(rows) - waiting
-    if working:
-        remediation = ("Cancel with each row's fix if it must stop; then pg_explain the statement: a plan reading many rows "
-                       "wants an index, a cheap plan that still runs long is computing (functions) or waiting (I/O). "
-                       "Set a statement_timeout for the application's role.")
-        if waiting:
-            remediation += " Rows that wait on a lock need their blocker ended instead (blocking_queries)."
-    else:
-        remediation = "Every one of them waits on a lock: end the blocker (blocking_queries names the root), not these queries."
     return listing(
         rows, threshold=limits.threshold(), clear=f"no query has run for {limits.yellow_seconds:g} s or more",
-        status=limits.grade(rows, "seconds"),
-        fix=_long_query_fix, text_columns=("query",), remediation=remediation,
+        status=limits.grade(rows, "seconds"), remediation=_long_query_remediation(waiting, len(rows) - waiting),
+        fix=_long_query_fix, text_columns=("query",),
         summary=lambda found: f"{many(len(found), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more "
         f"(longest {max(r['seconds'] for r in found):g} s)" + (f"; {waiting} of them waiting on locks" if waiting else ""),
     )
