@@ -1,6 +1,8 @@
-"""Databases seeded once per session and shared by the index, table and storage-tool tests (read-only)."""
+"""Databases for the PostgreSQL tests: seeded ones shared for the session by the index, table and
+storage-tool tests (read-only), and an empty one per test on each server."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -8,26 +10,36 @@ import pytest
 from mcp_servers.postgres.seed.storage import plant_healthy_storage, plant_storage_problems
 
 
+def _seeded(request: pytest.FixtureRequest, name: str, plant: Callable[[Any], None]) -> Iterator[str]:
+    """A database on the server `request.param` names, planted by `plant`, dropped afterwards."""
+    cluster = request.getfixturevalue(f"{request.param}_pg")
+    url = cluster.create_database(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        plant(conn)
+    yield url
+    cluster.drop_database(url)
+
+
 @pytest.fixture(scope="session", params=["embedded", "system"])
 def sick_db(request: pytest.FixtureRequest) -> Iterator[str]:
     """The storage problems of the sick database, on each PostgreSQL version."""
-    cluster = request.getfixturevalue(f"{request.param}_pg")
-    url = cluster.create_database("sick_storage")
-    with psycopg.connect(url, autocommit=True) as conn:
-        plant_storage_problems(conn)
-    yield url
-    cluster.drop_database(url)
+    yield from _seeded(request, "sick_storage", plant_storage_problems)
 
 
 @pytest.fixture(scope="session", params=["embedded", "system"])
 def healthy_db(request: pytest.FixtureRequest) -> Iterator[str]:
     """The same schema without the problems, on each PostgreSQL version."""
-    cluster = request.getfixturevalue(f"{request.param}_pg")
-    url = cluster.create_database("healthy_storage")
-    with psycopg.connect(url, autocommit=True) as conn:
-        plant_healthy_storage(conn)
-    yield url
-    cluster.drop_database(url)
+    yield from _seeded(request, "healthy_storage", plant_healthy_storage)
+
+
+@pytest.fixture
+def db_url(any_pg: "PgCluster") -> Iterator[str]:  # noqa: F821 (tests/conftest.py defines it; not importable by name here)
+    """An empty database on each server the machine has, dropped afterwards."""
+    url = any_pg.create_database("checks")
+    try:
+        yield url
+    finally:
+        any_pg.drop_database(url)
 
 
 @pytest.fixture(scope="session", params=[14, 15, 16, 17, 18])
