@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import Field
 
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.results import tool_result
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.guard import LOOKALIKES_SQL, GuardResult, check_sql, lookalike_params, refuse_lookalikes
@@ -220,10 +221,7 @@ async def run_explain(
 
 
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
-    @server.tool(
-        title="Run a read-only SQL query",
-        annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False),
-    )
+    @read_only_tool(server, "Run a read-only SQL query", destructive_hint=False)
     async def pg_query(
         sql: Annotated[str, Field(description="One SELECT (or VALUES, TABLE, WITH ... SELECT, SHOW, EXPLAIN without ANALYZE). Literal values only, no $1 parameters.")],
         limit: Annotated[int, Field(description=f"Maximum rows to return (1-{MAX_LIMIT}).", ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
@@ -235,10 +233,7 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
         result = await run_query(db, sql, limit)
         return tool_result(result, render_query(result))
 
-    @server.tool(
-        title="Explain a query plan",
-        annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False),
-    )
+    @read_only_tool(server, "Explain a query plan", destructive_hint=False)
     async def pg_explain(
         sql: Annotated[str, Field(description="The query to explain (a SELECT/VALUES/TABLE/WITH read, without the EXPLAIN keyword). $1-style parameters are planned generically on PostgreSQL 16+.")],
         analyze: Annotated[bool, Field(description="Run the query for actual times and rows (only if the server enabled PG_ALLOW_EXPLAIN_ANALYZE).")] = False,

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.results import tool_result
 from mcp_servers.postgres.checks.user_relations import mib
 from mcp_servers.postgres.db import Database
@@ -209,10 +210,7 @@ def render_schema(result: SchemaResult) -> str:
 
 
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
-    @server.tool(
-        title="Describe the schema",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True),
-    )
+    @read_only_tool(server, "Describe the schema", idempotent=True)
     async def pg_schema(
         table: Annotated[
             str | None,
