@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from redteam_corpus import ANALYST_SETUP_SQL
 
 __all__ = ["trapped_database"]
@@ -19,14 +18,10 @@ __all__ = ["trapped_database"]
 def trapped_database(cluster: Any, name: str, traps_sql: str) -> Iterator[tuple[str, Path]]:
     """Yield the new database's URL and a folder the server may write in; `{marker}` in `traps_sql` is
     `<folder>/marker`. Both are removed afterwards."""
-    url = cluster.create_database(name)
     folder = Path(tempfile.mkdtemp(prefix=f"pg{name}-"))
     folder.chmod(0o777)  # the server runs as another system user
     try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(traps_sql.replace("{marker}", str(folder / "marker")))
-            conn.execute(ANALYST_SETUP_SQL)
-        yield url, folder
+        with cluster.database(name, traps_sql.replace("{marker}", str(folder / "marker")), ANALYST_SETUP_SQL) as url:
+            yield url, folder
     finally:
-        cluster.drop_database(url)
         shutil.rmtree(folder, ignore_errors=True)
