@@ -12,6 +12,7 @@ from mcp_servers.postgres.tools._plan_summary import PlanSummary
 __all__ = ["ExplainResult", "QueryColumn", "QueryResult", "render_explain", "render_query"]
 
 MAX_PAD = 40  # a column is padded to its widest cell up to this; longer cells run over instead
+MAX_PADDED_CHARS = 64_000  # above this many characters of padded table, cells are not padded
 
 _SUPERUSER_NOTE = (
     "True when this server is connected as a database superuser: only the guard stands between a query and the "
@@ -68,6 +69,8 @@ def render_query(result: QueryResult) -> str:
         return "\n".join(lines)
     table = [names] + [[_cell(row.get(n)) for n in names] for row in result.rows]
     widths = [min(MAX_PAD, max(len(r[i]) for r in table)) for i in range(len(names))]
+    if len(table) * sum(widths) > MAX_PADDED_CHARS:  # many wide rows: padding would outgrow the rows themselves
+        widths = [1] * len(names)
     for number, cells in enumerate(table):
         lines.append(" | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
         if number == 0:
