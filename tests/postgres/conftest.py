@@ -61,3 +61,11 @@ def versioned_pg(request: pytest.FixtureRequest) -> Iterator["PgCluster"]:  # no
         yield PgCluster(url, version)
     finally:
         server.destroy()
+
+
+@pytest.fixture(scope="session", params=["embedded", "system"])
+def trap_db(request: pytest.FixtureRequest) -> Iterator["TrapDb"]:  # noqa: F821 (query_traps.TrapDb, imported lazily)
+    """The booby-trapped database of the pg_query / pg_explain tests (tests/postgres/query_traps.py)."""
+    from query_traps import query_trap_db
+
+    yield from query_trap_db(request.getfixturevalue(f"{request.param}_pg"))

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.app_diagnostics.tools._fetch import gather
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.redact import truncate
 from mcp_servers.common.results import Finding, Status, render_findings, tool_result, worst
 
@@ -270,10 +271,7 @@ def render_overview(o: AppOverview) -> str:
 
 
 def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> None:
-    @server.tool(
-        title="Heroku app overview",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
-    )
+    @read_only_tool(server, "Heroku app overview", open_world=True, idempotent=True)
     async def app_overview(
         app: Annotated[str | None, Field(description="Heroku app name or id; default HEROKU_APP_NAME.")] = None,
     ) -> Annotated[CallToolResult, AppOverview]:

@@ -8,12 +8,13 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from mcp.server import MCPServer
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI, PlatformAPIError, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.app_diagnostics.tools._fetch import gather
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.redact import redact_text, truncate
 from mcp_servers.common.results import Finding, Status, render_findings, tool_result, worst
 
@@ -233,10 +234,7 @@ def render_releases(r: RecentReleases) -> str:
 
 
 def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> None:
-    @server.tool(
-        title="Recent Heroku releases",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
-    )
+    @read_only_tool(server, "Recent Heroku releases", open_world=True, idempotent=True)
     async def recent_releases(
         app: Annotated[str | None, Field(description="Heroku app name or id; default HEROKU_APP_NAME.")] = None,
         limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="How many releases, newest first.")] = DEFAULT_LIMIT,
