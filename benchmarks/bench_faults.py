@@ -8,7 +8,6 @@ serving 50 concurrent runs.
 from __future__ import annotations
 
 import os
-import random
 import signal
 import sys
 import time
@@ -70,35 +69,14 @@ async def _frozen_database() -> dict[str, Any]:
     return figures
 
 
-def _tagged(tag: str) -> int:
-    count = 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                count += tag.encode() in (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-    return count
-
-
 async def _cancel_races(rounds: int = 40) -> dict[str, Any]:
     """Cancel a tool process's start/handshake at a random moment; count processes that outlive it."""
-    from heroku_agents.local.process import ServerFailed, child_environment, mcp_client
+    sys.path.insert(0, str(FLAKY_DIR))
+    from orphan_probe import cancel_starts_at_random, survivors
 
     tag = uuid.uuid4().hex
-    command = f"python flaky_server.py {tag}; true"  # /bin/sh stays the server's parent, as in a multi-part line
-    rng = random.Random(1)
-    for _ in range(rounds):
-        with anyio.move_on_after(rng.uniform(0, 0.03)):
-            try:
-                async with mcp_client(command, env=child_environment({}), cwd=FLAKY_DIR, timeout=10) as (client, _):
-                    await client.list_tools()  # type: ignore[attr-defined]
-            except ServerFailed:
-                pass
-    with anyio.move_on_after(5):
-        while _tagged(tag):
-            await anyio.sleep(0.05)
-    return {"rounds": rounds, "orphans": _tagged(tag)}
+    await cancel_starts_at_random(tag, rounds, seed=1)
+    return {"rounds": rounds, "orphans": len(await survivors(tag))}
 
 
 async def _fifty_runs(runs: int = 50) -> dict[str, Any]:

@@ -9,9 +9,7 @@ requests with httpx, so the figures are the server's (client and server share th
 from __future__ import annotations
 
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +25,6 @@ TOKEN = "bench-token-0123456789abcdef"
 CONCURRENCY = (1, 8, 32)
 CALLS_PER_WORKER = {1: 300, 8: 80, 32: 25}
 WARMUP_CALLS = 20
-READY_DEADLINE_S = 60
 # An agent step waits seconds on the model; HTTP + tool time well under 100 ms keeps the transport invisible.
 TARGET_P99_MS_AT_1 = 100.0
 # One dyno should absorb a burst from several agents at once.
@@ -42,37 +39,6 @@ HEADERS = {
     "mcp-name": "pg_schema",
 }
 META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start(db_url: str, log: Path) -> tuple[subprocess.Popen, str, float]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCP_")}
-    env.update(DATABASE_URL=db_url, MCP_AUTH_TOKEN=TOKEN)
-    started = time.perf_counter()
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mcp_servers.web", "--port", str(port), "--log-level", "WARNING"],
-            env=env, stdout=sink, stderr=sink,
-        )
-    base = f"http://127.0.0.1:{port}"
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"web process exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base, time.perf_counter() - started
-        except httpx.TransportError:
-            pass
-        if time.perf_counter() - started > READY_DEADLINE_S:
-            proc.kill()
-            raise RuntimeError(f"web process not ready in {READY_DEADLINE_S}s")
-        time.sleep(0.05)
 
 
 async def _measure(base: str) -> dict:
@@ -130,15 +96,20 @@ async def _measure(base: str) -> dict:
 
 
 def run() -> dict:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from web_process import clean_env, running_web
+
     pg = EmbeddedPostgres.temporary().start()
-    proc = None
     try:
         with psycopg.connect(pg.url(), autocommit=True) as conn:
             conn.execute("CREATE TABLE orders (id serial PRIMARY KEY, total numeric NOT NULL)")
         with tempfile.TemporaryDirectory() as folder:
             log = Path(folder) / "web.log"
-            proc, base, ready_s = _start(pg.url(), log)
-            figures = anyio.run(_measure, base)
+            started = time.perf_counter()
+            env = clean_env(DATABASE_URL=pg.url(), MCP_AUTH_TOKEN=TOKEN)
+            with running_web(env, log, "--log-level", "WARNING") as web:
+                ready_s = time.perf_counter() - started
+                figures = anyio.run(_measure, web.base_url)
             if any(figures[f"concurrency_{c}"]["errors"] for c in CONCURRENCY):
                 figures["server_log_tail"] = log.read_text()[-3000:]
         at_1, at_8 = figures["concurrency_1"], figures["concurrency_8"]
@@ -156,10 +127,4 @@ def run() -> dict:
             and not any(figures[f"concurrency_{c}"]["errors"] for c in CONCURRENCY),
         }
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
         pg.destroy()

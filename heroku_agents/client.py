@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import aclosing, asynccontextmanager
+from typing import Any, TypeVar
 
 import anyio
 import httpx
@@ -57,7 +57,7 @@ MAX_BACKOFF = 10.0  # cap for both our backoff and a server's Retry-After
 USER_AGENT = "heroku-mcp-toolkit/0.1 (heroku_agents.client)"
 IGNORED_EVENTS = frozenset({"heartbeat", "ping", "keep-alive"})
 
-
+T = TypeVar("T")
 
 class AgentsClient:
     """Client of `POST /v1/agents/heroku`, `POST /v1/chat/completions` and `GET /v1/mcp/servers`.
@@ -110,18 +110,10 @@ class AgentsClient:
             AgentsHTTPError (and subclasses), AgentsConnectionError: before the stream starts.
             StreamInterruptedError: the stream ended or broke before `done`, or sent an `error` event.
         """
-        body = body_of(request)
-        url = f"{self.base_url}/v1/agents/heroku"
         received: list[str] = []
-        async with self._open_stream(url, body) as response:
-            async for sse in self._events(response, url, received):
-                if sse.event != "message":
-                    continue
-                try:
-                    event = parse_event(sse.data)
-                except ValidationError:
-                    log.debug("skipping a message that is not a completion object: %.200s", sse.data)
-                    continue
+        url = f"{self.base_url}/v1/agents/heroku"
+        async with aclosing(self._messages(url, body_of(request), parse_event, "completion object", received)) as events:
+            async for event in events:
                 received.append(describe_event(event))
                 yield event
 
@@ -138,13 +130,7 @@ class AgentsClient:
         try:
             return ChatCompletionResponse.model_validate(normalise_chat(response.json()))
         except (ValueError, ValidationError) as exc:
-            raise AgentsHTTPError(
-                f"the answer is not a chat completion ({type(exc).__name__})",
-                status=response.status_code,
-                url=url,
-                request_id=request_id(response, self._secrets),
-                body_excerpt=response.text,
-            ) from None
+            raise self._unexpected(response, url, "a chat completion", exc) from None
 
     async def stream_chat_completion(
         self, request: ChatCompletionRequest | dict[str, Any]
@@ -156,17 +142,10 @@ class AgentsClient:
         """
         body = body_of(request)
         body["stream"] = True
-        url = f"{self.base_url}/v1/chat/completions"
         received: list[str] = []
-        async with self._open_stream(url, body) as response:
-            async for sse in self._events(response, url, received):
-                if sse.event != "message":
-                    continue
-                try:
-                    chunk = ChatCompletionChunk.model_validate_json(sse.data)
-                except ValidationError:
-                    log.debug("skipping a non-chunk message: %.200s", sse.data)
-                    continue
+        url = f"{self.base_url}/v1/chat/completions"
+        async with aclosing(self._messages(url, body, ChatCompletionChunk.model_validate_json, "chunk", received)) as chunks:
+            async for chunk in chunks:
                 if not received:
                     received.append("chat.completion.chunk")
                 yield chunk
@@ -182,13 +161,7 @@ class AgentsClient:
         try:
             return [MCPServerRecord.model_validate(item) for item in response.json()]
         except (ValueError, TypeError, ValidationError) as exc:
-            raise AgentsHTTPError(
-                f"the answer is not a list of MCP server records ({type(exc).__name__})",
-                status=response.status_code,
-                url=url,
-                request_id=request_id(response, self._secrets),
-                body_excerpt=response.text,
-            ) from None
+            raise self._unexpected(response, url, "a list of MCP server records", exc) from None
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -250,24 +223,42 @@ class AgentsClient:
 
     async def _events(self, response: httpx.Response, url: str, received: list[str]) -> AsyncIterator[SSEEvent]:
         """SSE events of `response` up to `done`; a missing `done` is a StreamInterruptedError."""
-        decoder = SSEDecoder()
-        try:
-            async for chunk in response.aiter_bytes():
-                for sse in decoder.feed(chunk):
-                    sse = _masked(sse, self._secrets)
-                    if await _handle(sse, url, received):
-                        return
-                    if sse.event not in IGNORED_EVENTS:
-                        yield sse
-        except httpx.TransportError as exc:
-            raise StreamInterruptedError(url, received, f"connection broke: {transport_reason(exc)}") from None
-        for sse in decoder.close():
-            sse = _masked(sse, self._secrets)
-            if await _handle(sse, url, received):
-                return
-            if sse.event not in IGNORED_EVENTS:
-                yield sse
+        async with aclosing(_decoded(response, url, received)) as decoded:
+            async for sse in decoded:
+                sse = _masked(sse, self._secrets)
+                if _handle(sse, url, received):
+                    return
+                if sse.event not in IGNORED_EVENTS:
+                    yield sse
         raise StreamInterruptedError(url, received, "the server closed the stream")
+
+    async def _messages(
+        self, url: str, body: dict[str, Any], parse: Callable[[str], T], what: str, received: list[str]
+    ) -> AsyncIterator[T]:
+        """The `message` events of a streamed POST, parsed; a payload `parse` refuses is skipped.
+
+        Iterate it inside `aclosing()`: leaving early then closes the response at once, in this task.
+        """
+        async with self._open_stream(url, body) as response, aclosing(self._events(response, url, received)) as events:
+            async for sse in events:
+                if sse.event != "message":
+                    continue
+                try:
+                    item = parse(sse.data)
+                except ValidationError:
+                    log.debug("skipping a message that is not a %s: %.200s", what, sse.data)
+                    continue
+                yield item
+
+    def _unexpected(self, response: httpx.Response, url: str, expected: str, exc: Exception) -> AgentsHTTPError:
+        """A success status whose body is not `expected`."""
+        return AgentsHTTPError(
+            f"the answer is not {expected} ({type(exc).__name__})",
+            status=response.status_code,
+            url=url,
+            request_id=request_id(response, self._secrets),
+            body_excerpt=response.text,
+        )
 
 
 def _masked(sse: SSEEvent, secrets: Sequence[str]) -> SSEEvent:
@@ -276,7 +267,20 @@ def _masked(sse: SSEEvent, secrets: Sequence[str]) -> SSEEvent:
     return sse if data == sse.data else dataclasses.replace(sse, data=data)
 
 
-async def _handle(sse: SSEEvent, url: str, received: list[str]) -> bool:
+async def _decoded(response: httpx.Response, url: str, received: list[str]) -> AsyncIterator[SSEEvent]:
+    """Every SSE event of the body, the one a final unterminated block holds included."""
+    decoder = SSEDecoder()
+    try:
+        async for chunk in response.aiter_bytes():
+            for sse in decoder.feed(chunk):
+                yield sse
+    except httpx.TransportError as exc:
+        raise StreamInterruptedError(url, received, f"connection broke: {transport_reason(exc)}") from None
+    for sse in decoder.close():
+        yield sse
+
+
+def _handle(sse: SSEEvent, url: str, received: list[str]) -> bool:
     """True at the end of the stream; raises on an `error` event."""
     if sse.is_done:
         return True

@@ -1,24 +1,19 @@
-"""agent_configs loader: YAML -> validated agent request, with ${VAR} interpolation and file:line errors.
+"""agent_configs loader: YAML -> validated agent request, with file:line errors.
 
 A config is the body of `POST /v1/agents/heroku` written as YAML (same keys, same nesting), plus
 three keys of its own: `name`, `description` and `expected_tools`. See agent_configs/README.md.
-
-Interpolation applies to every scalar value (never to keys): `${VAR}` must be set,
-`${VAR:-default}` falls back when VAR is unset or empty, `$${` writes a literal `${`. An
-unquoted scalar is re-typed after interpolation (`temperature: ${TEMP:-0.2}` is a float).
+Reading the YAML and its ${VAR} interpolation live in `heroku_agents.config_yaml`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from heroku_agents.config_yaml import FieldPath, dotted, read_config_yaml
 from heroku_agents.errors import ConfigError
 
 __all__ = ["CONFIG_DIR", "AgentConfig", "find_config", "load_config", "load_configs"]
@@ -27,9 +22,6 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "agent_configs"
 
 # The config's own keys; the request's keys come from the wire models (`_wire_keys`).
 OWN_KEYS = frozenset({"name", "description", "expected_tools"})
-
-_VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
-_Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -41,7 +33,7 @@ class AgentConfig:
     description: str
     body: dict[str, Any]
     expected_tools: tuple[str, ...] = ()
-    lines: Mapping[_Path, int] = field(default_factory=dict, repr=False, compare=False)
+    lines: Mapping[FieldPath, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def tool_names(self) -> tuple[str, ...]:
@@ -113,104 +105,11 @@ def load_config(
             value; the message names the file, the line and the dotted field.
     """
     path = Path(path)
-    env = os.environ if env is None else env
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file ({exc.strerror})", path=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", path=str(path)) from None
-    try:
-        loader = yaml.SafeLoader(text)
-    except yaml.YAMLError as exc:  # the reader refuses control characters before any parsing
-        raise ConfigError(f"YAML: {str(exc).splitlines()[0]}", path=str(path)) from None
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise ConfigError("the file is empty; see agent_configs/README.md", path=str(path))
-        lines: dict[_Path, int] = {}
-        _walk(node, (), lines, env, loader, str(path), placeholders)
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ConfigError(f"YAML syntax: {exc.problem or exc}", path=str(path), line=line) from None
-    except RecursionError:
-        raise ConfigError("an alias refers to itself (a recursive &anchor / *alias)", path=str(path)) from None
-    finally:
-        loader.dispose()
+    data, lines = read_config_yaml(path, os.environ if env is None else env, placeholders)
     return _validate(path, data, lines)
 
 
-def _walk(
-    node: yaml.Node,
-    at: _Path,
-    lines: dict[_Path, int],
-    env: Mapping[str, str],
-    loader: Any,
-    file: str,
-    placeholders: bool = False,
-) -> None:
-    """Record the line of every value, and interpolate scalars in place (keys stay literal)."""
-    lines[at] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark.line)
-            lines[(*at, key)] = key_node.start_mark.line + 1
-            _walk(value_node, (*at, key), lines, env, loader, file, placeholders)
-            lines[(*at, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(item, (*at, i), lines, env, loader, file, placeholders)
-    elif isinstance(node, yaml.ScalarNode) and "$" in node.value:
-        # in a literal block (`|`) the value's n-th line is the file's (first line + n): point at it
-        first = node.start_mark.line + 2 if node.style == "|" else None
-        new = _interpolate(node.value, env, file, lines[at], _dotted(at), placeholders, first)
-        if new != node.value:
-            node.value = new
-            if node.style is None:  # plain scalar: let YAML type the result (int, float, bool, null)
-                node.tag = loader.resolve(yaml.ScalarNode, new, (True, False))
-
-
-def _interpolate(
-    value: str,
-    env: Mapping[str, str],
-    file: str,
-    line: int,
-    field_name: str,
-    placeholders: bool,
-    block_first_line: int | None = None,
-) -> str:
-    def sub(m: re.Match[str]) -> str:
-        if m.group(0) == "$${":
-            return "${"
-        name, default = m.group(1), m.group(2)
-        current = env.get(name)
-        if current:
-            return current
-        if default is not None:
-            return default
-        if placeholders:
-            return f"<{name}>"
-        where = line if block_first_line is None else block_first_line + value.count("\n", 0, m.start())
-        raise ConfigError(
-            f"${{{name}}} is not set; export {name}=... or write ${{{name}:-default}}",
-            path=file,
-            line=where,
-            field=field_name,
-        )
-
-    return _VAR.sub(sub, value)
-
-
-def _dotted(at: _Path) -> str:
-    out = ""
-    for part in at:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out or "(top level)"
-
-
-def _line(lines: Mapping[_Path, int], at: _Path) -> int | None:
+def _line(lines: Mapping[FieldPath, int], at: FieldPath) -> int | None:
     """The line of `at`, or of its closest recorded parent (a missing field is reported at its parent)."""
     for n in range(len(at), -1, -1):
         if at[:n] in lines:
@@ -218,11 +117,11 @@ def _line(lines: Mapping[_Path, int], at: _Path) -> int | None:
     return None
 
 
-def _fail(path: Path, lines: Mapping[_Path, int], at: _Path, message: str) -> ConfigError:
-    return ConfigError(message, path=str(path), line=_line(lines, at), field=_dotted(at))
+def _fail(path: Path, lines: Mapping[FieldPath, int], at: FieldPath, message: str) -> ConfigError:
+    return ConfigError(message, path=str(path), line=_line(lines, at), field=dotted(at))
 
 
-def _check_keys(path: Path, lines: Mapping[_Path, int], at: _Path, value: Any, allowed: frozenset[str]) -> None:
+def _check_keys(path: Path, lines: Mapping[FieldPath, int], at: FieldPath, value: Any, allowed: frozenset[str]) -> None:
     if not isinstance(value, dict):
         raise _fail(path, lines, at, f"expected a mapping, got {type(value).__name__}")
     for key in value:
@@ -235,7 +134,7 @@ def _wire_keys(model: Any) -> frozenset[str]:
     return frozenset(info.alias or name for name, info in model.model_fields.items())
 
 
-def _validate(path: Path, data: Any, lines: Mapping[_Path, int]) -> AgentConfig:
+def _validate(path: Path, data: Any, lines: Mapping[FieldPath, int]) -> AgentConfig:
     from pydantic import ValidationError
 
     from heroku_agents.models import AgentRequest, Message, RuntimeParams, Tool
@@ -287,7 +186,7 @@ def _validate(path: Path, data: Any, lines: Mapping[_Path, int]) -> AgentConfig:
     )
 
 
-def _real_path(data: Any, at: _Path) -> _Path:
+def _real_path(data: Any, at: FieldPath) -> FieldPath:
     """Keep the parts of a pydantic `loc` that are keys of the data (union-branch labels such as
     `mcp` or `function-after[...]` are not); a missing field, the last part, is kept by name."""
     out: list[str | int] = []
@@ -305,7 +204,7 @@ def _real_path(data: Any, at: _Path) -> _Path:
     return tuple(out)
 
 
-def _check_heroku_tools(path: Path, lines: Mapping[_Path, int], tools: list[dict[str, Any]]) -> None:
+def _check_heroku_tools(path: Path, lines: Mapping[FieldPath, int], tools: list[dict[str, Any]]) -> None:
     """Built-in heroku_tools must exist and carry their required runtime and tool params."""
     from heroku_agents.models import HEROKU_TOOLS
 

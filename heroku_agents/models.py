@@ -259,14 +259,8 @@ class ChatCompletionRequest(BaseModel):
     stop: str | list[str] | None = None
 
 
-class ChatCompletionResponse(_Wire):
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    system_fingerprint: str
-    choices: list[ChatChoice]
-    usage: Usage = Field(default_factory=Usage)
+class ChatCompletionResponse(ChatCompletionEvent):
+    """The non-streamed answer: the same object as an agents stream's `chat.completion` event."""
 
 
 class ChunkToolCall(_Wire):

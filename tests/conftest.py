@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -21,7 +22,7 @@ _names = itertools.count()
 # each of their tests takes seconds, while the rest of the suite runs in about a minute (`make test-fast`).
 SLOW_MODULES = frozenset({
     "test_inspector.py", "test_web.py", "test_stdio_handshake.py", "test_redteam_review.py",
-    "test_driver.py", "test_driver_exit_codes.py", "test_chat_mode.py", "test_registration.py",
+    "test_driver.py", "test_driver_exit_codes.py", "test_chat_mode.py", "test_registration_preflight.py", "test_registration_sync.py",
     "test_review_registration.py", "test_review_configs.py", "test_planner.py", "test_builtins.py",
     "test_process_faults.py", "test_upstream_log_masking.py", "test_stream_masking_and_settings.py", "test_cli.py",
     "test_frozen_database.py", "test_diagnose.py", "test_stdio.py", "test_runs.py",
@@ -74,6 +75,18 @@ class PgCluster:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    @contextmanager
+    def database(self, prefix: str = "t", *setup_sql: str) -> Iterator[str]:
+        """A new database with each of `setup_sql` run in it (autocommit), dropped afterwards."""
+        url = self.create_database(prefix)
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                for sql in setup_sql:
+                    conn.execute(sql)
+            yield url
+        finally:
+            self.drop_database(url)
+
 
 @pytest.fixture(scope="session")
 def embedded_pg() -> Iterator[PgCluster]:
@@ -108,8 +121,5 @@ def any_pg(request: pytest.FixtureRequest) -> PgCluster:
 @pytest.fixture
 def fresh_db(embedded_pg: PgCluster) -> Iterator[str]:
     """An empty database on the embedded server, dropped afterwards."""
-    url = embedded_pg.create_database()
-    try:
+    with embedded_pg.database() as url:
         yield url
-    finally:
-        embedded_pg.drop_database(url)

@@ -23,3 +23,21 @@ def test_env_flag_accepts_the_usual_true_words_only() -> None:
         True, True, True, True, False, False, False,
     ]
     assert env_flag({}, "X") is False
+
+
+def test_env_fields_reads_only_marked_fields_by_their_type_and_keeps_defaults() -> None:
+    from typing import Annotated
+
+    from pydantic import BaseModel
+
+    from mcp_servers.common.env import Env, env_fields
+
+    class Limits(BaseModel):
+        workers: Annotated[int, Env("WORKERS", positive=True)] = 2
+        timeout_s: Annotated[float, Env("TIMEOUT_S")] = 1.5
+        verbose: Annotated[bool, Env("VERBOSE")] = False
+        name: str = "x"
+
+    assert env_fields(Limits, {"WORKERS": "4", "VERBOSE": "on", "name": "y"}) == {"workers": 4, "timeout_s": 1.5, "verbose": True}
+    with pytest.raises(ValueError, match="WORKERS must be a positive int number"):
+        env_fields(Limits, {"WORKERS": "0"})

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from mcp import Client
 from web_process import clean_env, running_web
@@ -61,13 +60,8 @@ def inspector(bin_dir: Path, *args: str, env: dict[str, str] | None = None) -> t
 
 @pytest.fixture(scope="module")
 def inspected_db(embedded_pg) -> Iterator[str]:
-    url = embedded_pg.create_database("insp")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE invoices (id bigserial PRIMARY KEY, amount numeric(12,2) NOT NULL)")
-    try:
+    with embedded_pg.database("insp", "CREATE TABLE invoices (id bigserial PRIMARY KEY, amount numeric(12,2) NOT NULL)") as url:
         yield url
-    finally:
-        embedded_pg.drop_database(url)
 
 
 def postgres_target(db_url: str) -> list[str]:

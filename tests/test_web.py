@@ -15,7 +15,6 @@ from collections.abc import Iterator
 import anyio
 import httpx
 import httpx2
-import psycopg
 import pytest
 from anyio import wait_all_tasks_blocked
 from mcp import Client
@@ -44,23 +43,32 @@ TOOLS_LIST = {
 
 @pytest.fixture(scope="module")
 def web_db(embedded_pg) -> Iterator[str]:
-    url = embedded_pg.create_database("web")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE orders (id serial PRIMARY KEY, total numeric NOT NULL)")
-    try:
+    with embedded_pg.database("web", "CREATE TABLE orders (id serial PRIMARY KEY, total numeric NOT NULL)") as url:
         yield url
-    finally:
-        embedded_pg.drop_database(url)
+
+
+def _web(web_db: str, tmp_path_factory: pytest.TempPathFactory, **limits: str) -> Iterator[WebProcess]:
+    env = clean_env(DATABASE_URL=web_db, MCP_AUTH_TOKEN=TOKEN, MCP_ALLOWED_HOSTS=ALLOWED_HOST,
+                    MCP_MAX_BODY_BYTES=str(MAX_BODY), MCP_MAX_CONCURRENT="8", **limits)
+    with running_web(env, tmp_path_factory.mktemp("web") / "web.log") as web:
+        yield web
 
 
 @pytest.fixture(scope="module")
 def web_server(web_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebProcess]:
-    env = clean_env(
-        DATABASE_URL=web_db, MCP_AUTH_TOKEN=TOKEN, MCP_ALLOWED_HOSTS=ALLOWED_HOST,
-        MCP_MAX_BODY_BYTES=str(MAX_BODY), MCP_BODY_TIMEOUT_S="1", MCP_HEAD_TIMEOUT_S="1", MCP_MAX_CONCURRENT="8",
-    )
-    with running_web(env, tmp_path_factory.mktemp("web") / "web.log") as web:
-        yield web
+    """The web process with the default head and body deadlines (10 s)."""
+    yield from _web(web_db, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def impatient_web_server(web_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebProcess]:
+    """One-second head and body deadlines, for the tests of those deadlines only.
+
+    A client on a loaded machine can take longer than a second between connecting and sending its request
+    head; such a connection is closed exactly like a trickling one (httpx ReadError), so the other tests
+    (the fifty concurrent calls above all) run against `web_server`.
+    """
+    yield from _web(web_db, tmp_path_factory, MCP_BODY_TIMEOUT_S="1", MCP_HEAD_TIMEOUT_S="1")
 
 
 async def test_health_answers_without_a_token(web_server: WebProcess) -> None:
@@ -151,21 +159,21 @@ async def test_oversize_body_gets_413_whether_declared_or_streamed(web_server: W
     assert streamed.json()["error"] == "payload_too_large"
 
 
-async def test_client_that_stalls_mid_body_gets_408_instead_of_holding_the_server(web_server: WebProcess) -> None:
+async def test_client_that_stalls_mid_body_gets_408_instead_of_holding_the_server(impatient_web_server: WebProcess) -> None:
     head = (
         "POST /postgres/mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{{"
     )
     with anyio.fail_after(10):
-        async with await anyio.connect_tcp("127.0.0.1", web_server.port) as stream:
+        async with await anyio.connect_tcp("127.0.0.1", impatient_web_server.port) as stream:
             await stream.send(head.encode())
             reply = await stream.receive()
     assert reply.startswith(b"HTTP/1.1 408")
 
 
-async def test_client_that_trickles_its_request_head_is_disconnected(web_server: WebProcess) -> None:
+async def test_client_that_trickles_its_request_head_is_disconnected(impatient_web_server: WebProcess) -> None:
     with anyio.fail_after(10):
-        async with await anyio.connect_tcp("127.0.0.1", web_server.port) as stream:
+        async with await anyio.connect_tcp("127.0.0.1", impatient_web_server.port) as stream:
             await stream.send(b"POST /postgres/mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             with pytest.raises(anyio.EndOfStream):
                 await stream.receive()

@@ -40,8 +40,8 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_web(env: dict[str, str], log: Path) -> Iterator[WebProcess]:
-    """The web process with `env`, its stdout and stderr in `log`; terminated on exit.
+def running_web(env: dict[str, str], log: Path, *args: str) -> Iterator[WebProcess]:
+    """The web process with `env` (and command-line `args`), its stdout and stderr in `log`; terminated on exit.
 
     The port is free when picked but another process may take it before the server binds it: then
     the server exits with "address already in use" and is started again on a new port.
@@ -50,7 +50,7 @@ def running_web(env: dict[str, str], log: Path) -> Iterator[WebProcess]:
     port = free_port()
     with log.open("wb") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mcp_servers.web", "--port", str(port)], env=env, stdout=sink, stderr=sink
+            [sys.executable, "-m", "mcp_servers.web", "--port", str(port), *args], env=env, stdout=sink, stderr=sink
         )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_DEADLINE_S
@@ -62,7 +62,7 @@ def running_web(env: dict[str, str], log: Path) -> Iterator[WebProcess]:
                     port = free_port()
                     with log.open("wb") as sink:
                         proc = subprocess.Popen(
-                            [sys.executable, "-m", "mcp_servers.web", "--port", str(port)], env=env, stdout=sink, stderr=sink
+                            [sys.executable, "-m", "mcp_servers.web", "--port", str(port), *args], env=env, stdout=sink, stderr=sink
                         )
                     base_url = f"http://127.0.0.1:{port}"
                     continue

@@ -13,6 +13,7 @@ __all__ = ["html_to_markdown"]
 
 _SKIP = {"script", "style", "noscript", "template", "svg", "nav", "footer", "form", "head", "iframe"}
 _BLOCK = {"p", "div", "section", "article", "main", "header", "table", "tr", "figure", "dl", "body"}
+_INLINE = {"code": "`", "strong": "**", "b": "**", "em": "*", "i": "*"}
 
 
 class _Converter(HTMLParser):
@@ -44,12 +45,8 @@ class _Converter(HTMLParser):
         elif tag == "pre":
             self.pre += 1
             self.out.append("\n\n```\n")
-        elif tag == "code" and not self.pre:
-            self.out.append("`")
-        elif tag in ("strong", "b"):
-            self.out.append("**")
-        elif tag in ("em", "i"):
-            self.out.append("*")
+        elif tag in _INLINE:
+            self._inline_mark(tag)
         elif tag == "a":
             self.href.append(dict(attrs).get("href"))
             self.out.append("[")
@@ -70,15 +67,16 @@ class _Converter(HTMLParser):
         elif tag == "pre" and self.pre:
             self.pre -= 1
             self.out.append("\n```\n\n")
-        elif tag == "code" and not self.pre:
-            self.out.append("`")
-        elif tag in ("strong", "b"):
-            self.out.append("**")
-        elif tag in ("em", "i"):
-            self.out.append("*")
+        elif tag in _INLINE:
+            self._inline_mark(tag)
         elif tag == "a":
             href = self.href.pop() if self.href else None
             self.out.append(f"]({href})" if href else "]")
+
+    def _inline_mark(self, tag: str) -> None:
+        """The same mark opens and closes an inline tag; code inside <pre> has none."""
+        if not (tag == "code" and self.pre):
+            self.out.append(_INLINE[tag])
 
     def handle_data(self, data: str) -> None:
         if self.skip:

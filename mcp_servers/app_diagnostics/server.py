@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from mcp.server import MCPServer
 
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.common.schemas import compact_tool_schemas
+from mcp_servers.common.server_factory import closing_server
 
 __all__ = ["SERVER_NAME", "build_server"]
 
 SERVER_NAME = "mcp-appdiag"
-VERSION = "0.1.0"
 INSTRUCTIONS = (
     "Read-only diagnostics for a Heroku app (argument `app`, default HEROKU_APP_NAME). Start with "
     "app_overview (dynos vs formation, releases, add-ons, features, flags); use recent_releases to "
@@ -33,14 +30,7 @@ def build_server(settings: AppDiagSettings | None = None, *, api: PlatformAPI | 
     settings = settings or AppDiagSettings.from_env()
     api = api or PlatformAPI(settings)
 
-    @asynccontextmanager
-    async def lifespan(_: MCPServer) -> AsyncIterator[None]:  # tools hold `api`; this only closes it
-        try:
-            yield
-        finally:
-            await api.aclose()
-
-    server = MCPServer(SERVER_NAME, version=VERSION, instructions=INSTRUCTIONS, lifespan=lifespan)
+    server = closing_server(SERVER_NAME, INSTRUCTIONS, api.aclose)
     from mcp_servers.app_diagnostics.tools import register_all
 
     register_all(server, api, settings)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from mcp_servers.common.env import env_flag, env_number
+from mcp_servers.common.env import Env, env_fields
 from mcp_servers.common.schemas import full_output_schemas_requested
 
 __all__ = [
@@ -28,7 +29,6 @@ DEFAULT_RETRY_BASE_S = 0.8
 DEFAULT_RATE_LIMIT_FLOOR = 100
 
 
-
 class AppDiagSettings(BaseModel):
     """Where the Platform API is, who we are to it, and how patient we are.
 
@@ -40,13 +40,13 @@ class AppDiagSettings(BaseModel):
     heroku_api_key: SecretStr | None = None
     heroku_api_url: str = DEFAULT_API_URL
     heroku_app_name: str | None = None
-    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
-    max_retries: int = DEFAULT_MAX_RETRIES
-    retry_base_s: float = DEFAULT_RETRY_BASE_S
-    rate_limit_floor: int = DEFAULT_RATE_LIMIT_FLOOR
-    log_timeout_s: float = DEFAULT_LOG_TIMEOUT_S
-    http_probe_timeout_s: float = DEFAULT_PROBE_TIMEOUT_S
-    http_probe_allow_private: bool = False
+    request_timeout_s: Annotated[float, Env("HEROKU_API_TIMEOUT_S")] = DEFAULT_REQUEST_TIMEOUT_S
+    max_retries: Annotated[int, Env("HEROKU_API_MAX_RETRIES")] = DEFAULT_MAX_RETRIES
+    retry_base_s: Annotated[float, Env("HEROKU_API_RETRY_BASE_S")] = DEFAULT_RETRY_BASE_S
+    rate_limit_floor: Annotated[int, Env("HEROKU_API_RATE_LIMIT_FLOOR")] = DEFAULT_RATE_LIMIT_FLOOR
+    log_timeout_s: Annotated[float, Env("HEROKU_LOG_TIMEOUT_S")] = DEFAULT_LOG_TIMEOUT_S
+    http_probe_timeout_s: Annotated[float, Env("HTTP_PROBE_TIMEOUT_S")] = DEFAULT_PROBE_TIMEOUT_S
+    http_probe_allow_private: Annotated[bool, Env("HTTP_PROBE_ALLOW_PRIVATE")] = False
     full_output_schemas: bool = False  # MCP_FULL_OUTPUT_SCHEMAS: publish nested row models too
 
     @classmethod
@@ -58,14 +58,8 @@ class AppDiagSettings(BaseModel):
             heroku_api_key=SecretStr(key) if key else None,
             heroku_api_url=(env.get("HEROKU_API_URL") or DEFAULT_API_URL).rstrip("/"),
             heroku_app_name=(env.get("HEROKU_APP_NAME") or "").strip() or None,
-            request_timeout_s=env_number(env, "HEROKU_API_TIMEOUT_S", DEFAULT_REQUEST_TIMEOUT_S),
-            max_retries=env_number(env, "HEROKU_API_MAX_RETRIES", DEFAULT_MAX_RETRIES, int),
-            retry_base_s=env_number(env, "HEROKU_API_RETRY_BASE_S", DEFAULT_RETRY_BASE_S),
-            rate_limit_floor=env_number(env, "HEROKU_API_RATE_LIMIT_FLOOR", DEFAULT_RATE_LIMIT_FLOOR, int),
-            log_timeout_s=env_number(env, "HEROKU_LOG_TIMEOUT_S", DEFAULT_LOG_TIMEOUT_S),
-            http_probe_timeout_s=env_number(env, "HTTP_PROBE_TIMEOUT_S", DEFAULT_PROBE_TIMEOUT_S),
-            http_probe_allow_private=env_flag(env, "HTTP_PROBE_ALLOW_PRIVATE"),
             full_output_schemas=full_output_schemas_requested(env),
+            **env_fields(cls, env),
         )
 
     @property

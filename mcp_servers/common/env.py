@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["TRUE_WORDS", "env_flag", "env_number"]
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+__all__ = ["TRUE_WORDS", "Env", "env_fields", "env_flag", "env_number"]
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -32,3 +37,29 @@ def env_number(env: Mapping[str, str], name: str, default: float, kind: type = f
     if positive and value <= 0:
         raise ValueError(f"{name} must be {article} {label} number, got {raw!r}")
     return value
+
+
+@dataclass(frozen=True)
+class Env:
+    """Marks a bool, int or float settings field as read from the variable `name`: `x: Annotated[int, Env("X")] = 3`."""
+
+    name: str
+    positive: bool = False
+
+
+def env_fields(model: type[BaseModel], env: Mapping[str, str]) -> dict[str, Any]:
+    """Every `Env`-marked field of `model` read from `env` (bool as a flag, numbers as their type; unset: the default).
+
+    Raises:
+        ValueError: a number is malformed (see `env_number`).
+    """
+    values: dict[str, Any] = {}
+    for field, info in model.model_fields.items():
+        mark = next((m for m in info.metadata if isinstance(m, Env)), None)
+        if mark is None:
+            continue
+        if info.annotation is bool:
+            values[field] = env_flag(env, mark.name)
+        else:
+            values[field] = env_number(env, mark.name, info.default, info.annotation, positive=mark.positive)
+    return values

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from mcp.server import MCPServer
 
 from mcp_servers.common.schemas import compact_tool_schemas
+from mcp_servers.common.server_factory import closing_server
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
 __all__ = ["SERVER_NAME", "build_server"]
 
 SERVER_NAME = "mcp-postgres"
-VERSION = "0.1.0"
 INSTRUCTIONS = (
     "Read-only diagnostics for one PostgreSQL database (DATABASE_URL). Start with pg_diagnose for a "
     "health report; drill down with the stats tools. Nothing here writes to the database."
@@ -26,14 +23,7 @@ def build_server(settings: PostgresSettings | None = None) -> MCPServer:
     settings = settings or PostgresSettings.from_env()
     db = Database(settings)
 
-    @asynccontextmanager
-    async def lifespan(_: MCPServer) -> AsyncIterator[None]:  # tools hold `db`; this only closes it
-        try:
-            yield
-        finally:
-            await db.close()
-
-    server = MCPServer(SERVER_NAME, version=VERSION, instructions=INSTRUCTIONS, lifespan=lifespan)
+    server = closing_server(SERVER_NAME, INSTRUCTIONS, db.close)
     from mcp_servers.postgres.tools import register_all
 
     register_all(server, db, settings)

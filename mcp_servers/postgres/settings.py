@@ -6,11 +6,12 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from mcp_servers.common.env import env_flag, env_number
+from mcp_servers.common.env import Env, env_fields
 from mcp_servers.common.schemas import full_output_schemas_requested
 
 __all__ = ["DEFAULT_STATEMENT_TIMEOUT_MS", "PROJECT_DATA_DIR", "PostgresSettings"]
@@ -35,12 +36,12 @@ class PostgresSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     database_url: str | None = None
-    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS
-    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS
+    statement_timeout_ms: Annotated[int, Env("PG_STATEMENT_TIMEOUT_MS")] = DEFAULT_STATEMENT_TIMEOUT_MS
+    lock_timeout_ms: Annotated[int, Env("PG_LOCK_TIMEOUT_MS")] = DEFAULT_LOCK_TIMEOUT_MS
     idle_in_transaction_timeout_ms: int = DEFAULT_IDLE_IN_TX_TIMEOUT_MS
-    connect_timeout_s: int = DEFAULT_CONNECT_TIMEOUT_S
-    pool_max: int = DEFAULT_POOL_MAX
-    allow_explain_analyze: bool = False
+    connect_timeout_s: Annotated[int, Env("PG_CONNECT_TIMEOUT_S")] = DEFAULT_CONNECT_TIMEOUT_S
+    pool_max: Annotated[int, Env("PG_POOL_MAX")] = DEFAULT_POOL_MAX
+    allow_explain_analyze: Annotated[bool, Env("PG_ALLOW_EXPLAIN_ANALYZE")] = False
     embedded_data_dir: Path = PROJECT_DATA_DIR
     check_limits: dict[str, dict[str, float | int | str]] = {}
     full_output_schemas: bool = False  # MCP_FULL_OUTPUT_SCHEMAS: publish nested row models too
@@ -62,12 +63,8 @@ class PostgresSettings(BaseModel):
             check_limits=check_limits,
             # MCP_DATABASE_URL lets a dyno use a dedicated read-only credential while the app keeps DATABASE_URL.
             database_url=env.get("MCP_DATABASE_URL") or env.get("DATABASE_URL") or None,
-            statement_timeout_ms=env_number(env, "PG_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS, int),
-            lock_timeout_ms=env_number(env, "PG_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS, int),
-            connect_timeout_s=env_number(env, "PG_CONNECT_TIMEOUT_S", DEFAULT_CONNECT_TIMEOUT_S, int),
-            pool_max=env_number(env, "PG_POOL_MAX", DEFAULT_POOL_MAX, int),
             full_output_schemas=full_output_schemas_requested(env),
-            allow_explain_analyze=env_flag(env, "PG_ALLOW_EXPLAIN_ANALYZE"),
+            **env_fields(cls, env),
             embedded_data_dir=Path(env.get("EMBEDDED_PG_DATA_DIR") or PROJECT_DATA_DIR),
             dyno=(env.get("DYNO") or "").strip() or None,
             heroku_app_name=(env.get("HEROKU_APP_NAME") or "").strip() or None,

@@ -6,10 +6,11 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from mcp_servers.common.env import env_number
+from mcp_servers.common.env import Env, env_fields
 
 __all__ = [
     "DEFAULT_BODY_TIMEOUT_S", "DEFAULT_HEAD_TIMEOUT_S", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_CONCURRENT",
@@ -68,12 +69,12 @@ class WebSettings(BaseModel):
     auth_token: SecretStr | None = None
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
-    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
-    head_timeout_s: float = DEFAULT_HEAD_TIMEOUT_S
-    max_concurrent: int = DEFAULT_MAX_CONCURRENT
-    max_queued: int = DEFAULT_MAX_QUEUED
+    max_body_bytes: Annotated[int, Env("MCP_MAX_BODY_BYTES", positive=True)] = DEFAULT_MAX_BODY_BYTES
+    request_timeout_s: Annotated[float, Env("MCP_REQUEST_TIMEOUT_S", positive=True)] = DEFAULT_REQUEST_TIMEOUT_S
+    body_timeout_s: Annotated[float, Env("MCP_BODY_TIMEOUT_S", positive=True)] = DEFAULT_BODY_TIMEOUT_S
+    head_timeout_s: Annotated[float, Env("MCP_HEAD_TIMEOUT_S", positive=True)] = DEFAULT_HEAD_TIMEOUT_S
+    max_concurrent: Annotated[int, Env("MCP_MAX_CONCURRENT", positive=True)] = DEFAULT_MAX_CONCURRENT
+    max_queued: Annotated[int, Env("MCP_MAX_QUEUED", positive=True)] = DEFAULT_MAX_QUEUED
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, bind_host: str = "127.0.0.1") -> WebSettings:
@@ -91,12 +92,7 @@ class WebSettings(BaseModel):
             auth_token=SecretStr(token) if token else None,
             allowed_hosts=tuple(dict.fromkeys(h.split(":")[0] if h.count(":") == 1 else h for h in hosts)),
             allowed_origins=tuple(o.rstrip("/") for o in _names(env.get("MCP_ALLOWED_ORIGINS"))),
-            max_body_bytes=env_number(env, "MCP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int, positive=True),
-            request_timeout_s=env_number(env, "MCP_REQUEST_TIMEOUT_S", DEFAULT_REQUEST_TIMEOUT_S, positive=True),
-            body_timeout_s=env_number(env, "MCP_BODY_TIMEOUT_S", DEFAULT_BODY_TIMEOUT_S, positive=True),
-            head_timeout_s=env_number(env, "MCP_HEAD_TIMEOUT_S", DEFAULT_HEAD_TIMEOUT_S, positive=True),
-            max_concurrent=env_number(env, "MCP_MAX_CONCURRENT", DEFAULT_MAX_CONCURRENT, int, positive=True),
-            max_queued=env_number(env, "MCP_MAX_QUEUED", DEFAULT_MAX_QUEUED, int, positive=True),
+            **env_fields(cls, env),
         )
 
     @property

@@ -5,7 +5,8 @@ import pytest
 from saturation_logs import PATTERNS, excerpt, sick_excerpt
 
 from mcp_servers.app_diagnostics.logs.analysis import analyze_lines
-from mcp_servers.app_diagnostics.logs.parser import PostgresLog, parse_line
+from mcp_servers.app_diagnostics.logs.parser import parse_line
+from mcp_servers.app_diagnostics.logs.records import PostgresLog
 from mcp_servers.app_diagnostics.logs.render import render_analysis
 
 # Problems that raise a second finding besides their own: a dyno steadily at 95 % also peaks at 95 %.

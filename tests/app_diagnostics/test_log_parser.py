@@ -6,21 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from log_generator import LOGGING_ERRORS, ROUTER_ERRORS, RUNTIME_ERRORS, error_line
 
+from mcp_servers.app_diagnostics.logs import records
 from mcp_servers.app_diagnostics.logs.codes import CODES
-from mcp_servers.app_diagnostics.logs.parser import (
-    AddonMetrics,
-    AppOutput,
-    DynoError,
-    DynoNotice,
-    LogplexError,
-    MemoryUse,
-    ProcessExit,
-    ReleaseEvent,
-    RouterLine,
-    RuntimeMetrics,
-    StateChange,
-    parse_line,
-)
+from mcp_servers.app_diagnostics.logs.parser import parse_line
 
 MOMENT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 TS = "2026-11-25T09:30:00.000000+00:00"
@@ -45,7 +33,7 @@ def test_every_code_in_the_table_parses_to_a_record_carrying_that_code() -> None
     for code in CODES:
         event = parse_line(_corpus_line(code))
         assert event is not None, code
-        kind = {"H": RouterLine, "R": DynoError, "L": LogplexError}[code[0]]
+        kind = {"H": records.RouterLine, "R": records.DynoError, "L": records.LogplexError}[code[0]]
         assert type(event) is kind, (code, event)
         assert event.code == code
 
@@ -54,7 +42,7 @@ def test_a_modern_router_line_yields_every_field_typed() -> None:
     line = (f'{TS} heroku[router]: at=info method=POST path="/users/123?ref=x" host=shop.example.com '
             'request_id=5b1e4f8a-0c53-4c4b-9e0e-8d7c1a2b3c4d fwd="203.0.113.7, 10.0.0.1" dyno=web.2 connect=3ms '
             'service=245ms status=201 bytes=5120 protocol=https')
-    assert parse_line(line) == RouterLine(
+    assert parse_line(line) == records.RouterLine(
         ts=TS, at="info", code=None, desc=None, method="POST", path="/users/123?ref=x", host="shop.example.com",
         request_id="5b1e4f8a-0c53-4c4b-9e0e-8d7c1a2b3c4d", fwd="203.0.113.7, 10.0.0.1", dyno="web.2", connect=3,
         service=245, status=201, bytes=5120, protocol="https",
@@ -85,19 +73,19 @@ def test_drain_syslog_frames_parse_like_log_session_lines() -> None:
     framed = ('286 <158>1 2026-11-25T09:30:00.000000+00:00 host heroku router - at=info method=GET path="/" '
               'host=a.example.com request_id=r fwd="1.2.3.4" dyno=web.1 connect=1ms service=9ms status=200 bytes=3 protocol=https')
     event = parse_line(framed)
-    assert type(event) is RouterLine and (event.ts, event.service, event.status) == (TS, 9, 200)
+    assert type(event) is records.RouterLine and (event.ts, event.service, event.status) == (TS, 9, 200)
 
 
 def test_dyno_lines_become_state_changes_exits_memory_and_notices() -> None:
-    assert parse_line(f"{TS} heroku[web.1]: State changed from up to crashed") == StateChange(TS, "web.1", "up", "crashed")
-    assert parse_line(f"{TS} heroku[web.1]: Process exited with status 137") == ProcessExit(TS, "web.1", 137)
-    assert parse_line(f"{TS} heroku[web.1]: Process exited") == ProcessExit(TS, "web.1", None)
-    assert parse_line(f"{TS} heroku[worker.1]: Process running mem=1028M(103.3%)") == MemoryUse(TS, "worker.1", 1028.0, 103.3)
-    assert parse_line(f"{TS} heroku[web.2]: Process running mem=1.5GB(301.0%)") == MemoryUse(TS, "web.2", 1536.0, 301.0)
+    assert parse_line(f"{TS} heroku[web.1]: State changed from up to crashed") == records.StateChange(TS, "web.1", "up", "crashed")
+    assert parse_line(f"{TS} heroku[web.1]: Process exited with status 137") == records.ProcessExit(TS, "web.1", 137)
+    assert parse_line(f"{TS} heroku[web.1]: Process exited") == records.ProcessExit(TS, "web.1", None)
+    assert parse_line(f"{TS} heroku[worker.1]: Process running mem=1028M(103.3%)") == records.MemoryUse(TS, "worker.1", 1028.0, 103.3)
+    assert parse_line(f"{TS} heroku[web.2]: Process running mem=1.5GB(301.0%)") == records.MemoryUse(TS, "web.2", 1536.0, 301.0)
     r10 = parse_line(f"{TS} heroku[web.1]: {RUNTIME_ERRORS['R10']}")
-    assert r10 == DynoError(TS, "web.1", "R10", "Boot timeout", "Web process failed to bind to $PORT within 60 seconds of launch")
+    assert r10 == records.DynoError(TS, "web.1", "R10", "Boot timeout", "Web process failed to bind to $PORT within 60 seconds of launch")
     notice = parse_line(f"{TS} heroku[web.1]: Stopping all processes with SIGTERM")
-    assert type(notice) is DynoNotice and notice.kind == "sigterm"
+    assert type(notice) is records.DynoNotice and notice.kind == "sigterm"
 
 
 def test_runtime_and_postgres_metrics_become_numeric_samples() -> None:
@@ -109,22 +97,22 @@ def test_runtime_and_postgres_metrics_become_numeric_samples() -> None:
     pg = parse_line(f"{TS} app[heroku-postgres]: source=HEROKU_POSTGRESQL_SILVER addon=postgresql-curved-42 "
                     "sample#current_transaction=1873 sample#db_size=26311800bytes sample#tables=97 "
                     "sample#active-connections=7 sample#waiting-connections=0 sample#index-cache-hit-rate=0.9239")
-    assert runtime == RuntimeMetrics(TS, "web.1", "heroku.2808254.d97d0ea7", {
+    assert runtime == records.RuntimeMetrics(TS, "web.1", "heroku.2808254.d97d0ea7", {
         "memory_total": 21.0, "memory_rss": 21.22, "memory_swap": 0.0, "memory_pgpgin": 348836.0, "memory_quota": 512.0})
     assert load.samples == {"load_avg_1m": 2.46, "load_avg_5m": 1.06, "load_avg_15m": 0.99}
-    assert pg == AddonMetrics(TS, "heroku-postgres", "HEROKU_POSTGRESQL_SILVER", "postgresql-curved-42", {
+    assert pg == records.AddonMetrics(TS, "heroku-postgres", "HEROKU_POSTGRESQL_SILVER", "postgresql-curved-42", {
         "current_transaction": 1873.0, "db_size": 26311800.0, "tables": 97.0, "active-connections": 7.0,
         "waiting-connections": 0.0, "index-cache-hit-rate": 0.9239})
 
 
 def test_logplex_errors_carry_the_number_of_dropped_messages() -> None:
-    assert parse_line(error_line("L10", MOMENT)) == LogplexError(TS, "L10", "output buffer overflow", 1024)
-    assert parse_line(error_line("L12", MOMENT)) == LogplexError(TS, "L12", "Local buffer overflow", 222)
+    assert parse_line(error_line("L10", MOMENT)) == records.LogplexError(TS, "L10", "output buffer overflow", 1024)
+    assert parse_line(error_line("L12", MOMENT)) == records.LogplexError(TS, "L12", "Local buffer overflow", 222)
     assert parse_line(error_line("L15", MOMENT)).dropped is None
 
 
 def test_release_lines_name_the_version_and_the_user() -> None:
-    assert parse_line(f"{TS} app[api]: Release v42 created by user jane@example.com") == ReleaseEvent(
+    assert parse_line(f"{TS} app[api]: Release v42 created by user jane@example.com") == records.ReleaseEvent(
         TS, "release", 42, "Release v42 created by user jane@example.com", "jane@example.com")
     assert parse_line(f"{TS} app[api]: Deploy 1a2b3c4 by user jane@example.com").kind == "deploy"
     assert parse_line(f"{TS} app[api]: Rollback to v41 by user jane@example.com")[1:3] == ("rollback", 41)
@@ -133,7 +121,7 @@ def test_release_lines_name_the_version_and_the_user() -> None:
 
 
 def test_app_output_is_understood_without_being_interpreted() -> None:
-    assert parse_line(f"{TS} app[web.1]: Error R14 is what my app prints") == AppOutput(TS, "web.1")
+    assert parse_line(f"{TS} app[web.1]: Error R14 is what my app prints") == records.AppOutput(TS, "web.1")
 
 
 def test_malformed_lines_give_none_and_never_raise() -> None:
@@ -191,10 +179,10 @@ def test_the_router_fast_path_gives_the_same_record_as_the_general_parser(
 
     from log_generator import router_line
 
-    from mcp_servers.app_diagnostics.logs.parser import _router
+    from mcp_servers.app_diagnostics.logs.router_lines import parse_router
 
     moment = datetime(2026, 11, 25, tzinfo=UTC) + timedelta(seconds=second)
     line = router_line(moment, random.Random(seed), "shop.example.com", code=code, method=method, path=path,
                        service_ms=service, status=status)
     ts, message = line.split(" heroku[router]: ", 1)
-    assert parse_line(line) == _router(ts, message)
+    assert parse_line(line) == parse_router(ts, message)

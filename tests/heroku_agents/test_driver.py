@@ -8,23 +8,20 @@ INFERENCE_URL is unset.
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from agents_fakes import free_port, replay_app
+from driver_support import run_main
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from heroku_agents.driver.cli import main
 from heroku_agents.errors import EXIT_CODES
 from heroku_agents.local.serve import serve_local
 
@@ -33,19 +30,6 @@ pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "inf-123abc9f-2a6c-441a-9f72-e2dc15cdcaaa"
 SHA = "7ebc92bcf8f51f0b623a18f0a357639410a409340043c7a670bb180acd138e6b"
-
-
-async def run_main(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    """main() in a worker thread (it runs its own event loop), with stdout/stderr captured."""
-    out, err = io.StringIO(), io.StringIO()
-
-    def call() -> int:
-        with redirect_stdout(out), redirect_stderr(err):
-            return main(argv, env=env)
-
-    with anyio.fail_after(90):
-        code = await anyio.to_thread.run_sync(call)
-    return code, out.getvalue(), err.getvalue()
 
 
 async def test_agents_mode_json_output_is_one_event_per_line_ending_with_the_answer_and_usage_totals() -> None:

@@ -7,19 +7,17 @@ server (no LLM runs offline); everything else is real: the endpoint, its HTTP, t
 
 from __future__ import annotations
 
-import io
 import json
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import anyio
 import pytest
+from driver_support import run_main
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from heroku_agents.driver.cli import main
 from heroku_agents.local.serve import serve_local
 
 pytestmark = pytest.mark.anyio
@@ -28,17 +26,10 @@ SERVERS = Path(__file__).parent / "servers"
 FLAKY = Path(__file__).parent / "local" / "flaky_server.py"
 
 
-async def run_main(argv: list[str], env: dict[str, str]) -> tuple[int, list[dict], str]:
-    """main() in a worker thread (it runs its own event loop); its NDJSON lines and its stderr."""
-    out, err = io.StringIO(), io.StringIO()
-
-    def call() -> int:
-        with redirect_stdout(out), redirect_stderr(err):
-            return main(argv, env=env)
-
-    with anyio.fail_after(90):
-        code = await anyio.to_thread.run_sync(call)
-    return code, [json.loads(line) for line in out.getvalue().splitlines()], err.getvalue()
+async def run_json(procfile: Path, config: Path, env: dict[str, str], *args: str) -> tuple[int, list[dict], str]:
+    """main() on `config` with `--json` and `--procfile`: its exit code, its NDJSON lines and its stderr."""
+    code, out, err = await run_main([str(config), "--json", "--procfile", str(procfile), *args], env)
+    return code, [json.loads(line) for line in out.splitlines()], err
 
 
 def _setup(tmp_path: Path, tool: str, content: str = "Add two numbers with the add tool.") -> tuple[Path, Path]:
@@ -60,7 +51,7 @@ def _assert_one_error_line(stderr: str, lines: list[dict], code: int) -> None:
 
 async def test_an_unknown_tool_exits_4_with_the_endpoints_reason(tmp_path: Path) -> None:
     procfile, config = _setup(tmp_path, "mcp-echo/nope")
-    code, lines, err = await run_main([str(config), "--json", "--procfile", str(procfile)], {})
+    code, lines, err = await run_json(procfile, config, {})
     assert code == 4, err
     _assert_one_error_line(err, lines, 4)
     assert "no registered MCP server has a tool named 'mcp-echo/nope'" in lines[-1]["message"]
@@ -68,7 +59,7 @@ async def test_an_unknown_tool_exits_4_with_the_endpoints_reason(tmp_path: Path)
 
 async def test_a_procfile_server_that_cannot_start_exits_9_naming_it_and_its_stderr(tmp_path: Path) -> None:
     procfile, config = _setup(tmp_path, "mcp-broken/echo_text")
-    code, lines, err = await run_main([str(config), "--json", "--procfile", str(procfile)], {})
+    code, lines, err = await run_json(procfile, config, {})
     assert code == 9, err
     _assert_one_error_line(err, lines, 9)
     assert lines[-1]["message"].startswith("mcp-broken (`")
@@ -77,16 +68,19 @@ async def test_a_procfile_server_that_cannot_start_exits_9_naming_it_and_its_std
 
 async def test_a_run_whose_every_tool_call_failed_exits_11_not_0(tmp_path: Path) -> None:
     procfile, config = _setup(tmp_path, "mcp-flaky/crash_now", "Crash now please.")
-    code, lines, err = await run_main([str(config), "--json", "--procfile", str(procfile)], {})
+    code, lines, err = await run_json(procfile, config, {})
     assert code == 11, err
     _assert_one_error_line(err, lines, 11)
     assert [line["is_error"] for line in lines if line["type"] == "tool_result"] == [True]
 
 
-def _upstream(response: Response) -> Starlette:
-    """A stand-in for the OpenAI-compatible model upstream that answers every step with `response`."""
+def _upstream(response: Response | None) -> Starlette:
+    """A stand-in for the OpenAI-compatible model upstream that answers every step with `response`, or never (None)."""
 
     async def completions(_request: object) -> Response:
+        if response is None:
+            await anyio.sleep(3600)
+            raise AssertionError("unreachable")
         return response
 
     return Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
@@ -102,22 +96,17 @@ async def test_an_upstream_failure_exits_with_its_code_and_one_line(tmp_path: Pa
     procfile, config = _setup(tmp_path, "mcp-echo/add")
     async with serve_local(_upstream(response)) as url:
         env = {"UPSTREAM_INFERENCE_URL": url, "UPSTREAM_INFERENCE_KEY": "upstream-secret-key"}
-        got, lines, err = await run_main([str(config), "--json", "--procfile", str(procfile)], env)
+        got, lines, err = await run_json(procfile, config, env)
     assert got == code, err
     _assert_one_error_line(err, lines, code)
     assert "upstream-secret-key" not in err + json.dumps(lines)
 
 
 async def test_an_upstream_that_never_answers_ends_the_run_after_one_bounded_step_without_retries(tmp_path: Path) -> None:
-    async def silent(_request: object) -> Response:
-        await anyio.sleep(3600)
-        raise AssertionError("unreachable")
-
     procfile, config = _setup(tmp_path, "mcp-echo/add")
-    upstream = Starlette(routes=[Route("/v1/chat/completions", silent, methods=["POST"])])
-    async with serve_local(upstream) as url:
+    async with serve_local(_upstream(None)) as url:
         env = {"UPSTREAM_INFERENCE_URL": url, "UPSTREAM_INFERENCE_KEY": "upstream-secret-key", "UPSTREAM_STEP_TIMEOUT_S": "1"}
-        code, lines, err = await run_main([str(config), "--json", "--procfile", str(procfile)], env)
+        code, lines, err = await run_json(procfile, config, env)
     assert code == 6, err
     _assert_one_error_line(err, lines, 6)
     message = lines[-1]["message"]
@@ -126,15 +115,10 @@ async def test_an_upstream_that_never_answers_ends_the_run_after_one_bounded_ste
 
 
 async def test_a_run_past_the_drivers_timeout_exits_7_naming_the_limit(tmp_path: Path) -> None:
-    async def silent(_request: object) -> Response:
-        await anyio.sleep(3600)
-        raise AssertionError("unreachable")
-
     procfile, config = _setup(tmp_path, "mcp-echo/add")
-    upstream = Starlette(routes=[Route("/v1/chat/completions", silent, methods=["POST"])])
-    async with serve_local(upstream) as url:
+    async with serve_local(_upstream(None)) as url:
         env = {"UPSTREAM_INFERENCE_URL": url, "UPSTREAM_INFERENCE_KEY": "upstream-secret-key"}
-        code, lines, err = await run_main([str(config), "--json", "--procfile", str(procfile), "--timeout", "2"], env)
+        code, lines, err = await run_json(procfile, config, env, "--timeout", "2")
     assert code == 7, err
     _assert_one_error_line(err, lines, 7)
     assert "the run did not finish within --timeout 2s" in lines[-1]["message"]

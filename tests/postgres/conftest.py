@@ -1,34 +1,46 @@
-"""Databases seeded once per session and shared by the index, table and storage-tool tests (read-only)."""
+"""Databases for the PostgreSQL tests: seeded ones shared for the session by the index, table and
+storage-tool tests (read-only), and an empty one per test on each server."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest
 
 from mcp_servers.postgres.seed.storage import plant_healthy_storage, plant_storage_problems
-from tests.postgres.pg_versions import MAJORS, VERSION_SETTINGS, bin_path
+from tests.postgres.pg_versions import MAJORS, SERVERS_ON_EVERY_VERSION, VERSION_SETTINGS, bin_path
+
+
+def _seeded(request: pytest.FixtureRequest, name: str, plant: Callable[[Any], None]) -> Iterator[str]:
+    """A database on the server `request.param` names, planted by `plant`, dropped afterwards."""
+    cluster = request.getfixturevalue(f"{request.param}_pg")
+    url = cluster.create_database(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        plant(conn)
+    yield url
+    cluster.drop_database(url)
 
 
 @pytest.fixture(scope="session", params=["embedded", "system"])
 def sick_db(request: pytest.FixtureRequest) -> Iterator[str]:
     """The storage problems of the sick database, on each PostgreSQL version."""
-    cluster = request.getfixturevalue(f"{request.param}_pg")
-    url = cluster.create_database("sick_storage")
-    with psycopg.connect(url, autocommit=True) as conn:
-        plant_storage_problems(conn)
-    yield url
-    cluster.drop_database(url)
+    yield from _seeded(request, "sick_storage", plant_storage_problems)
 
 
 @pytest.fixture(scope="session", params=["embedded", "system"])
 def healthy_db(request: pytest.FixtureRequest) -> Iterator[str]:
     """The same schema without the problems, on each PostgreSQL version."""
-    cluster = request.getfixturevalue(f"{request.param}_pg")
-    url = cluster.create_database("healthy_storage")
-    with psycopg.connect(url, autocommit=True) as conn:
-        plant_healthy_storage(conn)
-    yield url
-    cluster.drop_database(url)
+    yield from _seeded(request, "healthy_storage", plant_healthy_storage)
+
+
+@pytest.fixture
+def db_url(any_pg: "PgCluster") -> Iterator[str]:  # noqa: F821 (tests/conftest.py defines it; not importable by name here)
+    """An empty database on each server the machine has, dropped afterwards."""
+    url = any_pg.create_database("checks")
+    try:
+        yield url
+    finally:
+        any_pg.drop_database(url)
 
 
 def _server_of_version(major: int):
@@ -63,3 +75,11 @@ pg14_pg, pg15_pg, pg16_pg, pg17_pg, pg18_pg = (_server_of_version(major) for maj
 def versioned_pg(request: pytest.FixtureRequest) -> "PgCluster":  # noqa: F821 (tests/conftest.py defines it)
     """A server of each major version Heroku runs (14-17 from npm, cached in .data; 18 from the wheel)."""
     return request.getfixturevalue(f"pg{request.param}_pg")
+
+
+@pytest.fixture(scope="session", params=SERVERS_ON_EVERY_VERSION)
+def trap_db(request: pytest.FixtureRequest) -> Iterator["TrapDb"]:  # noqa: F821 (query_traps.TrapDb, imported lazily)
+    """The booby-trapped database of the pg_query / pg_explain tests (tests/postgres/query_traps.py)."""
+    from query_traps import query_trap_db
+
+    yield from query_trap_db(request.getfixturevalue(f"{request.param}_pg"))

@@ -2,8 +2,8 @@
 
 `{secret}` is a file the database server can read and whose content must never come back;
 `{marker}` is a path the server could write and which must never appear. The test database holds
-a `canary` table, a `canary_seq` sequence and booby-trapped objects (see the fixture in
-test_query_tools.py): `evil()` writes the marker file with COPY (allowed in a read-only
+a `canary` table, a `canary_seq` sequence and booby-trapped objects (see
+query_traps.py): `evil()` writes the marker file with COPY (allowed in a read-only
 transaction!), `public.lower(int)` shadows a built-in, `evil_domain` calls evil in its CHECK,
 `public.===` is an operator over evil, and a user cast turns `evil_box` into money through evil.
 

@@ -3,11 +3,9 @@ import pytest
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.activity import CHECKS
-from mcp_servers.postgres.checks.base import run_checks
-from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.seed.activity import LIVE_LIMITS, LiveProblems
-from mcp_servers.postgres.settings import APPLICATION_NAME, PostgresSettings
-from tests.conftest import PgCluster
+from mcp_servers.postgres.settings import APPLICATION_NAME
+from tests.postgres.check_runs import findings_by_name
 
 pytestmark = pytest.mark.anyio
 
@@ -15,21 +13,7 @@ BY_NAME = {c.name: c for c in CHECKS}
 
 
 async def run(url: str, limits: dict[str, dict[str, float]] | None = None) -> dict[str, Finding]:
-    db = Database(PostgresSettings(database_url=url))
-    try:
-        checks = [c.with_limits(**(limits or {}).get(c.name, {})) for c in CHECKS]
-        return {f.check: f for f in await run_checks(db, checks)}
-    finally:
-        await db.close()
-
-
-@pytest.fixture
-def db_url(any_pg: PgCluster):
-    url = any_pg.create_database("act")
-    try:
-        yield url
-    finally:
-        any_pg.drop_database(url)
+    return await findings_by_name(url, CHECKS, limits)
 
 
 async def test_each_activity_check_flags_its_live_problem(db_url: str) -> None:

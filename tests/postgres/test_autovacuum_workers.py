@@ -28,20 +28,15 @@ def test_a_worker_without_a_transaction_yet_is_counted_not_a_crash() -> None:
 
 
 async def test_a_check_that_cannot_judge_its_rows_is_skipped_and_the_others_still_run(fresh_db: str) -> None:
-    from mcp_servers.postgres.checks.base import Check, run_checks
-    from mcp_servers.postgres.db import Database
-    from mcp_servers.postgres.settings import PostgresSettings
+    from mcp_servers.postgres.checks.base import Check
+    from tests.postgres.check_runs import run
 
     def broken(rows, limits, facts):
         raise TypeError("'>=' not supported between instances of 'NoneType' and 'float'")
 
     bad = Check(name="broken_check", area="maintenance", sql="SELECT 1 AS one", evaluate=broken,
                 limits=AUTOVACUUM_WORKERS.limits, remediation="-", description="a check with a bug")
-    db = Database(PostgresSettings(database_url=fresh_db))
-    try:
-        found = await run_checks(db, [bad, AUTOVACUUM_WORKERS])
-    finally:
-        await db.close()
+    found = await run(fresh_db, bad, AUTOVACUUM_WORKERS)
     assert (found[0].check, found[0].status) == ("broken_check", "skipped")
     assert "could not judge" in found[0].reason
     assert found[1].check == "autovacuum_workers" and found[1].status != "skipped"

@@ -5,10 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from mcp_servers.postgres.checks.base import run_checks
 from mcp_servers.postgres.checks.indexes import CHECKS
-from mcp_servers.postgres.db import Database
-from mcp_servers.postgres.settings import PostgresSettings
+from tests.postgres.check_runs import findings_by_name
 
 pytestmark = pytest.mark.anyio
 
@@ -42,11 +40,7 @@ async def test_index_advice_never_removes_both_halves_of_a_pair_or_the_last_inde
         for _ in range(1000):
             conn.execute("SELECT count(*) FROM line_items WHERE size = 99")
         conn.execute("SELECT pg_stat_force_next_flush()") if conn.info.server_version >= 150000 else None
-    db = Database(PostgresSettings(database_url=fresh_db))
-    try:
-        found = {f.check: f for f in await run_checks(db, CHECKS)}
-    finally:
-        await db.close()
+    found = await findings_by_name(fresh_db, CHECKS)
     dropped = {r["index"] for name in ("unused_indexes", "duplicate_indexes") for r in found[name].rows
                if r.get("fix", "").startswith("DROP INDEX")}
     # one of the two equal foreign-key indexes goes, the other stays

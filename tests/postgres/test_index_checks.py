@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import psycopg
 import pytest
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.base import Check, gather_facts, run_checks
 from mcp_servers.postgres.checks.indexes import (
     CHECKS,
     DUPLICATE_INDEXES,
@@ -20,19 +20,10 @@ from mcp_servers.postgres.checks.indexes import (
     NULL_INDEXES,
     UNUSED_INDEXES,
 )
-from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.seed.storage import DUPLICATE_PAIR, INVALID_INDEX, MISSING_FK, NULL_INDEX, UNUSED_INDEX
-from mcp_servers.postgres.settings import PostgresSettings
+from tests.postgres.check_runs import fetch_rows, run
 
 pytestmark = pytest.mark.anyio
-
-
-async def run(url: str, *checks: Check) -> list[Finding]:
-    db = Database(PostgresSettings(database_url=url))
-    try:
-        return await run_checks(db, checks)
-    finally:
-        await db.close()
 
 
 def names(finding: Finding, key: str = "index") -> list[str]:
@@ -61,14 +52,9 @@ async def test_unused_indexes_are_not_trusted_when_statistics_are_too_young(sick
 
 
 async def test_unused_indexes_trust_every_class_once_statistics_are_a_day_old(sick_db: str) -> None:
-    db = Database(PostgresSettings(database_url=sick_db))
-    try:
-        facts = await gather_facts(db)
-        rows = await db.fetch(UNUSED_INDEXES.query(facts), UNUSED_INDEXES.params())
-    finally:
-        await db.close()
-    old = type(facts)(**{**facts.__dict__, "stats_reset": facts.now - timedelta(days=3)})
-    finding = UNUSED_INDEXES.evaluate([dict(r) for r in rows], UNUSED_INDEXES.limits, old)
+    facts, rows = await fetch_rows(sick_db, UNUSED_INDEXES)
+    old = replace(facts, stats_reset=facts.now - timedelta(days=3))
+    finding = UNUSED_INDEXES.evaluate(rows, UNUSED_INDEXES.limits, old)
     assert finding.status == "yellow" and finding.reason is None
     assert all(r["trusted"] for r in finding.rows)
     classes = {r["index"]: r["class"] for r in finding.rows}
@@ -80,14 +66,9 @@ async def test_unused_indexes_trust_every_class_once_statistics_are_a_day_old(si
 
 async def test_low_scans_high_writes_counts_only_above_the_size_floor(sick_db: str) -> None:
     check = UNUSED_INDEXES.with_limits(low_scan_min_bytes=0)
-    db = Database(PostgresSettings(database_url=sick_db))
-    try:
-        facts = await gather_facts(db)
-        rows = await db.fetch(check.query(facts), check.params())
-    finally:
-        await db.close()
-    old = type(facts)(**{**facts.__dict__, "stats_reset": facts.now - timedelta(days=3)})
-    classes = {r["index"]: r["class"] for r in check.evaluate([dict(r) for r in rows], check.limits, old).rows}
+    facts, rows = await fetch_rows(sick_db, check)
+    old = replace(facts, stats_reset=facts.now - timedelta(days=3))
+    classes = {r["index"]: r["class"] for r in check.evaluate(rows, check.limits, old).rows}
     assert classes[NULL_INDEX] == "low scans, high writes"  # 5 lookups against 10,000 inserted rows
 
 
@@ -164,16 +145,11 @@ async def test_healthy_database_gets_no_index_warnings(healthy_db: str) -> None:
 
 
 async def test_never_reset_statistics_are_dated_by_uptime_once_the_database_has_real_traffic(sick_db: str) -> None:
-    db = Database(PostgresSettings(database_url=sick_db))
-    try:
-        facts = await gather_facts(db)
-        rows = [dict(r) for r in await db.fetch(UNUSED_INDEXES.query(facts), UNUSED_INDEXES.params())]
-    finally:
-        await db.close()
+    facts, rows = await fetch_rows(sick_db, UNUSED_INDEXES)
     assert facts.stats_reset is None and facts.postmaster_start is not None
     up_for_weeks = facts.postmaster_start - timedelta(days=30)
-    busy = type(facts)(**{**facts.__dict__, "postmaster_start": up_for_weeks, "transactions": 50_000})
-    quiet = type(facts)(**{**facts.__dict__, "postmaster_start": up_for_weeks, "transactions": 50})
+    busy = replace(facts, postmaster_start=up_for_weeks, transactions=50_000)
+    quiet = replace(facts, postmaster_start=up_for_weeks, transactions=50)
     strict = UNUSED_INDEXES.with_limits(min_table_scans=10**9)  # only the age can make rows trusted
     mature = strict.evaluate(rows, strict.limits, busy)
     assert mature.status == "yellow" and mature.reason is None

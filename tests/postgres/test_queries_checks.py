@@ -10,13 +10,13 @@ from mcp import Client
 from mcp_servers.common import embedded_pg
 from mcp_servers.common.embedded_pg import EmbeddedPostgres
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.base import DbFacts, run_checks
+from mcp_servers.postgres.checks.base import DbFacts
 from mcp_servers.postgres.checks.queries import SLOW_QUERIES, statements_sql
-from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.seed.activity import SLOW_CALLS, plant_server_problems
 from mcp_servers.postgres.server import build_server
 from mcp_servers.postgres.settings import PostgresSettings
 from tests.conftest import PgCluster
+from tests.postgres.check_runs import run
 
 pytestmark = pytest.mark.anyio
 
@@ -49,11 +49,8 @@ NORMALISED_SLOW_QUERY = "SELECT count(*), sum(amount_cents) FROM payments CROSS 
 
 
 async def slow_queries(url: str, **limits: float) -> Finding:
-    db = Database(PostgresSettings(database_url=url))
-    try:
-        return (await run_checks(db, [SLOW_QUERIES.with_limits(**limits)]))[0]
-    finally:
-        await db.close()
+    [finding] = await run(url, SLOW_QUERIES.with_limits(**limits))
+    return finding
 
 
 def facts(version: int, schema: str = "public") -> DbFacts:

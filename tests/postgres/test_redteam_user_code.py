@@ -8,8 +8,6 @@ data unchanged after each one. The analyst reads must still pass on the same boo
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,8 +16,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from mcp import Client
-from redteam_corpus import ANALYST_READS, ANALYST_SETUP_SQL
+from redteam_corpus import ANALYST_READS
 from redteam_user_code import USER_CODE_ATTACKS, USER_CODE_TRAPS_SQL
+from trapped_database import trapped_database
 
 from mcp_servers.postgres.server import build_server
 from mcp_servers.postgres.settings import PostgresSettings
@@ -51,20 +50,10 @@ class TrappedDb:
 @pytest.fixture(scope="module", params=SERVERS_ON_EVERY_VERSION)
 def trapped(request: pytest.FixtureRequest) -> Iterator[TrappedDb]:
     cluster = request.getfixturevalue(f"{request.param}_pg")
-    url = cluster.create_database("usercode")
-    folder = Path(tempfile.mkdtemp(prefix="pgusercode-"))
-    folder.chmod(0o777)  # the server runs as another system user
-    marker = folder / "marker"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(USER_CODE_TRAPS_SQL.replace("{marker}", str(marker)))
-        conn.execute(ANALYST_SETUP_SQL)
-    db = TrappedDb(url, cluster.version, marker)
-    db.fired()  # building the schema ran the traps (inserts, index build)
-    try:
+    with trapped_database(cluster, "usercode", USER_CODE_TRAPS_SQL) as (url, folder):
+        db = TrappedDb(url, cluster.version, folder / "marker")
+        db.fired()  # building the schema ran the traps (inserts, index build)
         yield db
-    finally:
-        cluster.drop_database(url)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _live(attack, version: int) -> bool:

@@ -22,6 +22,11 @@ async def test_pg_schema_describes_a_table_with_its_constraints(fresh_db: str) -
     assert {"p", "f"} <= {c["type"] for c in table["constraints"]}  # PG 18 adds "n" (NOT NULL) rows
     fk = next(c for c in table["constraints"] if c["type"] == "f")
     assert fk["references"] == "owners"
+    text = result.content[0].text.splitlines()
+    assert text[0].startswith("public.pets: ~0 rows, ")
+    assert text[1:3] == ["columns:", "  id integer not null default nextval('pets_id_seq'::regclass)"]
+    assert "  owner_id integer" in text and "  name text not null" in text
+    assert any(line.startswith("  pets_owner_id_fkey: FOREIGN KEY (owner_id) REFERENCES owners(id)") for line in text)
 
 
 async def test_unreachable_database_is_a_clear_error_without_the_password() -> None:

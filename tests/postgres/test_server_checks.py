@@ -4,33 +4,18 @@ import psycopg
 import pytest
 
 from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.base import DbFacts, run_checks
-from mcp_servers.postgres.checks.server import CHECKS, XID_MAX
+from mcp_servers.postgres.checks.base import DbFacts
+from mcp_servers.postgres.checks.server import CHECKS
 from mcp_servers.postgres.checks.server_config import SSL_IN_USE
-from mcp_servers.postgres.db import Database
+from mcp_servers.postgres.checks.wraparound import XID_MAX
 from mcp_servers.postgres.seed.activity import plant_server_problems
-from mcp_servers.postgres.settings import PostgresSettings
-from tests.conftest import PgCluster
+from tests.postgres.check_runs import findings_by_name
 
 pytestmark = pytest.mark.anyio
 
 
 async def run(url: str, limits: dict[str, dict[str, float]] | None = None) -> dict[str, Finding]:
-    db = Database(PostgresSettings(database_url=url))
-    try:
-        checks = [c.with_limits(**(limits or {}).get(c.name, {})) for c in CHECKS]
-        return {f.check: f for f in await run_checks(db, checks)}
-    finally:
-        await db.close()
-
-
-@pytest.fixture
-def db_url(any_pg: PgCluster):
-    url = any_pg.create_database("srv")
-    try:
-        yield url
-    finally:
-        any_pg.drop_database(url)
+    return await findings_by_name(url, CHECKS, limits)
 
 
 async def test_each_server_check_flags_its_planted_problem(db_url: str) -> None:

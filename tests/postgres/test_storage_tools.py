@@ -123,6 +123,13 @@ def reference(url: str, sql: str) -> list[dict[str, Any]]:
         return conn.execute(sql).fetchall()
 
 
+def matched(ours: list[dict[str, Any]], key: str, theirs: list[dict[str, Any]], their_key: str) -> list[tuple[dict, dict]]:
+    """Each of our rows beside the reference row of the same object; both must list the same objects."""
+    by_name = {r[their_key]: r for r in theirs}
+    assert {r[key] for r in ours} == set(by_name)
+    return [(row, by_name[row[key]]) for row in ours]
+
+
 async def call(url: str, tool: str, **arguments: Any) -> tuple[dict[str, Any], str]:
     async with Client(build_server(PostgresSettings(database_url=url))) as client:
         result = await client.call_tool(tool, arguments)
@@ -167,11 +174,7 @@ async def test_index_kinds_list_the_planted_problems(sick_db: str) -> None:
 
 async def test_index_usage_agrees_with_heroku_pg_index_usage(sick_db: str) -> None:
     ours, _ = await call(sick_db, "pg_table_stats", kind="index_usage", limit=100)
-    theirs = reference(sick_db, REFERENCE_INDEX_USAGE)
-    by_table = {r["table"]: r for r in ours["rows"]}
-    assert set(by_table) == {r["relname"] for r in theirs}
-    for ref in theirs:
-        row = by_table[ref["relname"]]
+    for row, ref in matched(ours["rows"], "table", reference(sick_db, REFERENCE_INDEX_USAGE), "relname"):
         assert row["live_rows"] == ref["rows_in_table"]
         if ref["percent_of_times_index_used"] != "Insufficient data":
             # theirs truncates (integer division), ours rounds to 0.1 %
@@ -207,10 +210,7 @@ async def test_table_bloat_estimate_agrees_with_heroku_pg_bloat(sick_db: str) ->
 
 async def test_sizes_agree_with_heroku_pg_table_size_and_index_size(sick_db: str) -> None:
     tables, _ = await call(sick_db, "pg_table_stats", kind="sizes", limit=100)
-    ref_tables = {r["name"]: r for r in reference(sick_db, REFERENCE_TABLE_SIZES)}
-    assert {r["table"] for r in tables["rows"]} == set(ref_tables)
-    for row in tables["rows"]:
-        ref = ref_tables[row["table"]]
+    for row, ref in matched(tables["rows"], "table", reference(sick_db, REFERENCE_TABLE_SIZES), "name"):
         assert (row["table_bytes"], row["total_bytes"], row["index_bytes"]) == (
             ref["table_size"], ref["total_size"], ref["indexes_size"])
     indexes, _ = await call(sick_db, "pg_index_stats", kind="sizes", limit=100)
@@ -220,10 +220,7 @@ async def test_sizes_agree_with_heroku_pg_table_size_and_index_size(sick_db: str
 
 async def test_vacuum_stats_agree_with_heroku_pg_vacuum_stats(sick_db: str) -> None:
     ours, _ = await call(sick_db, "pg_table_stats", kind="vacuum", limit=100)
-    theirs = {r["table"]: r for r in reference(sick_db, REFERENCE_VACUUM_STATS)}
-    assert {r["table"] for r in ours["rows"]} == set(theirs)
-    for row in ours["rows"]:
-        ref = theirs[row["table"]]
+    for row, ref in matched(ours["rows"], "table", reference(sick_db, REFERENCE_VACUUM_STATS), "table"):
         assert row["dead_rows"] == ref["dead_rowcount"]
         assert abs(row["autovacuum_threshold"] - float(ref["autovacuum_threshold"])) <= 1
         assert row["expect_autovacuum"] == (ref["expect_autovacuum"] == "yes")

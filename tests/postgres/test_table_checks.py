@@ -5,8 +5,6 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from mcp_servers.common.results import Finding
-from mcp_servers.postgres.checks.base import Check, run_checks
 from mcp_servers.postgres.checks.tables import (
     CHECKS,
     NEVER_ANALYZED_TABLES,
@@ -15,19 +13,10 @@ from mcp_servers.postgres.checks.tables import (
     TABLE_INDEX_USAGE,
     VACUUM_DEAD_ROWS,
 )
-from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.seed.storage import BLOATED_TABLE, SEQ_SCAN_TABLE, SEQ_SCANS
-from mcp_servers.postgres.settings import PostgresSettings
+from tests.postgres.check_runs import run
 
 pytestmark = pytest.mark.anyio
-
-
-async def run(url: str, *checks: Check) -> list[Finding]:
-    db = Database(PostgresSettings(database_url=url))
-    try:
-        return await run_checks(db, checks)
-    finally:
-        await db.close()
 
 
 async def test_seq_scan_heavy_table_without_an_index_is_flagged(sick_db: str) -> None:

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
+from mcp_servers.app_diagnostics.logs import records
 from mcp_servers.app_diagnostics.logs.models import (
     AddonHealth,
     DynoHealth,
@@ -19,22 +20,7 @@ from mcp_servers.app_diagnostics.logs.models import (
     ReleaseRef,
     StatusCount,
 )
-from mcp_servers.app_diagnostics.logs.parser import (
-    AddonMetrics,
-    AppOutput,
-    DynoError,
-    DynoNotice,
-    Event,
-    LogplexError,
-    MemoryUse,
-    PostgresLog,
-    ProcessExit,
-    ReleaseEvent,
-    RouterLine,
-    RuntimeMetrics,
-    StateChange,
-    parse_line,
-)
+from mcp_servers.app_diagnostics.logs.parser import parse_line
 from mcp_servers.app_diagnostics.logs.pg_service import PgServiceTally
 from mcp_servers.app_diagnostics.logs.stats import (
     code_count,
@@ -96,18 +82,18 @@ class _Tally:
         self._minute_key, self._bucket = key, bucket
         return bucket
 
-    def add(self, event: Event) -> None:
+    def add(self, event: records.Event) -> None:
         ts = event.ts
         ts = ts[:19] if ts.endswith("+00:00") else utc(ts)
         bucket = self._minute(ts)
         match event:
-            case RouterLine():
+            case records.RouterLine():
                 self._router(event, bucket)
-            case AppOutput():
+            case records.AppOutput():
                 self.kinds["app"] += 1
-            case RuntimeMetrics():
+            case records.RuntimeMetrics():
                 self._runtime(event, ts)
-            case AddonMetrics():
+            case records.AddonMetrics():
                 self.kinds["addon_metrics"] += 1
                 addon = self.addons.get((event.service, event.source))
                 if addon is None:
@@ -116,22 +102,23 @@ class _Tally:
                 addon.latest.update(event.samples)
                 for name, value in event.samples.items():
                     addon.series[name].append(value)
-            case PostgresLog():
+            case records.PostgresLog():
                 self.kinds["postgres_log"] += 1
                 self.postgres.add(event)
-            case ReleaseEvent():
+            case records.ReleaseEvent():
                 self.kinds["release"] += 1
                 if event.kind in ("release", "deploy", "rollback"):
                     self.releases.append(ReleaseRef(kind=event.kind, version=event.version, at=ts, by=event.by))
-            case LogplexError():
+            case records.LogplexError():
                 self.kinds["logplex"] += 1
                 self.logplex[event.code] += 1
                 self.dropped += event.dropped or 0
-            case StateChange() | ProcessExit() | DynoError() | MemoryUse() | DynoNotice():
+            case (records.StateChange() | records.ProcessExit() | records.DynoError() | records.MemoryUse()
+                  | records.DynoNotice()):
                 self.kinds["dyno"] += 1
                 self._dyno(event, bucket)
 
-    def _router(self, r: RouterLine, bucket: MinuteTally) -> None:
+    def _router(self, r: records.RouterLine, bucket: MinuteTally) -> None:
         self.kinds["router"] += 1
         bucket.requests += 1
         raw = (r.method, r.path)
@@ -140,7 +127,7 @@ class _Tally:
             key = f"{r.method or '-'} {normalise_path(r.path)}"
             path = self.paths.get(key)
             if path is None:
-                path = self.paths[key] = PathTally(key)
+                path = self.paths[key] = PathTally(key=key)
             self._path_of_raw[raw] = path
         path.requests += 1
         if r.status is not None:
@@ -162,7 +149,7 @@ class _Tally:
             path.errors += 1
             bucket.errors += 1
 
-    def _runtime(self, m: RuntimeMetrics, ts: str) -> None:
+    def _runtime(self, m: records.RuntimeMetrics, ts: str) -> None:
         self.kinds["runtime_metrics"] += 1
         dyno = self.dynos[m.source]
         for name, value in m.samples.items():
@@ -176,23 +163,23 @@ class _Tally:
             dyno.quota = m.samples["memory_quota"]
         dyno.load_max = bigger(dyno.load_max, m.samples.get("load_avg_1m"))
 
-    def _dyno(self, event: StateChange | ProcessExit | DynoError | MemoryUse | DynoNotice, bucket: MinuteTally) -> None:
+    def _dyno(self, event: records.DynoEvent, bucket: MinuteTally) -> None:
         dyno = self.dynos[event.dyno]
         match event:
-            case StateChange():
+            case records.StateChange():
                 dyno.state = event.to_state
                 if event.to_state == "crashed":
                     dyno.crashes += 1
                     bucket.errors += 1
                     bucket.codes["crash"] += 1
-            case ProcessExit():
+            case records.ProcessExit():
                 dyno.exits[str(event.status) if event.status is not None else "unknown"] += 1
-            case DynoError():
+            case records.DynoError():
                 dyno.errors[event.code] += 1
                 self.codes[event.code] += 1
                 bucket.errors += 1
                 bucket.codes[event.code] += 1
-            case MemoryUse():
+            case records.MemoryUse():
                 dyno.mem_last = event.mem_mb
                 dyno.mem_max = bigger(dyno.mem_max, event.mem_mb)
                 dyno.pct_max = bigger(dyno.pct_max, event.percent)

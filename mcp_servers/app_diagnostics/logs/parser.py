@@ -2,9 +2,9 @@
 releases) into small records.
 
 Written for speed: one precompiled regex per line shape, dispatch on the `source[process]` header,
-records are NamedTuples (no validation per line). Canonical router lines take a fast path whose record
-a property test checks against the general router parser. `parse_line` never raises: a line it does
-not understand gives `None`, and the caller counts it.
+records are NamedTuples (no validation per line; they live in `records.py`). Router lines are read in
+`router_lines.py`, canonical ones on a fast path. `parse_line` never raises: a line it does not
+understand gives `None`, and the caller counts it.
 
 Accepted line shapes: the `heroku logs` / log-session form `TS source[proc]: message`, and the
 RFC 5424 form a log drain receives (`<158>1 TS host source proc - message`, optionally octet-counted).
@@ -26,15 +26,12 @@ from mcp_servers.app_diagnostics.logs.records import (
     PostgresLog,
     ProcessExit,
     ReleaseEvent,
-    RouterLine,
     RuntimeMetrics,
     StateChange,
 )
+from mcp_servers.app_diagnostics.logs.router_lines import canonical_router, parse_router
 
-__all__ = [
-    "AddonMetrics", "AppOutput", "DynoError", "DynoNotice", "Event", "LogplexError", "MemoryUse", "PostgresLog",
-    "ProcessExit", "ReleaseEvent", "RouterLine", "RuntimeMetrics", "StateChange", "iter_events", "parse_line",
-]
+__all__ = ["iter_events", "parse_line"]
 
 
 # --- line header -------------------------------------------------------------------------------
@@ -43,18 +40,11 @@ _SYSLOG = re.compile(
     r"(?:\d+ )?<\d{1,3}>1 (\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?) \S+ ([\w-]+) (\S+) - ?"
 )
 
-# --- router: the modern canonical order first (fast), any order second --------------------------
-_ROUTER = re.compile(
-    r'at=(\w+) (?:code=(\w+) desc="([^"]*)" )?method=(\S*) path="([^"]*)" host=(\S*) request_id=(\S*) '
-    r'fwd="([^"]*)" dyno=(\S*) connect=(\d*)(?:ms)? service=(\d*)(?:ms)? status=(\d*) bytes=(\d*) '
-    r"protocol=(\S*)(?: (.+))?$"
-)
-_KV = re.compile(r'(?<![^ ])([\w#.-]+)=(?:"([^"]*)"|(\S*))')  # keys start a token: no rescans mid-word
+# --- metrics lines (runtime and add-on) --------------------------------------------------------
 # Applied to " " + message: a leading literal lets the scan jump between candidates, where a look-behind
 # (a token start) was tried at every position; the same matches, about twice as fast.
 _SAMPLE = re.compile(r" sample#([\w.-]+)=(-?\d+(?:\.\d+)?)")
 _FIELD = re.compile(r" (source|dyno|addon)=(\S+)")
-_NUM = re.compile(r"-?\d+(?:\.\d+)?")
 
 # --- dyno (heroku[web.1]) ----------------------------------------------------------------------
 _STATE = re.compile(r"State changed from (\w+) to (\w+)")
@@ -83,10 +73,6 @@ _DEPLOY = re.compile(r"Deploy (\S+)(?: by (?:user )?(\S+))?")
 _BY = re.compile(r" by (?:user )?(\S+)\s*$")
 
 
-def _int(text: str | None) -> int | None:
-    return int(text) if text else None
-
-
 def _samples(message: str) -> dict[str, float]:
     """`sample#name=12.5MB` pairs as {name: 12.5} (units dropped; see the record's docstring)."""
     return {key: float(value) for key, value in _SAMPLE.findall(" " + message)}
@@ -95,52 +81,6 @@ def _samples(message: str) -> dict[str, float]:
 def _fields(message: str) -> dict[str, str]:
     """The `source=`, `dyno=` and `addon=` fields of a metrics line."""
     return dict(_FIELD.findall(" " + message, 0, 301))
-
-
-def _router(ts: str, message: str) -> RouterLine | None:
-    m = _ROUTER.match(message)
-    if m is not None:
-        at, code, desc, method, path, host, rid, fwd, dyno, conn, serv, status, size, proto, tail = m.groups()
-        if tail is None:
-            return RouterLine(ts, at, code, desc, method, path, host, rid, fwd, dyno or None,
-                              int(conn) if conn else None, int(serv) if serv else None,
-                              int(status) if status else None, int(size) if size else None, proto)
-        fields = {"at": at, "code": code, "desc": desc, "method": method, "path": path, "host": host,
-                  "request_id": rid, "fwd": fwd, "dyno": dyno, "connect": conn, "service": serv,
-                  "status": status, "bytes": size, "protocol": proto}
-        for key, quoted, bare in _KV.findall(tail):
-            fields[key] = quoted or bare
-    else:
-        fields = {key: quoted or bare for key, quoted, bare in _KV.findall(message)}
-        if "at" not in fields or not ("status" in fields or "code" in fields):
-            return None
-    try:
-        return _router_from_fields(ts, fields)
-    except ValueError:
-        return None
-
-
-_KNOWN_ROUTER = frozenset(RouterLine._fields)
-
-
-def _ms(text: str | None) -> int | None:
-    if not text:
-        return None
-    number = text[:-2] if text.endswith("ms") else text
-    if _NUM.fullmatch(number) is None:
-        raise ValueError(f"not a duration: {text[:20]!r}")
-    return int(float(number))
-
-
-def _router_from_fields(ts: str, f: dict[str, str | None]) -> RouterLine:
-    extra = {k: v for k, v in f.items() if k not in _KNOWN_ROUTER and v is not None}
-    return RouterLine(
-        ts, f.get("at") or "info", f.get("code") or None, f.get("desc"), f.get("method"), f.get("path"),
-        f.get("host"), f.get("request_id"), f.get("fwd"), f.get("dyno") or None, _ms(f.get("connect")),
-        _ms(f.get("service")), _int(f.get("status")), _int(f.get("bytes")), f.get("protocol") or None,
-        f.get("tls_version") or None, f.get("sock") or None, f.get("cause") or None, f.get("agent") or None,
-        extra or None,
-    )
 
 
 def _dyno(ts: str, dyno: str, message: str) -> Event | None:
@@ -152,7 +92,7 @@ def _dyno(ts: str, dyno: str, message: str) -> Event | None:
     elif first == "P":
         m = _EXIT.match(message)
         if m is not None:
-            return ProcessExit(ts, dyno, _int(m.group(1)))
+            return ProcessExit(ts, dyno, int(m.group(1)) if m.group(1) else None)
         m = _MEM.match(message)
         if m is not None:
             mem = float(m.group(1)) * (1024 if m.group(2) == "G" else 1)
@@ -211,7 +151,7 @@ def _api(ts: str, message: str) -> ReleaseEvent:
 def _dispatch(ts: str, source: str, process: str, message: str) -> Event | None:
     if source == "heroku":
         if process == "router":
-            return _router(ts, message)
+            return parse_router(ts, message)
         if process == "logplex" or process == "log-shuttle":
             m = _ERROR.search(message)
             return _logplex_error(ts, m) if m is not None else None
@@ -242,13 +182,6 @@ def _dispatch(ts: str, source: str, process: str, message: str) -> Event | None:
 
 _ROUTER_MARK = " heroku[router]: "
 _new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (measurably faster)
-_ROUTER_FAST = re.compile(
-    r'at=([a-z]+) (?:code=(H\d\d) desc="([^"]*)" )?method=([A-Z]*) path="([^"]*)" host=([^ ]*) '
-    r'request_id=([^ ]*) fwd="([^"]*)" dyno=([^ ]*) connect=(\d*)(?:ms)? service=(\d*)(?:ms)? status=(\d*) '
-    r"bytes=(\d*) protocol=([^ ]*)"
-)
-
-
 _SPECIAL_APP = frozenset({"api", "log-shuttle"})
 
 
@@ -263,18 +196,9 @@ def parse_line(line: str) -> Event | None:
     if sp > 0 and line[4:5] == "-" and line[10:11] == "T":
         # Fast path: a router line in the canonical modern field order (most lines of a busy app).
         if line.startswith(_ROUTER_MARK, sp):
-            pos, sock = sp + 17, None
-            if line.startswith("sock=", pos):  # H18/H27 put it first
-                end = line.find(" ", pos)
-                sock, pos = line[pos + 5:end] or None, end + 1
-            m = _ROUTER_FAST.match(line, pos)
-            if m is not None and m.end() == len(line):
-                at, code, desc, method, path, host, rid, fwd, dyno, conn, serv, status, size, proto = m.groups()
-                return _new(RouterLine, (
-                    line[:sp], at, code, desc, method, path, host, rid, fwd, dyno or None,
-                    int(conn) if conn else None, int(serv) if serv else None,
-                    int(status) if status else None, int(size) if size else None, proto, None, sock, None, None, None,
-                ))
+            router = canonical_router(line, sp + 17, line[:sp])
+            if router is not None:
+                return router
             return _guarded(line[:sp], "heroku", "router", line[sp + 17:])
         # Cheap header split for the other `TS source[process]: message` lines.
         br = line.find("[", sp, sp + 8)

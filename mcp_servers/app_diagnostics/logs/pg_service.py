@@ -3,15 +3,18 @@
 What the lines look like and what each means come from Heroku Dev Center "Understanding Heroku Postgres
 Log Statements and Common Errors" (https://devcenter.heroku.com/articles/postgres-logs-errors) and the
 PostgreSQL manual (SQLSTATE codes, appendix A; `log_min_duration_statement`, `log_temp_files`,
-`checkpoint_warning`, `log_autovacuum_min_duration`). Statements are quoted with their literals replaced
-by `?`, so values (and any secret in them) never leave the server.
+`checkpoint_warning`, `log_autovacuum_min_duration`); each kind's label, status and remediation are in
+`postgres_log_kinds.json`. Statements are quoted with their literals replaced by `?`, so values (and any
+secret in them) never leave the server.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pydantic import BaseModel, Field
 
@@ -42,46 +45,20 @@ def statement_shape(sql: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Kind:
-    """One kind of service-log event: how to recognise it, how bad it is, what to do."""
+    """One kind of service-log event: how it is named in a finding, how bad it is, what to do."""
 
     name: str
     label: str
-    status: str  # red | yellow
+    status: str  # red | yellow | green
     remediation: str
 
 
+_KINDS_DATA = Path(__file__).with_name("postgres_log_kinds.json")
+KINDS: dict[str, _Kind] = {name: _Kind(name, **row)
+                           for name, row in json.loads(_KINDS_DATA.read_text(encoding="utf-8")).items()}
+
+
 # SQLSTATEs from PostgreSQL's appendix A; messages as the server writes them.
-KINDS: dict[str, _Kind] = {k.name: k for k in (
-    _Kind("too_many_connections", "connections refused (too many connections)", "red",
-          "The plan's connection limit is reached: add a pooler (`heroku pg:connection-pooling:attach`, or "
-          "PgBouncer in the dyno), lower pool sizes per dyno, then run mcp-postgres pg_activity to see who holds "
-          "connections; upgrade the plan if the load is real."),
-    _Kind("deadlock", "deadlocks", "red",
-          "Two transactions lock the same rows in opposite orders: make them take locks in one order, keep "
-          "transactions short, and retry on SQLSTATE 40P01."),
-    _Kind("statement_timeout", "statements cancelled by statement_timeout", "red",
-          "Run mcp-postgres pg_explain on the named statements and add the index their plans lack "
-          "(pg_top_queries ranks them); raise statement_timeout only for jobs that need it."),
-    _Kind("lock_timeout", "statements cancelled by lock_timeout", "yellow",
-          "Something holds locks too long: run mcp-postgres pg_activity (blocking sessions) while it happens."),
-    _Kind("out_of_memory", "out-of-memory errors", "red",
-          "Lower work_mem or the number of connections, or move to a plan with more RAM."),
-    _Kind("disk_full", "disk full errors", "red",
-          "The database or its temp space is out of disk: check `heroku pg:info`, delete or archive data, or upgrade."),
-    _Kind("slow_statement", "slow statements (log_min_duration_statement)", "yellow",
-          "Run mcp-postgres pg_explain on the named statements and pg_top_queries for the heaviest ones; add "
-          "indexes or rewrite them."),
-    _Kind("temp_file", "temporary files written (sorts and hashes spilling to disk)", "yellow",
-          "Queries sort or hash more than work_mem: add indexes matching their ORDER BY/GROUP BY, or raise work_mem "
-          "for those sessions (`SET work_mem`)."),
-    _Kind("checkpoints_too_frequent", "checkpoints too frequent", "yellow",
-          "The write volume fills WAL faster than checkpoints space out: batch writes, or move to a larger plan; "
-          "`heroku pg:diagnose` shows the database's load."),
-    _Kind("autovacuum", "autovacuum runs reported", "green",
-          "Informational: long autovacuum runs on the same table point to bloat (mcp-postgres pg_diagnose)."),
-)}
-
-
 def _classify(ev: PostgresLog) -> tuple[str | None, float | None]:
     """The kind of a service-log line and its number (ms, bytes, seconds), or (None, None)."""
     code, text = ev.sql_code, ev.message

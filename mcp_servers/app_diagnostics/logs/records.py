@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 __all__ = [
-    "AddonMetrics", "AppOutput", "DynoError", "DynoNotice", "Event", "LogplexError", "MemoryUse", "PostgresLog",
-    "ProcessExit", "ReleaseEvent", "RouterLine", "RuntimeMetrics", "StateChange",
+    "AddonMetrics", "AppOutput", "DynoError", "DynoEvent", "DynoNotice", "Event", "LogplexError", "MemoryUse",
+    "PostgresLog", "ProcessExit", "ReleaseEvent", "RouterLine", "RuntimeMetrics", "StateChange",
 ]
 
 
@@ -140,5 +140,6 @@ class AppOutput(NamedTuple):
     process: str
 
 
+DynoEvent = StateChange | ProcessExit | DynoError | MemoryUse | DynoNotice  # what a heroku[web.1] line becomes
 Event = (RouterLine | StateChange | ProcessExit | DynoError | MemoryUse | DynoNotice | RuntimeMetrics
          | AddonMetrics | PostgresLog | LogplexError | ReleaseEvent | AppOutput)

@@ -5,24 +5,29 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-__all__ = ["AddonTally", "DynoTally", "MinuteTally", "PathTally", "bigger"]
+__all__ = ["AddonTally", "DynoTally", "MinuteTally", "PathTally", "RequestTally", "bigger"]
 
 
 @dataclass(slots=True)
-class PathTally:
-    key: str  # "METHOD /normalised/path"
-    requests: int = 0
-    errors: int = 0
-    service: list[int] = field(default_factory=list)
-    codes: Counter[str] = field(default_factory=Counter)
+class RequestTally:
+    """Router requests counted together: their errors, error codes and service times (ms)."""
 
-
-@dataclass(slots=True)
-class MinuteTally:
     requests: int = 0
     errors: int = 0
     codes: Counter[str] = field(default_factory=Counter)
     service: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PathTally(RequestTally):
+    """The requests of one path."""
+
+    key: str = field(kw_only=True)  # "METHOD /normalised/path"
+
+
+@dataclass(slots=True)
+class MinuteTally(RequestTally):
+    """One minute of the timeline; its errors also count R errors and crashes."""
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
 from mcp_servers.app_diagnostics.log_sessions import app_generation, open_log_session, read_log_stream, split_dyno
@@ -17,6 +17,7 @@ from mcp_servers.app_diagnostics.logs.models import ErrorCodeInfo, LogAnalysis, 
 from mcp_servers.app_diagnostics.logs.render import render_analysis, render_code
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI, PlatformAPIError, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.redact import redact_text
 from mcp_servers.common.results import Finding
 
@@ -109,10 +110,7 @@ def explain(code: str) -> ErrorCodeInfo:
 
 
 def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> None:
-    @server.tool(
-        title="Analyze Heroku logs",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=False),
-    )
+    @read_only_tool(server, "Analyze Heroku logs", open_world=True, idempotent=False)
     async def analyze_logs(
         app: Annotated[str | None, Field(description="Heroku app name (default HEROKU_APP_NAME). Ignored when log_text is given.")] = None,
         log_text: Annotated[str | None, Field(description="Log lines pasted as text (`heroku logs` output or a drain's syslog lines). When given, nothing is fetched and no API key is needed.")] = None,
@@ -131,10 +129,7 @@ def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> 
         result = await analyze(api, settings, app=app, log_text=log_text, lines=lines, source=source, dyno=dyno)
         return _result(render_analysis(result), result, settings.secrets)
 
-    @server.tool(
-        title="Explain a Heroku error code",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True),
-    )
+    @read_only_tool(server, "Explain a Heroku error code", idempotent=True)
     async def explain_error_code(
         code: Annotated[str, Field(description="A Heroku error code such as H12, R14 or L10 (case-insensitive).")],
     ) -> Annotated[CallToolResult, ErrorCodeInfo]:

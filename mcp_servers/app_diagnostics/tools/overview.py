@@ -6,17 +6,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.app_diagnostics.tools._fetch import gather
-from mcp_servers.app_diagnostics.tools._render import render_overview
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.redact import truncate
-from mcp_servers.common.results import Finding, Status, tool_result, worst
+from mcp_servers.common.results import Finding, Status, render_findings, tool_result, worst
 
-__all__ = ["FEATURES_THAT_MATTER", "AppOverview", "build_overview", "register"]
+__all__ = ["FEATURES_THAT_MATTER", "AppOverview", "build_overview", "register", "render_overview"]
 
 RECENT_RELEASES = 5
 DYNO_STATES = ("up", "starting", "crashed", "idle", "down")
@@ -245,11 +245,33 @@ async def build_overview(api: PlatformAPI, app: str) -> AppOverview:
     )
 
 
+def render_overview(o: AppOverview) -> str:
+    """The compact text the model reads first: one line per part, then the findings."""
+    a = o.app
+    head = f"{a.name} ({a.generation or '?'}, {a.stack or '?'}, {a.region or '?'}): {o.status.upper()}"
+    if a.maintenance:
+        head += " - maintenance ON"
+    procs = []
+    for p in o.formation:
+        text = f"{p.type} {p.up}/{p.desired} up"
+        if p.crashed_dynos:
+            text += f" (crashed: {', '.join(p.crashed_dynos[:5])})"
+        if p.starting:
+            text += f" ({p.starting} starting)"
+        procs.append(text)
+    lines = [head, "dynos: " + ("; ".join(procs) or "no formation") + (f"; {o.one_off_dynos} one-off" if o.one_off_dynos else "")]
+    lines.append("releases: " + "; ".join(
+        f"v{r.version} {r.status}{' (current)' if r.current else ''} \"{r.description or ''}\"" for r in o.releases[:3]))
+    if o.addons:
+        lines.append("add-ons: " + "; ".join(f"{d.plan or d.name} {d.state}" for d in o.addons))
+    lines.append("features: " + ", ".join(
+        f"{f.name} {'on' if f.enabled else 'off' if f.enabled is False else 'n/a'}" for f in o.features))
+    lines.append(render_findings(o.findings))
+    return "\n".join(lines)
+
+
 def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> None:
-    @server.tool(
-        title="Heroku app overview",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
-    )
+    @read_only_tool(server, "Heroku app overview", open_world=True, idempotent=True)
     async def app_overview(
         app: Annotated[str | None, Field(description="Heroku app name or id; default HEROKU_APP_NAME.")] = None,
     ) -> Annotated[CallToolResult, AppOverview]:

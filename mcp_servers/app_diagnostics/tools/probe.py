@@ -15,11 +15,12 @@ from urllib.parse import urljoin, urlsplit
 import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.app_diagnostics.tools._tls import TLSInfo
+from mcp_servers.common.annotations import read_only_tool
 
 if TYPE_CHECKING:
     import ssl
@@ -247,10 +248,7 @@ def render(result: ProbeResult) -> str:
 
 
 def register(server: MCPServer, api: object, settings: AppDiagSettings) -> None:
-    @server.tool(
-        title="Probe a URL over HTTP",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
-    )
+    @read_only_tool(server, "Probe a URL over HTTP", open_world=True, idempotent=True)
     async def http_probe(
         url: Annotated[str, Field(description="The app's public URL, e.g. https://myapp.herokuapp.com (http or https only).")],
         path: Annotated[str, Field(description="Path to request on that host.", max_length=2000)] = "/",

@@ -8,17 +8,17 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from mcp.server import MCPServer
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from mcp_servers.app_diagnostics.platform_api import PlatformAPI, PlatformAPIError, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.app_diagnostics.tools._fetch import gather
-from mcp_servers.app_diagnostics.tools._render import render_releases
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.redact import redact_text, truncate
-from mcp_servers.common.results import Finding, Status, tool_result, worst
+from mcp_servers.common.results import Finding, Status, render_findings, tool_result, worst
 
-__all__ = ["RecentReleases", "build_releases", "config_diff", "names_from_description", "register"]
+__all__ = ["RecentReleases", "build_releases", "config_diff", "names_from_description", "register", "render_releases"]
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
@@ -212,11 +212,29 @@ def _findings(details: list[ReleaseDetail], failed: list[BuildBrief], current: R
     return findings
 
 
+def render_releases(r: RecentReleases) -> str:
+    """The compact text the model reads first: one line per release, then the findings."""
+    lines = [f"{r.app} releases (newest first): {r.status.upper()}"]
+    for d in r.releases:
+        text = f"v{d.version} {d.status}{' (current)' if d.current else ''} {d.kind}: {d.description or ''}"
+        change = d.config_changes
+        if change and (change.added or change.removed or change.changed):
+            parts = [f"+{n}" for n in change.added] + [f"-{n}" for n in change.removed] + [f"~{n}" for n in change.changed]
+            text += f" | config {' '.join(parts)}"
+        if d.build:
+            text += f" | build {d.build.status}"
+        lines.append(text)
+    for b in r.failed_builds:
+        lines.append(f"failed build {b.version or b.id} at {b.created_at}: nothing released")
+    if r.rollback_candidate is not None:
+        lines.append(f"rollback candidate: v{r.rollback_candidate}")
+    lines += r.notes
+    lines.append(render_findings(r.findings))
+    return "\n".join(lines)
+
+
 def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> None:
-    @server.tool(
-        title="Recent Heroku releases",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True, idempotent_hint=True),
-    )
+    @read_only_tool(server, "Recent Heroku releases", open_world=True, idempotent=True)
     async def recent_releases(
         app: Annotated[str | None, Field(description="Heroku app name or id; default HEROKU_APP_NAME.")] = None,
         limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="How many releases, newest first.")] = DEFAULT_LIMIT,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from mcp_servers.common.redact import redact_text
 from mcp_servers.postgres.advisor.candidates import (
     AdvisorLimits,
     Candidate,
@@ -30,8 +29,9 @@ from mcp_servers.postgres.checks.base import gather_facts
 from mcp_servers.postgres.checks.queries import statements_sql
 from mcp_servers.postgres.checks.session_rows import query_text
 from mcp_servers.postgres.db import Database
-from mcp_servers.postgres.guard import SqlRefused, check_sql
+from mcp_servers.postgres.guard import check_sql
 from mcp_servers.postgres.settings import PostgresSettings
+from mcp_servers.postgres.sql_errors import tool_errors
 
 __all__ = ["suggest_indexes"]
 
@@ -186,8 +186,6 @@ async def suggest_indexes(
     Raises:
         ToolError: a statement is refused or not a SELECT, or workload mode lacks pg_stat_statements.
     """
-    import psycopg
-
     limits = limits or AdvisorLimits()
     top = max(1, min(int(top), MAX_TOP))
     notes: list[str] = []
@@ -196,10 +194,9 @@ async def suggest_indexes(
         statements = []
         for text in given[:MAX_TOP]:
             try:
-                check_sql(text)
+                with tool_errors(settings):
+                    check_sql(text)
                 statements.append(_Statement(sql=text, parsed=parse_statement(text)))
-            except SqlRefused as exc:
-                raise ToolError(str(exc)) from None
             except UnsupportedStatement as exc:
                 raise ToolError(f"refused: {exc}") from None
         others = 0
@@ -214,7 +211,7 @@ async def suggest_indexes(
     if others:
         notes.append(f"{others} non-SELECT statements of the workload were not analysed")
     rejected: list[Rejection] = []
-    try:
+    with tool_errors(settings, "index advice failed"):
         async with db.read_only_transaction() as conn:
             names = {t for st in statements if st.parsed for t in st.parsed.table_names()}
             tables = await load_tables(conn, names)
@@ -238,9 +235,6 @@ async def suggest_indexes(
                                      f"{unverified} candidates were not tried")
                 else:
                     suggestions = _heuristic(statements, candidates, baseline, rejected)
-    except psycopg.Error as exc:
-        primary = redact_text((exc.diag.message_primary or type(exc).__name__)[:300])
-        raise ToolError(f"index advice failed: PostgreSQL error {exc.sqlstate or ''}: {primary}") from None
     return IndexAdvice(
         mode="query" if given is not None else "workload", verification="hypopg" if schema else "heuristic",
         enable_verification=enable, suggestions=suggestions, statements_analysed=len(statements),

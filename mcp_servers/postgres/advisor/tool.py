@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server import MCPServer
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import Field
 
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.results import tool_result
 from mcp_servers.postgres.advisor.models import DEFAULT_TOP, MAX_TOP, IndexAdvice, render_advice
 from mcp_servers.postgres.db import Database
@@ -22,11 +23,7 @@ DESCRIPTION = (
 
 
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
-    @server.tool(
-        title="Suggest indexes",
-        description=DESCRIPTION,
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False),
-    )
+    @read_only_tool(server, "Suggest indexes", description=DESCRIPTION)
     async def pg_suggest_indexes(
         sql: Annotated[str | None, Field(description="One SELECT ($1 ok); omit for the pg_stat_statements workload.")] = None,
         top: Annotated[int, Field(description="Workload statements, by total time.", ge=1, le=MAX_TOP)] = DEFAULT_TOP,

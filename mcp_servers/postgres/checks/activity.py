@@ -16,9 +16,9 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident
-from mcp_servers.postgres.checks.grading import all_clear, graded
+from mcp_servers.postgres.checks.grading import AgeLimits, all_clear, level, listing
 from mcp_servers.postgres.checks.locks import BLOCKING_QUERIES, EXCLUSIVE_LOCKS, cancel_fix, terminate_fix
-from mcp_servers.postgres.checks.session_rows import CLIENT, HERE, NOT_US, many, text_rows
+from mcp_servers.postgres.checks.session_rows import CLIENT, HERE, NOT_US, SESSION, many, seconds_since, text_rows
 
 __all__ = ["CHECKS", "CONNECTIONS_SQL", "IDLE_IN_TRANSACTION_SQL", "LONG_RUNNING_SQL", "LONG_TRANSACTIONS_SQL"]
 
@@ -49,7 +49,7 @@ class ConnectionLimits(Limits):
 def _connections(rows: list[dict[str, Any]], limits: ConnectionLimits, facts: DbFacts) -> Finding:
     total = sum(r["connections"] for r in rows)
     pct = round(100.0 * total / facts.max_connections, 1) if facts.max_connections else 0.0
-    status = "red" if pct >= limits.red_pct else "yellow" if pct >= limits.yellow_pct else "green"
+    status = level(pct, limits.yellow_pct, limits.red_pct)
     top = rows[0] if rows else None
     busiest = f"; most from {top['username']}/{top['application']} ({top['connections']})" if top else ""
     return Finding(
@@ -112,9 +112,9 @@ CONNECTION_POOLING = Check(
 # --- long-running queries -------------------------------------------------------------------------
 
 LONG_RUNNING_SQL = f"""
-SELECT a.pid, a.usename AS username, a.application_name AS application, a.state,
+SELECT {SESSION},
        a.wait_event_type, a.wait_event,
-       round(extract(epoch FROM now() - a.query_start)::numeric, 1)::float8 AS seconds,
+       {seconds_since('a.query_start')} AS seconds,
        pg_blocking_pids(a.pid) AS blocked_by,
        a.query
 FROM pg_stat_activity a
@@ -125,38 +125,41 @@ ORDER BY a.query_start
 """
 
 
-class LongQueryLimits(Limits):
+class LongQueryLimits(AgeLimits):
     # PgHero long_running_query_sec = 60 and pg:diagnose "Long Queries" (> 1 minute) for yellow;
     # pg-extras long-running-queries lists queries over 5 minutes: that is our red.
     yellow_seconds: float = 60.0
     red_seconds: float = 300.0
 
 
+def _long_query_fix(row: dict[str, Any]) -> str:
+    """A query waiting on a lock is slow because of its blocker, not its plan: point there, not at indexes."""
+    if row["blocked_by"]:
+        return (f"waits on a lock held by pid {', '.join(map(str, row['blocked_by']))}: end that session's "
+                "transaction (see blocking_queries), not this query")
+    return cancel_fix(row["pid"])
+
+
+def _long_query_remediation(waiting: int, working: int) -> str:
+    """Advice for `working` queries (cancel, explain) and `waiting` ones (end their blocker instead)."""
+    if not working:
+        return "Every one of them waits on a lock: end the blocker (blocking_queries names the root), not these queries."
+    remediation = ("Cancel with each row's fix if it must stop; then pg_explain the statement: a plan reading many rows "
+                   "wants an index, a cheap plan that still runs long is computing (functions) or waiting (I/O). "
+                   "Set a statement_timeout for the application's role.")
+    if waiting:
+        remediation += " Rows that wait on a lock need their blocker ended instead (blocking_queries)."
+    return remediation
+
+
 def _long_running(rows: list[dict[str, Any]], limits: LongQueryLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s"
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary=f"no query has run for {limits.yellow_seconds:g} s or more")
-    longest = max(r["seconds"] for r in rows)
-    # A query waiting on a lock is slow because of its blocker, not its plan: point there, not at indexes.
-    fixed = [dict(r, fix=f"waits on a lock held by pid {', '.join(map(str, r['blocked_by']))}: end that session's "
-                         "transaction (see blocking_queries), not this query" if r["blocked_by"] else cancel_fix(r["pid"]))
-             for r in rows]
     waiting = sum(1 for r in rows if r["blocked_by"])
-    working = len(rows) - waiting
-    if working:
-        remediation = ("Cancel with each row's fix if it must stop; then pg_explain the statement: a plan reading many rows "
-                       "wants an index, a cheap plan that still runs long is computing (functions) or waiting (I/O). "
-                       "Set a statement_timeout for the application's role.")
-        if waiting:
-            remediation += " Rows that wait on a lock need their blocker ended instead (blocking_queries)."
-    else:
-        remediation = "Every one of them waits on a lock: end the blocker (blocking_queries names the root), not these queries."
-    return Finding(
-        status=graded(rows, "seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(rows), threshold=threshold, rows=text_rows(fixed, "query"), remediation=remediation,
-        summary=f"{many(len(rows), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more (longest {longest:g} s)"
-        + (f"; {waiting} of them waiting on locks" if waiting else ""),
+    return listing(
+        rows, threshold=limits.threshold(), clear=f"no query has run for {limits.yellow_seconds:g} s or more",
+        status=limits.grade(rows, "seconds"), remediation=_long_query_remediation(waiting, len(rows) - waiting),
+        fix=_long_query_fix, text_columns=("query",),
+        summary=lambda found: f"{many(len(found), 'query', 'queries')} running for {limits.yellow_seconds:g} s or more "
+        f"(longest {max(r['seconds'] for r in found):g} s)" + (f"; {waiting} of them waiting on locks" if waiting else ""),
     )
 
 
@@ -171,8 +174,8 @@ LONG_RUNNING_QUERIES = Check(
 # --- long transactions --------------------------------------------------------------------------
 
 LONG_TRANSACTIONS_SQL = f"""
-SELECT a.pid, a.usename AS username, a.application_name AS application, a.state,
-       round(extract(epoch FROM now() - a.xact_start)::numeric, 1)::float8 AS transaction_seconds,
+SELECT {SESSION},
+       {seconds_since('a.xact_start')} AS transaction_seconds,
        age(a.backend_xmin) AS xmin_age,
        a.query AS last_query
 FROM pg_stat_activity a
@@ -183,7 +186,7 @@ ORDER BY a.xact_start
 """
 
 
-class LongTransactionLimits(Limits):
+class LongTransactionLimits(AgeLimits):
     # pg:diagnose "Long Transactions" (threshold not public; its other time checks use 1 minute): yellow.
     # Red is our choice: an hour-old transaction holds vacuum's horizon long enough for busy tables to bloat.
     yellow_seconds: float = 60.0
@@ -191,16 +194,12 @@ class LongTransactionLimits(Limits):
 
 
 def _long_transactions(rows: list[dict[str, Any]], limits: LongTransactionLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s open"
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary=f"no transaction has been open for {limits.yellow_seconds:g} s or more")
-    oldest = max(r["transaction_seconds"] for r in rows)
-    return Finding(
-        status=graded(rows, "transaction_seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(rows), threshold=threshold, rows=text_rows([dict(r, fix=terminate_fix(r["pid"])) for r in rows], "last_query"),
-        summary=f"{many(len(rows), 'transaction')} open for {limits.yellow_seconds:g} s or more (oldest {oldest:g} s); "
-        "they hold back vacuum",
+    return listing(
+        rows, threshold=limits.threshold(" open"), clear=f"no transaction has been open for {limits.yellow_seconds:g} s or more",
+        status=limits.grade(rows, "transaction_seconds"),
+        fix=lambda r: terminate_fix(r["pid"]), text_columns=("last_query",),
+        summary=lambda found: f"{many(len(found), 'transaction')} open for {limits.yellow_seconds:g} s or more "
+        f"(oldest {max(r['transaction_seconds'] for r in found):g} s); they hold back vacuum",
     )
 
 
@@ -215,9 +214,9 @@ LONG_TRANSACTIONS = Check(
 # --- idle in transaction ------------------------------------------------------------------------
 
 IDLE_IN_TRANSACTION_SQL = f"""
-SELECT a.pid, a.usename AS username, a.application_name AS application, a.state,
-       round(extract(epoch FROM now() - a.state_change)::numeric, 1)::float8 AS idle_seconds,
-       round(extract(epoch FROM now() - a.xact_start)::numeric, 1)::float8 AS transaction_seconds,
+SELECT {SESSION},
+       {seconds_since('a.state_change')} AS idle_seconds,
+       {seconds_since('a.xact_start')} AS transaction_seconds,
        a.query AS last_query
 FROM pg_stat_activity a
 WHERE {CLIENT} AND {HERE} AND {NOT_US}

@@ -15,12 +15,30 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Limits
 from mcp_servers.postgres.checks.fixes import qualified
-from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.grading import listing
 from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 
 __all__ = ["INDEX_BLOAT_SQL", "TABLE_BLOAT_SQL", "BloatLimits", "bloat_finding", "bloat_fix"]
 
-_FILLFACTOR = "(SELECT option_value::int FROM pg_options_to_table({rel}.reloptions) WHERE option_name = 'fillfactor')"
+# Per relation, over its columns' pg_stats rows `s`: how many columns (and how many have statistics),
+# the expected data width, and whether any column has NULLs.
+_COLUMN_WIDTHS = """count(*) AS ncols, count(s.avg_width) AS ncols_with_stats,
+         sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
+         bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls"""
+
+
+def _relation_pages(rel: str, *, default_fillfactor: int) -> str:
+    """SQL columns of pg_class `rel` the estimate packs rows into: pages, block size, rows, fillfactor."""
+    fillfactor = f"(SELECT option_value::int FROM pg_options_to_table({rel}.reloptions) WHERE option_name = 'fillfactor')"
+    return (f"{rel}.oid, {rel}.relpages::numeric AS relpages, current_setting('block_size')::numeric AS bs,\n"
+            f"         greatest({rel}.reltuples, 0)::numeric AS reltuples,\n"
+            f"         coalesce({fillfactor}, {default_fillfactor}) AS fillfactor")
+
+
+# The estimate's columns, from `pages p` (actual and expected pages, block size).
+_ESTIMATE = """(p.relpages * p.bs)::bigint AS actual_bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
+       round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
+       (greatest(p.relpages - p.expected_pages, 0) * p.bs)::bigint AS waste_bytes"""
 
 # Heap tuple: 23-byte header plus a NULL bitmap when some column has NULLs, MAXALIGNed (8), then the
 # data MAXALIGNed, plus a 4-byte line pointer; each page loses its 24-byte header.
@@ -30,9 +48,7 @@ WITH cand AS MATERIALIZED (
   WHERE c.relkind IN ('r', 'm') AND c.relpages > 0 AND {USER_SCHEMA}
     AND c.relpages::numeric * current_setting('block_size')::numeric >= %(yellow_waste_bytes)s
 ), att AS (
-  SELECT cand.oid, count(*) AS ncols, count(s.avg_width) AS ncols_with_stats,
-         sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
-         bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls
+  SELECT cand.oid, {_COLUMN_WIDTHS}
   FROM cand JOIN pg_attribute a ON a.attrelid = cand.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN LATERAL (
     SELECT ps.null_frac, ps.avg_width FROM pg_stats ps
@@ -40,9 +56,7 @@ WITH cand AS MATERIALIZED (
   ) s ON true
   GROUP BY cand.oid
 ), est AS (
-  SELECT c.oid, c.relpages::numeric AS relpages, current_setting('block_size')::numeric AS bs,
-         greatest(c.reltuples, 0)::numeric AS reltuples,
-         coalesce({_FILLFACTOR.format(rel="c")}, 100) AS fillfactor,
+  SELECT {_relation_pages("c", default_fillfactor=100)},
          8 * ceil((23 + CASE WHEN att.has_nulls THEN ceil(att.ncols / 8.0) ELSE 0 END) / 8.0)
            + 8 * ceil(att.data_width::numeric / 8.0) + 4 AS tuple_bytes
   FROM att JOIN pg_class c ON c.oid = att.oid
@@ -52,9 +66,7 @@ WITH cand AS MATERIALIZED (
   FROM est
 )
 SELECT 'table' AS type, n.nspname AS schema, c.relname AS table, NULL::text AS index,
-       (p.relpages * p.bs)::bigint AS actual_bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
-       round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
-       (greatest(p.relpages - p.expected_pages, 0) * p.bs)::bigint AS waste_bytes
+       {_ESTIMATE}
 FROM pages p JOIN pg_class c ON c.oid = p.oid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE greatest(p.relpages - p.expected_pages, 0) * p.bs >= %(yellow_waste_bytes)s
 ORDER BY waste_bytes DESC, schema, "table"
@@ -74,9 +86,7 @@ WITH cand AS MATERIALIZED (
   WHERE ic.relpages > 0 AND i.indisvalid AND {USER_SCHEMA}
     AND ic.relpages::numeric * current_setting('block_size')::numeric >= %(yellow_waste_bytes)s
 ), att AS (
-  SELECT cand.indexrelid, count(*) AS ncols, count(s.avg_width) AS ncols_with_stats,
-         sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) AS data_width,
-         bool_or(coalesce(s.null_frac, 0) > 0) AS has_nulls
+  SELECT cand.indexrelid, {_COLUMN_WIDTHS}
   FROM cand
   JOIN pg_attribute ia ON ia.attrelid = cand.indexrelid AND ia.attnum > 0
   LEFT JOIN pg_attribute ta ON ta.attrelid = cand.indrelid AND ta.attnum = cand.indkey[ia.attnum - 1] AND ta.attnum > 0
@@ -89,9 +99,7 @@ WITH cand AS MATERIALIZED (
   ) s ON true
   GROUP BY cand.indexrelid
 ), est AS (
-  SELECT ic.oid, ic.relpages::numeric AS relpages, current_setting('block_size')::numeric AS bs,
-         greatest(ic.reltuples, 0)::numeric AS reltuples,
-         coalesce({_FILLFACTOR.format(rel="ic")}, 90) AS fillfactor,
+  SELECT {_relation_pages("ic", default_fillfactor=90)},
          8 * ceil((8 + CASE WHEN att.has_nulls THEN 4 ELSE 0 END + att.data_width::numeric) / 8.0) + 4 AS tuple_bytes
   FROM att JOIN pg_class ic ON ic.oid = att.indexrelid
   WHERE att.ncols_with_stats = att.ncols
@@ -100,9 +108,7 @@ WITH cand AS MATERIALIZED (
   FROM est
 )
 SELECT 'index' AS type, n.nspname AS schema, tc.relname AS table, ic.relname AS index,
-       (p.relpages * p.bs)::bigint AS actual_bytes, (p.expected_pages * p.bs)::bigint AS expected_bytes,
-       round(p.relpages / p.expected_pages, 1)::float8 AS bloat_factor,
-       (greatest(p.relpages - p.expected_pages, 0) * p.bs)::bigint AS waste_bytes
+       {_ESTIMATE}
 FROM pages p JOIN pg_class ic ON ic.oid = p.oid JOIN pg_index i ON i.indexrelid = p.oid
 JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace
 WHERE greatest(p.relpages - p.expected_pages, 0) * p.bs >= %(yellow_waste_bytes)s
@@ -148,12 +154,9 @@ def bloat_finding(what: str, rows: list[dict[str, Any]], limits: BloatLimits) ->
         + f"; yellow: factor >= {limits.min_factor:g} and >= {mib(limits.yellow_waste_bytes)}"
     )
     flagged = [dict(r, status=g, fix=bloat_fix(r)) for r in rows if (g := _grade(r, limits))]
-    if not flagged:
-        return all_clear(summary=f"no {what} bloat above the thresholds", value=0,
-                       threshold=threshold)
-    status = "red" if any(r["status"] == "red" for r in flagged) else "yellow"
     waste = sum(r["waste_bytes"] for r in flagged)
-    return Finding(
-        status=status, value=waste, threshold=threshold, rows=flagged,
-        summary=f"{len(flagged)} bloated {what} relation(s), about {mib(waste)} wasted (estimate)",
+    return listing(
+        flagged, threshold=threshold, clear=f"no {what} bloat above the thresholds", value=waste,
+        status="red" if any(r["status"] == "red" for r in flagged) else "yellow",
+        summary=lambda found: f"{len(found)} bloated {what} relation(s), about {mib(waste)} wasted (estimate)",
     )

@@ -8,14 +8,13 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.fixes import qualified
-from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.grading import listing
 from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
 
 __all__ = ["CHECKS", "LOW_CARDINALITY_INDEXES"]
 
 # `foreign_keys` comes from the index checks' own fragment, so the consistency pass sees these drops too.
-from mcp_servers.postgres.checks.index_keys import FOREIGN_KEYS_SERVED, only_index_for
+from mcp_servers.postgres.checks.index_keys import FOREIGN_KEYS_SERVED, drop_index_fix, only_index_for
 
 LOW_CARDINALITY_SQL = f"""
 SELECT n.nspname AS schema, tc.relname AS table, ic.relname AS index, a.attname AS column,
@@ -50,19 +49,11 @@ class LowCardinalityLimits(Limits):
 def _low_cardinality(rows: list[dict[str, Any]], limits: LowCardinalityLimits, facts: DbFacts) -> Finding:
     threshold = (f"<= {limits.max_distinct} distinct values, the rarest >= {limits.min_value_share:.0%} of rows, "
                  f"tables >= {limits.min_rows:,} rows")
-    flagged = []
-    for r in rows:
-        fks = only_index_for(r)
-        if fks:  # the only index behind a foreign key: keep it whatever its selectivity
-            continue
-        flagged.append(dict(r, fix=f"DROP INDEX CONCURRENTLY {qualified(r['schema'], r['index'])};"))
-    if not flagged:
-        return all_clear(value=0, threshold=threshold,
-                       summary="no single-column index over a handful of evenly spread values")
-    return Finding(
-        status="yellow", value=len(flagged), threshold=threshold, rows=flagged,
-        summary=f"{len(flagged)} index(es) over a handful of evenly spread values ({mib(sum(r['index_bytes'] for r in flagged))}): "
-        "no lookup through them is selective",
+    return listing(
+        [r for r in rows if not only_index_for(r)],  # the only index behind a foreign key stays, whatever its selectivity
+        threshold=threshold, clear="no single-column index over a handful of evenly spread values", fix=drop_index_fix,
+        summary=lambda found: f"{len(found)} index(es) over a handful of evenly spread values "
+        f"({mib(sum(r['index_bytes'] for r in found))}): no lookup through them is selective",
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Limits
-from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.grading import all_clear, level
 
 __all__ = ["HitRateLimits", "hit_rate_finding", "hit_rate_sql"]
 
@@ -49,7 +49,7 @@ def hit_rate_finding(what: str, rows: list[dict[str, Any]], limits: HitRateLimit
             threshold=threshold, reason=f"fewer than {limits.min_blocks} {what} block requests since the statistics reset",
         )
     rate = hit / (hit + read)
-    status = "red" if rate < limits.red_below else "yellow" if rate < limits.yellow_below else "green"
+    status = level(rate, limits.yellow_below, limits.red_below, below=True)
     return Finding(
         status=status, summary=f"{what} cache hit rate {rate:.2%} ({read} of {hit + read} blocks read from disk)",
         value=round(rate, 4), threshold=threshold, rows=worst if status != "green" else [],

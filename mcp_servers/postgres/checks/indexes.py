@@ -11,7 +11,7 @@ from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
 from mcp_servers.postgres.checks.bloat import INDEX_BLOAT_SQL, BloatLimits, bloat_finding
 from mcp_servers.postgres.checks.fixes import column_list, ident, qualified
-from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.grading import listing
 from mcp_servers.postgres.checks.hit_rate import HitRateLimits, hit_rate_finding, hit_rate_sql
 from mcp_servers.postgres.checks.index_keys import ATTACHED, ENFORCES, FOREIGN_KEYS_SERVED, drop_index_fix
 from mcp_servers.postgres.checks.unused_indexes import UNUSED_INDEXES, UNUSED_INDEXES_SQL, judge_unused
@@ -65,13 +65,9 @@ def _duplicates(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> F
     seen: dict[str, dict[str, Any]] = {}
     for r in rows:
         seen.setdefault(f"{r['schema']}.{r['index']}", r)
-    found = [dict(r, fix=drop_index_fix(r)) for r in seen.values()]
-    if not found:
-        return all_clear(summary="no duplicate indexes", value=0, threshold="any")
-    return Finding(
-        status="yellow",
-        summary=f"{len(found)} index(es) duplicated by another ({mib(sum(r['index_bytes'] for r in found))})",
-        value=len(found), threshold="any", rows=found,
+    return listing(
+        list(seen.values()), clear="no duplicate indexes", fix=drop_index_fix,
+        summary=lambda found: f"{len(found)} index(es) duplicated by another ({mib(sum(r['index_bytes'] for r in found))})",
     )
 
 
@@ -92,16 +88,17 @@ ORDER BY n.nspname, ic.relname
 """
 
 
+def _rebuild_fix(row: dict[str, Any]) -> str:
+    if not row["is_unique"]:
+        return f"REINDEX INDEX CONCURRENTLY {qualified(row['schema'], row['index'])};"
+    create = row["definition"].replace(" INDEX ", " INDEX CONCURRENTLY ", 1)
+    return f"{drop_index_fix(row)} -- then remove the duplicate rows and run: {create};"
+
+
 def _invalid(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
-    if not rows:
-        return all_clear(summary="no invalid indexes", value=0, threshold="any")
-    fixed = [dict(r, fix=f"REINDEX INDEX CONCURRENTLY {qualified(r['schema'], r['index'])};" if not r["is_unique"]
-                  else f"{drop_index_fix(r)} -- then remove the duplicate rows and run: {r['definition'].replace(' INDEX ', ' INDEX CONCURRENTLY ', 1)};")
-             for r in rows]
-    return Finding(
-        status="yellow",
-        summary=f"{len(rows)} invalid index(es): never used by queries, still maintained on every write",
-        value=len(rows), threshold="any", rows=fixed,
+    return listing(
+        rows, clear="no invalid indexes", fix=_rebuild_fix,
+        summary=lambda found: f"{len(found)} invalid index(es): never used by queries, still maintained on every write",
     )
 
 
@@ -142,18 +139,19 @@ ORDER BY expected_saving_bytes DESC, n.nspname, ic.relname
 """
 
 
+def _partial_index_fix(row: dict[str, Any]) -> str:
+    column = column_list([row["column"]])
+    return (f"CREATE {'UNIQUE ' if row['is_unique'] else ''}INDEX CONCURRENTLY {ident(row['index'] + '_not_null')} "
+            f"ON {qualified(row['schema'], row['table'])} USING {row['method']} ({column}) "
+            f"WHERE {column} IS NOT NULL; {drop_index_fix(row)}")
+
+
 def _nulls(rows: list[dict[str, Any]], limits: NullIndexLimits, facts: DbFacts) -> Finding:
-    threshold = f">= {limits.min_null_frac:.0%} NULL, index >= {limits.min_index_bytes // 1024} KB"
-    if not rows:
-        return all_clear(summary="no mostly-NULL indexes", value=0, threshold=threshold)
-    rows = [dict(r, fix=f"CREATE {'UNIQUE ' if r['is_unique'] else ''}INDEX CONCURRENTLY {ident(r['index'] + '_not_null')} "
-                       f"ON {qualified(r['schema'], r['table'])} USING {r['method']} ({column_list([r['column']])}) "
-                       f"WHERE {column_list([r['column']])} IS NOT NULL; {drop_index_fix(r)}") for r in rows]
-    return Finding(
-        status="yellow",
-        summary=f"{len(rows)} index(es) mostly of NULLs; a partial index would save about "
-                f"{mib(sum(r['expected_saving_bytes'] for r in rows))}",
-        value=len(rows), threshold=threshold, rows=rows,
+    return listing(
+        rows, threshold=f">= {limits.min_null_frac:.0%} NULL, index >= {limits.min_index_bytes // 1024} KB",
+        clear="no mostly-NULL indexes", fix=_partial_index_fix,
+        summary=lambda found: f"{len(found)} index(es) mostly of NULLs; a partial index would save about "
+        f"{mib(sum(r['expected_saving_bytes'] for r in found))}",
     )
 
 
@@ -195,16 +193,11 @@ ORDER BY row_estimate DESC, n.nspname, c.relname, con.conname
 
 
 def _missing_fk(rows: list[dict[str, Any]], limits: MissingFkIndexLimits, facts: DbFacts) -> Finding:
-    threshold = f"any foreign key on a table of >= {limits.min_table_rows} rows"
-    if not rows:
-        return all_clear(summary="every foreign key has an index",
-                       value=0, threshold=threshold)
-    rows = [dict(r, fix=f"CREATE INDEX CONCURRENTLY ON {qualified(r['schema'], r['table'])} ({column_list(r['column_names'])});")
-            for r in rows]
-    return Finding(
-        status="yellow",
-        summary=f"{len(rows)} foreign key(s) without an index on the referencing columns",
-        value=len(rows), threshold=threshold, rows=rows,
+    return listing(
+        rows, threshold=f"any foreign key on a table of >= {limits.min_table_rows} rows",
+        clear="every foreign key has an index",
+        fix=lambda r: f"CREATE INDEX CONCURRENTLY ON {qualified(r['schema'], r['table'])} ({column_list(r['column_names'])});",
+        summary=lambda found: f"{len(found)} foreign key(s) without an index on the referencing columns",
     )
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
-from mcp_servers.postgres.checks.grading import all_clear, graded
-from mcp_servers.postgres.checks.session_rows import HERE, NOT_US, many, text_rows
+from mcp_servers.postgres.checks.grading import graded, listing
+from mcp_servers.postgres.checks.session_rows import HERE, NOT_US, many, seconds_since
 
 __all__ = [
     "BLOCKING_QUERIES", "EXCLUSIVE_LOCKS", "EXCLUSIVE_LOCKS_SQL", "blocking_sql", "cancel_fix", "lock_roots",
@@ -78,12 +78,12 @@ WITH waiting AS (
     ORDER BY l.pid
 )
 SELECT p.pid AS blocked_pid, p.usename AS blocked_user, p.application_name AS blocked_application,
-       round(extract(epoch FROM now() - coalesce(w.waitstart, p.query_start))::numeric, 1)::float8 AS waiting_seconds,
+       {seconds_since('coalesce(w.waitstart, p.query_start)')} AS waiting_seconds,
        w.locktype AS lock_kind, w.mode AS wanted_mode, w.locked_object,
        p.query AS blocked_query,
        b.pid AS blocking_pid, b.usename AS blocking_user, b.application_name AS blocking_application,
        b.state AS blocking_state,
-       round(extract(epoch FROM now() - b.xact_start)::numeric, 1)::float8 AS blocking_transaction_seconds,
+       {seconds_since('b.xact_start')} AS blocking_transaction_seconds,
        (SELECT json_agg(json_build_array(h.classid::bigint, h.objid::bigint, h.objsubid::int))
         FROM pg_locks h WHERE h.pid = b.pid AND h.locktype = 'advisory' AND h.granted) AS blocking_advisory,
        b.query AS blocking_query
@@ -102,10 +102,6 @@ class BlockingLimits(Limits):
 
 
 def _blocking(rows: list[dict[str, Any]], limits: BlockingLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow: any blocked query; red: blocked >= {limits.red_seconds:g} s"
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary="no query is waiting on another session's lock")
     blocked = {r["blocked_pid"] for r in rows}
     kinds = sorted({r["lock_kind"] or "unknown" for r in rows})
     roots = lock_roots(rows)
@@ -117,11 +113,12 @@ def _blocking(rows: list[dict[str, Any]], limits: BlockingLimits, facts: DbFacts
     root_rows = {r["blocking_pid"]: r for r in fixed if r["root"]}
     described = ", ".join(f"pid {pid} ({root_rows[pid]['blocking_application'] or 'no application'}, "
                           f"{root_rows[pid]['blocking_state']})" for pid in roots)
-    return Finding(
-        status=graded(rows, "waiting_seconds", 0, limits.red_seconds),
-        value=len(blocked), threshold=threshold, rows=text_rows(fixed, "blocked_query", "blocking_query"),
-        summary=f"{many(len(blocked), 'session')} blocked by {many(len({r['blocking_pid'] for r in rows}), 'other')} "
-        f"(longest wait {max(r['waiting_seconds'] for r in rows):g} s; lock kinds: {', '.join(kinds)}); "
+    return listing(
+        fixed, threshold=f"yellow: any blocked query; red: blocked >= {limits.red_seconds:g} s",
+        clear="no query is waiting on another session's lock", status=graded(rows, "waiting_seconds", 0, limits.red_seconds),
+        value=len(blocked), text_columns=("blocked_query", "blocking_query"),
+        summary=lambda found: f"{many(len(blocked), 'session')} blocked by {many(len({r['blocking_pid'] for r in found}), 'other')} "
+        f"(longest wait {max(r['waiting_seconds'] for r in found):g} s; lock kinds: {', '.join(kinds)}); "
         f"root of the queue: {described or 'a cycle (deadlock detection will break it)'}",
     )
 
@@ -139,7 +136,7 @@ EXCLUSIVE_LOCKS_SQL = f"""
 SELECT l.pid, a.usename AS username, a.application_name AS application, a.state,
        l.mode, l.relation::regclass::text AS relation,
        CASE WHEN l.mode = 'AccessExclusiveLock' THEN 'reads and writes' ELSE 'writes' END AS blocks,
-       round(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::numeric, 1)::float8 AS held_seconds,
+       {seconds_since('coalesce(a.xact_start, a.query_start)')} AS held_seconds,
        (SELECT count(*) FROM pg_locks w
         WHERE w.locktype = 'relation' AND w.database = l.database AND w.relation = l.relation AND NOT w.granted) AS waiting,
        a.query
@@ -160,17 +157,15 @@ class ExclusiveLockLimits(Limits):
 
 
 def _exclusive_locks(rows: list[dict[str, Any]], limits: ExclusiveLockLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow: held in a transaction open >= {limits.min_seconds:g} s; red: others wait on it"
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary="no session holds a table lock that blocks writes or reads")
     waiting = sum(r["waiting"] for r in rows)
     names = ", ".join(sorted({f"{r['mode']} on {r['relation']}" for r in rows})[:3])
-    rows = [dict(r, fix=terminate_fix(r["pid"])) for r in rows]  # a cancel would leave the lock held until rollback
-    return Finding(
-        status="red" if waiting else "yellow", value=len(rows), threshold=threshold,
-        rows=text_rows(rows, "query"),
-        summary=f"{many(len(rows), 'table lock')} that block writes or reads ({names}); {many(waiting, 'session')} waiting on them",
+    return listing(
+        rows, threshold=f"yellow: held in a transaction open >= {limits.min_seconds:g} s; red: others wait on it",
+        clear="no session holds a table lock that blocks writes or reads", status="red" if waiting else "yellow",
+        fix=lambda r: terminate_fix(r["pid"]),  # a cancel would leave the lock held until rollback
+        text_columns=("query",),
+        summary=lambda found: f"{many(len(found), 'table lock')} that block writes or reads ({names}); "
+        f"{many(waiting, 'session')} waiting on them",
     )
 
 

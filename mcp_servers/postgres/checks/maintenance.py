@@ -13,24 +13,24 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident, literal, qualified
-from mcp_servers.postgres.checks.grading import all_clear, graded
-from mcp_servers.postgres.checks.session_rows import many, text_rows
+from mcp_servers.postgres.checks.grading import AgeLimits, all_clear, listing
+from mcp_servers.postgres.checks.session_rows import many, seconds_since, text_rows
 from mcp_servers.postgres.checks.user_relations import USER_SCHEMA
 
 __all__ = ["AUTOVACUUM_TABLE_SETTINGS", "AUTOVACUUM_WORKERS", "CHECKS", "PREPARED_TRANSACTIONS"]
 
 # --- prepared transactions ------------------------------------------------------------------------
 
-PREPARED_SQL = """
+PREPARED_SQL = f"""
 SELECT p.gid, p.database, p.owner, p.prepared,
-       round(extract(epoch FROM now() - p.prepared)::numeric, 1)::float8 AS seconds,
+       {seconds_since('p.prepared')} AS seconds,
        age(p.transaction) AS xmin_age
 FROM pg_prepared_xacts p
 ORDER BY p.prepared
 """
 
 
-class PreparedLimits(Limits):
+class PreparedLimits(AgeLimits):
     # A two-phase commit's coordinator finishes within seconds; a minute means it is gone (our yellow).
     # Red, our choice as for long_transactions: an hour of held-back vacuum bloats busy tables.
     yellow_seconds: float = 60.0
@@ -39,17 +39,14 @@ class PreparedLimits(Limits):
 
 def _prepared(rows: list[dict[str, Any]], limits: PreparedLimits, facts: DbFacts) -> Finding:
     threshold = f"yellow: prepared >= {limits.yellow_seconds:g} s ago, red: >= {limits.red_seconds:g} s"
-    old = [dict(r, fix=f"ROLLBACK PREPARED {literal(r['gid'])};  -- connected to database {ident(r['database'])} as "
-                       f"{ident(r['owner'])}; COMMIT PREPARED instead if its coordinator committed")
-           for r in rows if r["seconds"] >= limits.yellow_seconds]
-    if not old:
-        return all_clear(value=len(rows), threshold=threshold,
-                       summary=f"no prepared transaction older than {limits.yellow_seconds:g} s")
-    return Finding(
-        status=graded(old, "seconds", limits.yellow_seconds, limits.red_seconds),
-        value=len(old), threshold=threshold, rows=old,
-        summary=f"{many(len(old), 'forgotten prepared transaction')} (oldest {max(r['seconds'] for r in old):g} s, "
-        f"xmin {max(r['xmin_age'] for r in old):,} transactions old): it holds locks and vacuum's horizon on "
+    old = [r for r in rows if r["seconds"] >= limits.yellow_seconds]
+    return listing(
+        old, threshold=threshold, status=limits.grade(old, "seconds"),
+        clear=all_clear(f"no prepared transaction older than {limits.yellow_seconds:g} s", threshold, value=len(rows)),
+        fix=lambda r: f"ROLLBACK PREPARED {literal(r['gid'])};  -- connected to database {ident(r['database'])} as "
+        f"{ident(r['owner'])}; COMMIT PREPARED instead if its coordinator committed",
+        summary=lambda found: f"{many(len(found), 'forgotten prepared transaction')} (oldest {max(r['seconds'] for r in found):g} s, "
+        f"xmin {max(r['xmin_age'] for r in found):,} transactions old): it holds locks and vacuum's horizon on "
         "every database, and survives restarts",
     )
 
@@ -62,9 +59,9 @@ PREPARED_TRANSACTIONS = Check(
 
 # --- autovacuum workers ---------------------------------------------------------------------------
 
-AUTOVACUUM_SQL = """
+AUTOVACUUM_SQL = f"""
 SELECT a.pid, a.datname AS database,
-       round(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start, a.backend_start))::numeric, 1)::float8
+       {seconds_since('coalesce(a.xact_start, a.query_start, a.backend_start)')}
          AS seconds,  -- a worker between tables has no transaction or query yet
        position('to prevent wraparound' in a.query) > 0 AS anti_wraparound,
        CASE WHEN a.datname = current_database() THEN p.relid::regclass::text END AS relation,
@@ -151,22 +148,19 @@ class AutovacuumTableLimits(Limits):
     max_threshold: int = 1_000_000
 
 
+def _vacuum_reset_fix(row: dict[str, Any]) -> str:
+    table = qualified(row["schema"], row["table"])
+    options = [o.split("=", 1)[0] for o in row["suspicious_options"] or []]
+    return f"VACUUM (ANALYZE) {table};" + (f" ALTER TABLE {table} RESET ({', '.join(options)});" if options else "")
+
+
 def _autovacuum_tables(rows: list[dict[str, Any]], limits: AutovacuumTableLimits, facts: DbFacts) -> Finding:
-    threshold = (f">= {limits.dead_pct:g}% dead rows (>= {limits.min_dead_rows}), or reloptions that turn autovacuum off "
-                 f"or postpone it (scale factor >= {limits.max_scale_factor:g}, threshold >= {limits.max_threshold:,})")
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary="no table piles up dead rows behind its autovacuum settings")
-    fixed = []
-    for r in rows:
-        table = qualified(r["schema"], r["table"])
-        options = [o.split("=", 1)[0] for o in r["suspicious_options"] or []]
-        fix = f"VACUUM (ANALYZE) {table};" + (f" ALTER TABLE {table} RESET ({', '.join(options)});" if options else "")
-        fixed.append(dict(r, fix=fix))
     never = sum(1 for r in rows if r["last_vacuum"] == "never")
-    return Finding(
-        status="yellow", value=len(rows), threshold=threshold, rows=fixed,
-        summary=f"{many(len(rows), 'table')} with dead rows piling up or autovacuum postponed by reloptions"
+    return listing(
+        rows, clear="no table piles up dead rows behind its autovacuum settings", fix=_vacuum_reset_fix,
+        threshold=f">= {limits.dead_pct:g}% dead rows (>= {limits.min_dead_rows}), or reloptions that turn autovacuum off "
+        f"or postpone it (scale factor >= {limits.max_scale_factor:g}, threshold >= {limits.max_threshold:,})",
+        summary=lambda found: f"{many(len(found), 'table')} with dead rows piling up or autovacuum postponed by reloptions"
         + (f"; {never} never vacuumed" if never else ""),
     )
 

@@ -1,5 +1,5 @@
-"""Server-level checks: sequences, unlogged tables, XID wraparound, schemas, constraints; with
-`server_config` (replication, settings, SSL) they make the `server` area."""
+"""Server-level checks: sequences, unlogged tables, schemas, constraints; with `wraparound` (XID ids left)
+and `server_config` (replication, settings, SSL) they make the `server` area, in this report order."""
 
 from __future__ import annotations
 
@@ -8,22 +8,17 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident, literal, qualified
-from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.grading import all_clear, level, listing
 from mcp_servers.postgres.checks.server_config import CHECKS as CONFIG_CHECKS
 from mcp_servers.postgres.checks.session_rows import many
+from mcp_servers.postgres.checks.user_relations import relation_names
+from mcp_servers.postgres.checks.wraparound import CHECKS as WRAPAROUND_CHECKS
 
 __all__ = ["CHECKS"]
 
 _USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\\_%%'"
 _INT_MAX = "CASE a.atttypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype THEN 2147483647 WHEN 'int8'::regtype THEN 9223372036854775807 END"
 _INT_MIN = "CASE a.atttypid WHEN 'int2'::regtype THEN -32768 WHEN 'int4'::regtype THEN -2147483648 WHEN 'int8'::regtype THEN -9223372036854775808 END"
-XID_MAX = 2147483647  # transaction ids (and multixact ids) wrap around after 2^31 - 1
-
-
-def _status(value: float, yellow: float, red: float, *, below: bool = False) -> str:
-    if below:
-        return "red" if value < red else "yellow" if value < yellow else "green"
-    return "red" if value >= red else "yellow" if value >= yellow else "green"
 
 
 # --- sequences near their max (one query over pg_sequences, no per-sequence reads) -----------------
@@ -102,17 +97,13 @@ def sequence_fix(row: dict[str, Any]) -> str:
 
 
 def _sequences(rows: list[dict[str, Any]], limits: SequenceLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow >= {limits.yellow_pct:g}%, red >= {limits.red_pct:g}% of the range (column type aware)"
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary=f"no sequence has used {limits.yellow_pct:g}% of its range")
-    rows = [dict(r, fix=sequence_fix(r)) for r in rows]
-    top = rows[0]
-    return Finding(
-        status=_status(top["used_pct"], limits.yellow_pct, limits.red_pct),
-        value=top["used_pct"], threshold=threshold, rows=rows,
-        summary=f"{many(len(rows), 'sequence')} past {limits.yellow_pct:g}%; {top['schema']}.{top['sequence']} is at "
-        f"{top['used_pct']:g}% ({top['values_left']} values left before {top['limit_value']})",
+    top = rows[0] if rows else {"used_pct": 0.0}  # the most used first (ORDER BY used_pct DESC)
+    return listing(
+        rows, threshold=f"yellow >= {limits.yellow_pct:g}%, red >= {limits.red_pct:g}% of the range (column type aware)",
+        clear=f"no sequence has used {limits.yellow_pct:g}% of its range", fix=sequence_fix,
+        status=level(top["used_pct"], limits.yellow_pct, limits.red_pct), value=top["used_pct"],
+        summary=lambda found: f"{many(len(found), 'sequence')} past {limits.yellow_pct:g}%; {top['schema']}.{top['sequence']} "
+        f"is at {top['used_pct']:g}% ({top['values_left']} values left before {top['limit_value']})",
     )
 
 
@@ -134,14 +125,12 @@ ORDER BY bytes DESC, 1, 2
 
 
 def _unlogged(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
-    if not rows:
-        return all_clear(value=0, summary="no unlogged tables")
-    names = ", ".join(f"{r['schema']}.{r['name']}" for r in rows[:5])
-    rows = [dict(r, fix=f"ALTER {'SEQUENCE' if r['kind'] == 'S' else 'TABLE'} {qualified(r['schema'], r['name'])} SET LOGGED;  "
-                        "-- rewrites it and writes it all to WAL") for r in rows]
-    return Finding(
-        status="yellow", value=len(rows), threshold="any", rows=rows,
-        summary=f"{many(len(rows), 'unlogged table')} ({names}): emptied after a crash or failover, absent on followers",
+    return listing(
+        rows, clear=all_clear("no unlogged tables"),
+        fix=lambda r: f"ALTER {'SEQUENCE' if r['kind'] == 'S' else 'TABLE'} {qualified(r['schema'], r['name'])} SET LOGGED;  "
+        "-- rewrites it and writes it all to WAL",
+        summary=lambda found: f"{many(len(found), 'unlogged table')} ({relation_names(found, 'name')}): "
+        "emptied after a crash or failover, absent on followers",
     )
 
 
@@ -149,96 +138,6 @@ UNLOGGED_TABLES = Check(
     name="unlogged_tables", area="server", sql=UNLOGGED_SQL, evaluate=_unlogged,
     remediation="If the data matters, run each row's fix (SET LOGGED); keep UNLOGGED only for caches you can rebuild.",
     description="Unlogged tables: not crash-safe, not replicated to followers.",
-)
-
-# --- transaction ID wraparound --------------------------------------------------------------------
-
-
-class WraparoundLimits(Limits):
-    # Transactions left before wraparound. PgHero's dashboard warns under 1.5 billion left (yellow).
-    # PostgreSQL starts logging warnings at 40 million left (docs, "Preventing Transaction ID Wraparound
-    # Failures"), and PgHero's transaction_id_danger and Postgres MCP Pro call 10 million critical;
-    # we turn red at the server's own warning point, earlier than both.
-    yellow_remaining: int = 1_500_000_000
-    red_remaining: int = 40_000_000
-
-
-DATABASE_XID_SQL = f"""
-SELECT datname AS database, age(datfrozenxid) AS xid_age, mxid_age(datminmxid) AS multixact_age,
-       {XID_MAX} - greatest(age(datfrozenxid), mxid_age(datminmxid)) AS remaining
-FROM pg_database
-ORDER BY remaining, datname
-"""
-
-TABLE_XID_SQL = f"""
-SELECT * FROM (
-    SELECT n.nspname AS schema, c.relname AS table,
-           greatest(age(c.relfrozenxid), age(t.relfrozenxid)) AS xid_age,
-           greatest(mxid_age(c.relminmxid), mxid_age(t.relminmxid)) AS multixact_age,
-           {XID_MAX} - greatest(age(c.relfrozenxid), age(t.relfrozenxid),
-                                mxid_age(c.relminmxid), mxid_age(t.relminmxid)) AS remaining,
-           -- the age at which autovacuum must freeze this table: its own reloption, else the server's
-           coalesce((SELECT option_value::bigint FROM pg_options_to_table(c.reloptions)
-                     WHERE option_name = 'autovacuum_freeze_max_age'),
-                    current_setting('autovacuum_freeze_max_age')::bigint) AS freeze_max_age
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
-    WHERE c.relkind IN ('r', 'm')
-) x
-ORDER BY xid_age > freeze_max_age DESC, remaining
-LIMIT 50
-"""
-
-
-def _freeze_fix(row: dict[str, Any]) -> str:
-    if "table" in row:
-        return f"VACUUM (FREEZE, VERBOSE) {qualified(row['schema'], row['table'])};"
-    return f"in database {ident(row['database'])}: VACUUM (FREEZE) the tables that table_xid_wraparound lists there"
-
-
-def _wraparound(what: str):
-    def evaluate(rows: list[dict[str, Any]], limits: WraparoundLimits, facts: DbFacts) -> Finding:
-        threshold = f"yellow < {limits.yellow_remaining:,} left, red < {limits.red_remaining:,} left"
-        low = [dict(r, fix=_freeze_fix(r)) for r in rows if r["remaining"] < limits.yellow_remaining]
-        least = min((r["remaining"] for r in rows), default=XID_MAX)
-        # A table past its own autovacuum_freeze_max_age is owed an anti-wraparound vacuum that has not
-        # finished: autovacuum is behind, blocked, or the reloption was set lower than it can keep up with.
-        overdue = [dict(r, fix=_freeze_fix(r)) for r in rows
-                   if r.get("freeze_max_age") is not None and r["xid_age"] > r["freeze_max_age"] and r not in low]
-        if overdue and _status(least, limits.yellow_remaining, limits.red_remaining, below=True) == "green":
-            first = overdue[0]
-            return Finding(
-                status="yellow", value=least, threshold=threshold + "; yellow: past its autovacuum_freeze_max_age",
-                rows=overdue,
-                summary=f"{many(len(overdue), what)} past its autovacuum_freeze_max_age (e.g. {first['schema']}.{first['table']}: "
-                f"age {first['xid_age']:,} > {first['freeze_max_age']:,}); fewest ids left: {least:,}",
-            )
-        if not low:
-            return all_clear(value=least, threshold=threshold,
-                           summary=f"every {what} has over {limits.yellow_remaining:,} transaction ids left "
-                           f"(fewest: {least:,})")
-        return Finding(
-            status=_status(least, limits.yellow_remaining, limits.red_remaining, below=True),
-            value=least, threshold=threshold, rows=low,
-            summary=f"{many(len(low), what)} nearing transaction id wraparound (fewest left: {least:,})",
-        )
-
-    return evaluate
-
-
-DATABASE_WRAPAROUND = Check(
-    name="database_xid_wraparound", area="server", sql=DATABASE_XID_SQL,
-    evaluate=_wraparound("database"), limits=WraparoundLimits(),
-    remediation="Run VACUUM (FREEZE) on the oldest tables of that database (see table_xid_wraparound); end "
-    "long transactions and drop inactive replication slots, which stop freezing.",
-    description="Transaction and multixact ids left before wraparound, per database.",
-)
-TABLE_WRAPAROUND = Check(
-    name="table_xid_wraparound", area="server", sql=TABLE_XID_SQL,
-    evaluate=_wraparound("table"), limits=WraparoundLimits(),
-    remediation="Run each row's fix (VACUUM FREEZE) in a quiet period; check that autovacuum keeps "
-    "up (pg_table_stats kind=vacuum).",
-    description="Transaction and multixact ids left before wraparound, per table (with its TOAST table).",
 )
 
 # --- schema count ---------------------------------------------------------------------------------
@@ -263,7 +162,7 @@ class SchemaCountLimits(Limits):
 def _schemas(rows: list[dict[str, Any]], limits: SchemaCountLimits, facts: DbFacts) -> Finding:
     count = rows[0]["schemas"] if rows else 0
     return Finding(
-        status=_status(count, limits.yellow_count, limits.red_count), value=count,
+        status=level(count, limits.yellow_count, limits.red_count), value=count,
         threshold=f"yellow >= {limits.yellow_count}, red >= {limits.red_count} schemas",
         rows=[{"schema": r["schema"], "relations": r["relations"]} for r in rows] if count >= limits.yellow_count else [],
         summary=f"{count} user schemas",
@@ -290,15 +189,11 @@ ORDER BY 1, 2, 3
 
 
 def _invalid_constraints(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
-    if not rows:
-        return all_clear(value=0, summary="every constraint is validated")
-    rows = [dict(r, fix=f"ALTER TABLE {qualified(r['schema'], r['table'])} VALIDATE CONSTRAINT {ident(r['constraint'])};")
-            for r in rows]
-    first = rows[0]
-    return Finding(
-        status="yellow", value=len(rows), threshold="any", rows=rows,
-        summary=f"{many(len(rows), 'constraint')} NOT VALID (e.g. {first['constraint']} on {first['schema']}.{first['table']}): "
-        "existing rows were never checked",
+    return listing(
+        rows, clear=all_clear("every constraint is validated"),
+        fix=lambda r: f"ALTER TABLE {qualified(r['schema'], r['table'])} VALIDATE CONSTRAINT {ident(r['constraint'])};",
+        summary=lambda found: f"{many(len(found), 'constraint')} NOT VALID (e.g. {found[0]['constraint']} on "
+        f"{found[0]['schema']}.{found[0]['table']}): existing rows were never checked",
         remediation="Fix rows that break it, then run each row's fix (VALIDATE CONSTRAINT takes only a SHARE UPDATE "
         "EXCLUSIVE lock: reads and writes continue).",
     )
@@ -311,6 +206,5 @@ INVALID_CONSTRAINTS = Check(
 )
 
 CHECKS: tuple[Check, ...] = (
-    SEQUENCES_NEAR_MAX, UNLOGGED_TABLES, DATABASE_WRAPAROUND, TABLE_WRAPAROUND, SCHEMA_COUNT, INVALID_CONSTRAINTS,
-    *CONFIG_CHECKS,
+    SEQUENCES_NEAR_MAX, UNLOGGED_TABLES, *WRAPAROUND_CHECKS, SCHEMA_COUNT, INVALID_CONSTRAINTS, *CONFIG_CHECKS,
 )

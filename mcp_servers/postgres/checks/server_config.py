@@ -10,7 +10,7 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import literal
-from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.grading import AgeLimits, all_clear, level, listing
 from mcp_servers.postgres.checks.session_rows import many
 
 __all__ = ["CHECKS", "REPLICATION_LAG", "REPLICATION_SLOTS", "SETTINGS_SANITY", "SSL_IN_USE"]
@@ -32,7 +32,7 @@ FROM pg_stat_replication r
 """
 
 
-class ReplicationLagLimits(Limits):
+class ReplicationLagLimits(AgeLimits):
     # PgHero calls replication lag under 5 s good: our yellow. Red is our choice: five minutes behind,
     # reads from the follower are stale enough to break read-your-writes for users.
     yellow_seconds: float = 5.0
@@ -40,14 +40,13 @@ class ReplicationLagLimits(Limits):
 
 
 def _replication_lag(rows: list[dict[str, Any]], limits: ReplicationLagLimits, facts: DbFacts) -> Finding:
-    threshold = f"yellow >= {limits.yellow_seconds:g} s, red >= {limits.red_seconds:g} s behind"
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary="standalone: not a replica, and no standby is streaming from this server")
-    worst = max((r["lag_seconds"] or 0.0) for r in rows)
-    status = "red" if worst >= limits.red_seconds else "yellow" if worst >= limits.yellow_seconds else "green"
-    return Finding(status=status, value=worst, threshold=threshold, rows=rows,
-                   summary=f"{many(len(rows), 'replication stream')}; the furthest behind is {worst:g} s")
+    worst = max(((r["lag_seconds"] or 0.0) for r in rows), default=0.0)
+    return listing(
+        rows, threshold=limits.threshold(" behind"),
+        clear="standalone: not a replica, and no standby is streaming from this server",
+        status=level(worst, limits.yellow_seconds, limits.red_seconds), value=worst,
+        summary=lambda found: f"{many(len(found), 'replication stream')}; the furthest behind is {worst:g} s",
+    )
 
 
 REPLICATION_LAG = Check(

@@ -7,12 +7,19 @@ from typing import Any
 from mcp_servers.common.redact import redact_text, truncate
 from mcp_servers.postgres.settings import APPLICATION_NAME
 
-__all__ = ["CLIENT", "HERE", "NOT_US", "many", "query_text", "text_rows"]
+__all__ = ["CLIENT", "HERE", "NOT_US", "SESSION", "many", "query_text", "seconds_since", "text_rows"]
 
 # Our own sessions: this one, and the pool's others (same application_name). A constant, not input.
 NOT_US = f"a.pid <> pg_backend_pid() AND a.application_name <> '{APPLICATION_NAME.replace(chr(39), chr(39) * 2)}'"
 CLIENT = "a.backend_type = 'client backend'"
 HERE = "a.datname = current_database()"
+# Who a session is, as every session check lists it (`a` is pg_stat_activity).
+SESSION = "a.pid, a.usename AS username, a.application_name AS application, a.state"
+
+
+def seconds_since(start: str) -> str:
+    """SQL: the seconds from `start` (a timestamptz expression of ours) to now, to a tenth."""
+    return f"round(extract(epoch FROM now() - {start})::numeric, 1)::float8"
 
 
 def many(count: int, noun: str, plural: str | None = None) -> str:

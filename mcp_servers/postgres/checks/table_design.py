@@ -8,9 +8,9 @@ from typing import Any
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.fixes import ident, qualified
-from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.grading import listing
 from mcp_servers.postgres.checks.session_rows import many
-from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib
+from mcp_servers.postgres.checks.user_relations import USER_SCHEMA, mib, relation_names
 
 __all__ = ["CHECKS", "FILLFACTOR_FREE_SPACE", "TABLES_WITHOUT_PRIMARY_KEY"]
 
@@ -41,14 +41,10 @@ def _pk_fix(row: dict[str, Any]) -> str:
 
 
 def _no_primary_key(rows: list[dict[str, Any]], limits: Limits, facts: DbFacts) -> Finding:
-    if not rows:
-        return all_clear(value=0, threshold="any",
-                       summary="every table has a primary key")
-    names = ", ".join(f"{r['schema']}.{r['table']}" for r in rows[:5])
-    return Finding(
-        status="yellow", value=len(rows), threshold="any",
-        rows=[dict(r, fix=_pk_fix(r)) for r in rows],
-        summary=f"{many(len(rows), 'table')} without a primary key ({names}): logical replication cannot replicate "
+    return listing(
+        rows, clear="every table has a primary key", fix=_pk_fix,
+        summary=lambda found: f"{many(len(found), 'table')} without a primary key ({relation_names(found)}): "
+        "logical replication cannot replicate "
         "their UPDATEs and DELETEs, and duplicate rows cannot be told apart",
     )
 
@@ -84,18 +80,14 @@ class FillfactorLimits(Limits):
 
 
 def _fillfactor(rows: list[dict[str, Any]], limits: FillfactorLimits, facts: DbFacts) -> Finding:
-    threshold = f">= {mib(limits.min_free_bytes)} kept free by fillfactor, updates < {limits.max_update_share:.0%} of inserts"
-    if not rows:
-        return all_clear(value=0, threshold=threshold,
-                       summary="no append-only table keeps space free through a low fillfactor")
-    fixed = [dict(r, fix=f"ALTER TABLE {qualified(r['schema'], r['table'])} SET (fillfactor = 100); "
-                         f"VACUUM (FULL, ANALYZE) {qualified(r['schema'], r['table'])};  -- the rewrite takes ACCESS EXCLUSIVE")
-             for r in rows]
     free = sum(r["built_in_free_bytes"] for r in rows)
-    return Finding(
-        status="yellow", value=free, threshold=threshold, rows=fixed,
-        summary=f"{many(len(rows), 'table')} rarely updated but kept {mib(free)} free by a low fillfactor "
-        f"(e.g. {rows[0]['schema']}.{rows[0]['table']} at fillfactor {rows[0]['fillfactor']})",
+    return listing(
+        rows, threshold=f">= {mib(limits.min_free_bytes)} kept free by fillfactor, updates < {limits.max_update_share:.0%} of inserts",
+        clear="no append-only table keeps space free through a low fillfactor", value=free,
+        fix=lambda r: f"ALTER TABLE {qualified(r['schema'], r['table'])} SET (fillfactor = 100); "
+        f"VACUUM (FULL, ANALYZE) {qualified(r['schema'], r['table'])};  -- the rewrite takes ACCESS EXCLUSIVE",
+        summary=lambda found: f"{many(len(found), 'table')} rarely updated but kept {mib(free)} free by a low fillfactor "
+        f"(e.g. {found[0]['schema']}.{found[0]['table']} at fillfactor {found[0]['fillfactor']})",
     )
 
 

@@ -12,7 +12,7 @@ from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import Check, DbFacts, Limits
 from mcp_servers.postgres.checks.bloat import TABLE_BLOAT_SQL, BloatLimits, bloat_finding
 from mcp_servers.postgres.checks.fixes import qualified
-from mcp_servers.postgres.checks.grading import all_clear
+from mcp_servers.postgres.checks.grading import all_clear, listing
 from mcp_servers.postgres.checks.hit_rate import HitRateLimits, hit_rate_finding, hit_rate_sql
 
 __all__ = [
@@ -67,17 +67,13 @@ ORDER BY seq_tup_read DESC, schema, "table"
 
 
 def _index_usage(rows: list[dict[str, Any]], limits: IndexUsageLimits, facts: DbFacts) -> Finding:
-    threshold = f"< {limits.min_usage_pct:g} % index scans on tables >= {limits.min_rows} rows and >= {limits.min_seq_scans} seq scans"
-    if not rows:
-        return all_clear(summary="large tables are read through indexes",
-                       value=0, threshold=threshold)
-    red = any(r["table_bytes"] >= limits.red_table_bytes for r in rows)
-    rows = [dict(r, fix=f"pg_top_queries order_by=io, find the statements that scan {qualified(r['schema'], r['table'])}, "
-                        "pg_explain them, then CREATE INDEX CONCURRENTLY on their WHERE / JOIN columns") for r in rows]
-    return Finding(
-        status="red" if red else "yellow",
-        summary=f"{len(rows)} large table(s) mostly read by sequential scans (likely a missing index)",
-        value=len(rows), threshold=threshold, rows=rows,
+    return listing(
+        rows, clear="large tables are read through indexes",
+        threshold=f"< {limits.min_usage_pct:g} % index scans on tables >= {limits.min_rows} rows and >= {limits.min_seq_scans} seq scans",
+        status="red" if any(r["table_bytes"] >= limits.red_table_bytes for r in rows) else "yellow",
+        fix=lambda r: f"pg_top_queries order_by=io, find the statements that scan {qualified(r['schema'], r['table'])}, "
+        "pg_explain them, then CREATE INDEX CONCURRENTLY on their WHERE / JOIN columns",
+        summary=lambda found: f"{len(found)} large table(s) mostly read by sequential scans (likely a missing index)",
     )
 
 
@@ -198,14 +194,10 @@ ORDER BY s.n_live_tup DESC, s.schemaname, s.relname
 
 
 def _never_analyzed(rows: list[dict[str, Any]], limits: AnalyzeLimits, facts: DbFacts) -> Finding:
-    threshold = f"no planner statistics on a table of >= {limits.min_rows} rows"
-    if not rows:
-        return all_clear(summary="every sizeable table has planner statistics",
-                       value=0, threshold=threshold)
-    rows = [dict(r, fix=f"ANALYZE {qualified(r['schema'], r['table'])};") for r in rows]
-    return Finding(
-        status="yellow", value=len(rows), threshold=threshold, rows=rows,
-        summary=f"{len(rows)} table(s) without planner statistics: the planner guesses their row counts",
+    return listing(
+        rows, threshold=f"no planner statistics on a table of >= {limits.min_rows} rows",
+        clear="every sizeable table has planner statistics", fix=lambda r: f"ANALYZE {qualified(r['schema'], r['table'])};",
+        summary=lambda found: f"{len(found)} table(s) without planner statistics: the planner guesses their row counts",
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["USER_SCHEMA", "mib", "stats_age_text"]
+from typing import Any
+
+__all__ = ["USER_SCHEMA", "mib", "relation_names", "stats_age_text"]
 
 # System schemas never hold the user's data (`n` is pg_namespace). `%%` because the SQL has binds.
 USER_SCHEMA = (
@@ -17,6 +19,11 @@ def mib(n: int | float) -> str:
         if abs(n) >= size:
             return f"{n / size:.1f} {unit}"
     return f"{int(n)} B"
+
+
+def relation_names(rows: list[dict[str, Any]], name: str = "table", most: int = 5) -> str:
+    """`public.a, public.b`: the first `most` rows' schema-qualified names, for a summary."""
+    return ", ".join(f"{r['schema']}.{r[name]}" for r in rows[:most])
 
 
 def stats_age_text(hours: float | None) -> str:

@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.redact import redact_text
 from mcp_servers.common.results import tool_result
 from mcp_servers.postgres.checks import activity as act
@@ -254,9 +255,7 @@ def render_top(t: TopQueries) -> str:
 
 
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
-    ro = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-
-    @server.tool(title="Live sessions, locks and connections", annotations=ro)
+    @read_only_tool(server, "Live sessions, locks and connections")
     async def pg_activity(
         kind: Annotated[Kind, Field(description="running | long_running | blocking (waiter/holder pairs) | locks | "
                                     "exclusive_locks | idle_in_transaction | connections (by user/application)")],
@@ -267,7 +266,7 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
         report = await activity(db, kind, min_seconds, limit)
         return tool_result(report, render_activity(report))
 
-    @server.tool(title="Top queries (pg_stat_statements)", annotations=ro)
+    @read_only_tool(server, "Top queries (pg_stat_statements)")
     async def pg_top_queries(
         order_by: Annotated[OrderBy, Field(description="total_time | mean_time | calls | io")] = "total_time",
         limit: Annotated[int, Field(ge=1, le=50)] = 10,

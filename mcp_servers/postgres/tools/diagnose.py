@@ -8,9 +8,10 @@ from typing import Annotated
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field, ValidationError
 
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.results import Finding, render_findings, tool_result
 from mcp_servers.postgres.checks.base import gather_facts, run_check
 from mcp_servers.postgres.checks.consistency import reconcile
@@ -98,10 +99,7 @@ ROW_FIXES_SHOWN = 5
 
 
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
-    @server.tool(
-        title="Diagnose database health",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True),
-    )
+    @read_only_tool(server, "Diagnose database health", idempotent=True)
     async def pg_diagnose(
         ctx: Context,
         checks: Annotated[

@@ -13,27 +13,29 @@ from __future__ import annotations
 
 import time
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field
+from mcp.types import CallToolResult
+from pydantic import Field
 
-from mcp_servers.common.redact import redact_text, truncate
+from mcp_servers.common.annotations import read_only_tool
+from mcp_servers.common.results import tool_result
 from mcp_servers.postgres.db import Database
-from mcp_servers.postgres.guard import (
-    LOOKALIKES_SQL,
-    GuardResult,
-    SqlRefused,
-    check_sql,
-    lookalike_params,
-    refuse_lookalikes,
-)
+from mcp_servers.postgres.guard import LOOKALIKES_SQL, GuardResult, check_sql, lookalike_params, refuse_lookalikes
 from mcp_servers.postgres.settings import PostgresSettings
-from mcp_servers.postgres.tools._plan_summary import PlanSummary, seq_scan_relations, summarize
+from mcp_servers.postgres.sql_errors import tool_errors
+from mcp_servers.postgres.tools._plan_summary import seq_scan_relations, summarize
 from mcp_servers.postgres.tools._sql_values import json_safe, json_size
+from mcp_servers.postgres.tools.query_results import (
+    ExplainResult,
+    QueryColumn,
+    QueryResult,
+    render_explain,
+    render_query,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -58,67 +60,9 @@ GROUP BY c.relname
 """  # never-analyzed tables (reltuples -1) get a rough 100-bytes-per-row estimate
 
 
-_SUPERUSER_NOTE = (
-    "True when this server is connected as a database superuser: only the guard stands between a query and the "
-    "server's files; the operator should connect with a read-only role (scripts/create_readonly_role.py)."
-)
-
-
 def _is_superuser(conn: psycopg.AsyncConnection[Any]) -> bool:
     """What the server reported at login (the `is_superuser` parameter): no extra round trip."""
     return conn.info.parameter_status("is_superuser") == "on"
-
-
-class QueryColumn(BaseModel):
-    name: str
-    type: str
-
-
-class QueryResult(BaseModel):
-    """Rows of one read; `truncated` says whether and why rows were left out."""
-
-    statement: Literal["select", "show", "explain"]
-    columns: list[QueryColumn]
-    rows: list[dict[str, Any]]
-    row_count: int = Field(description="Rows returned here (not the total the query would produce when truncated).")
-    truncated: bool
-    truncated_reason: str | None = None
-    elapsed_ms: float
-    superuser: bool = Field(False, description=_SUPERUSER_NOTE)
-
-
-class ExplainResult(BaseModel):
-    """The plan (EXPLAIN FORMAT JSON) with a compact summary beside it."""
-
-    summary: PlanSummary
-    plan: list[dict[str, Any]] | None = Field(description="The full JSON plan; None when larger than the size cap.")
-    plan_truncated: bool
-    analyzed: bool
-    generic_plan: bool = Field(description="True when $n parameters were planned with GENERIC_PLAN.")
-    superuser: bool = Field(False, description=_SUPERUSER_NOTE)
-
-
-def _refused(exc: SqlRefused) -> ToolError:
-    return ToolError(str(exc))
-
-
-def _db_error(exc: psycopg.Error, settings: PostgresSettings) -> ToolError:
-    diag = exc.diag
-    primary = diag.message_primary or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    msg = f"PostgreSQL error {exc.sqlstate or ''}: {primary}".replace(" :", ":")
-    if exc.sqlstate == "25006":
-        msg = f"refused by the database (read-only transaction): {primary}"
-    elif exc.sqlstate == "57014":
-        msg += f" (statement_timeout is {settings.statement_timeout_ms} ms: add a LIMIT or a narrower WHERE)"
-    elif exc.sqlstate == "55P03":
-        msg += f" (lock_timeout is {settings.lock_timeout_ms} ms: a table is locked by another session)"
-    elif exc.sqlstate == "53400":
-        msg += " (temporary files are capped for agent queries: aggregate or filter before sorting)"
-    elif exc.sqlstate == "42501":
-        msg += " (the database role lacks this privilege)"
-    if diag.message_hint:
-        msg += f"; hint: {diag.message_hint}"
-    return ToolError(truncate(redact_text(msg), 600) or msg)
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -167,69 +111,58 @@ async def _preflight(conn: psycopg.AsyncConnection[Any], guard: GuardResult, sup
         await conn.execute("SELECT pg_catalog.set_config('temp_file_limit', %s, true)", (TEMP_FILE_LIMIT,))
 
 
-async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_bytes: int = MAX_RESULT_BYTES) -> QueryResult:
-    """Check and run one read; raises `ToolError` for refusals and database errors."""
-    import psycopg
-
-    try:
-        guard = await anyio.to_thread.run_sync(check_sql, sql)  # parsing a long input must not stall the loop
-    except SqlRefused as exc:
-        raise _refused(exc) from None
-    if guard.has_params:
-        raise ToolError("refused: pg_query takes no $1-style parameters; write literal values (pg_explain accepts them)")
-    limit = max(1, min(int(limit), MAX_LIMIT))
-    started = time.perf_counter()
+async def _read_rows(
+    conn: psycopg.AsyncConnection[Any], sql: str, limit: int, max_bytes: int,
+) -> tuple[list[QueryColumn], list[dict[str, Any]], str | None]:
+    """Columns, rows up to the row and byte caps, and why rows were left out (None when none were)."""
     rows: list[dict[str, Any]] = []
     size, reason = 0, None
-    try:
+    async with _raw_cursor(conn) as cur:
+        # stream() always uses the extended protocol: exactly one statement per Parse.
+        async with aclosing(cur.stream(sql, size=min(limit + 1, STREAM_CHUNK_ROWS))) as stream:
+            names: list[str] = []
+            async for record in stream:
+                if not names:
+                    names = _unique_names([c.name for c in cur.description or ()])
+                if len(rows) >= limit:
+                    reason = f"more than {limit} rows; raise limit (max {MAX_LIMIT}) or aggregate"
+                    break
+                row = {n: json_safe(v) for n, v in zip(names, record, strict=True)}
+                size += json_size(row)
+                if size > max_bytes:
+                    reason = f"result exceeded {max_bytes} bytes after {len(rows)} rows; select fewer columns or rows"
+                    break
+                rows.append(row)
+        if not names:
+            return await _describe_unnamed(conn), rows, reason
+        return [QueryColumn(name=n, type=c.type_display) for n, c in zip(names, cur.description or (), strict=False)], rows, reason
+
+
+async def run_query(db: Database, sql: str, limit: int = DEFAULT_LIMIT, max_bytes: int = MAX_RESULT_BYTES) -> QueryResult:
+    """Check and run one read; raises `ToolError` for refusals and database errors."""
+    with tool_errors(db.settings):
+        guard = await anyio.to_thread.run_sync(check_sql, sql)  # parsing a long input must not stall the loop
+        if guard.has_params:
+            raise ToolError("refused: pg_query takes no $1-style parameters; write literal values (pg_explain accepts them)")
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        started = time.perf_counter()
         async with db.read_only_transaction() as conn:
             superuser = _is_superuser(conn)
             await _preflight(conn, guard, superuser)
-            async with _raw_cursor(conn) as cur:
-                # stream() always uses the extended protocol: exactly one statement per Parse.
-                async with aclosing(cur.stream(sql, size=min(limit + 1, STREAM_CHUNK_ROWS))) as stream:
-                    names: list[str] = []
-                    async for record in stream:
-                        if not names:
-                            names = _unique_names([c.name for c in cur.description or ()])
-                        if len(rows) >= limit:
-                            reason = f"more than {limit} rows; raise limit (max {MAX_LIMIT}) or aggregate"
-                            break
-                        row = {n: json_safe(v) for n, v in zip(names, record, strict=True)}
-                        size += json_size(row)
-                        if size > max_bytes:
-                            reason = f"result exceeded {max_bytes} bytes after {len(rows)} rows; select fewer columns or rows"
-                            break
-                        rows.append(row)
-                if names:
-                    columns = [QueryColumn(name=n, type=c.type_display) for n, c in zip(names, cur.description or (), strict=False)]
-                else:
-                    columns = await _describe_unnamed(conn)
-    except SqlRefused as exc:
-        raise _refused(exc) from None
-    except psycopg.Error as exc:
-        raise _db_error(exc, db.settings) from None
+            columns, rows, reason = await _read_rows(conn, sql, limit, max_bytes)
     return QueryResult(
         statement=guard.kind, columns=columns, rows=rows, row_count=len(rows), truncated=reason is not None,
         truncated_reason=reason, elapsed_ms=round((time.perf_counter() - started) * 1000, 2), superuser=superuser,
     )
 
 
-async def run_explain(
-    db: Database, settings: PostgresSettings, sql: str, analyze: bool = False, hypothetical_indexes: list[str] | None = None,
-) -> ExplainResult:
-    """EXPLAIN (FORMAT JSON) one read that passes the guard; raises `ToolError` when refused."""
-    import psycopg
-
-    from mcp_servers.postgres.advisor import hypothetical_indexes as with_hypothetical
-
-    try:
-        guard = await anyio.to_thread.run_sync(check_sql, sql)  # parsing a long input must not stall the loop
-    except SqlRefused as exc:
-        raise _refused(exc) from None
+async def _explain_options(
+    db: Database, settings: PostgresSettings, guard: GuardResult, analyze: bool, hypothetical: list[str] | None,
+) -> list[str]:
+    """The EXPLAIN options for this call; raises `ToolError` for combinations that are refused."""
     if guard.kind != "select":
         raise ToolError("refused: pg_explain takes the query itself (SELECT/VALUES/TABLE/WITH), without EXPLAIN or SHOW")
-    if analyze and hypothetical_indexes:
+    if analyze and hypothetical:
         raise ToolError("refused: hypothetical indexes exist only for the planner; use analyze=false with them")
     if analyze and not settings.allow_explain_analyze:
         raise ToolError(
@@ -247,30 +180,38 @@ async def run_explain(
                 "(added in 16); replace each $n with a literal value or a typed NULL such as NULL::int"
             )
         options.append("GENERIC_PLAN")
-    if analyze:
-        options += ["ANALYZE", "BUFFERS"]
-    text = f"EXPLAIN ({', '.join(options)}) {sql}"
-    try:
+    return options + (["ANALYZE", "BUFFERS"] if analyze else [])
+
+
+async def _read_plan(conn: psycopg.AsyncConnection[Any], text: str, generic: bool) -> list[dict[str, Any]]:
+    async with _raw_cursor(conn) as cur:
+        if generic:
+            # Values bound over the extended protocol would be folded into the plan (a NULL makes
+            # `x = $1` "One-Time Filter: false"), so GENERIC_PLAN needs the simple protocol. The
+            # composed text passed the guard as exactly one statement, inside the read-only transaction.
+            await cur.execute(text)
+            return (await cur.fetchone())[0]
+        async with aclosing(cur.stream(text)) as stream:
+            return [record async for record in stream][0][0]  # noqa: RUF015 (the stream must be drained)
+
+
+async def run_explain(
+    db: Database, settings: PostgresSettings, sql: str, analyze: bool = False, hypothetical_indexes: list[str] | None = None,
+) -> ExplainResult:
+    """EXPLAIN (FORMAT JSON) one read that passes the guard; raises `ToolError` when refused."""
+    from mcp_servers.postgres.advisor import hypothetical_indexes as with_hypothetical
+
+    with tool_errors(db.settings):
+        guard = await anyio.to_thread.run_sync(check_sql, sql)  # parsing a long input must not stall the loop
+        options = await _explain_options(db, settings, guard, analyze, hypothetical_indexes)
+        text = f"EXPLAIN ({', '.join(options)}) {sql}"
         check_sql(text, allow_analyze=analyze)  # the composed statement passes the same guard
         async with db.read_only_transaction() as conn, with_hypothetical(conn, hypothetical_indexes):
             superuser = _is_superuser(conn)
             await _preflight(conn, guard, superuser)
-            async with _raw_cursor(conn) as cur:
-                if guard.has_params:
-                    # Values bound over the extended protocol would be folded into the plan (a NULL makes
-                    # `x = $1` "One-Time Filter: false"), so GENERIC_PLAN needs the simple protocol. The
-                    # composed text passed the guard as exactly one statement, inside the read-only transaction.
-                    await cur.execute(text)
-                    explained = (await cur.fetchone())[0]
-                else:
-                    async with aclosing(cur.stream(text)) as stream:
-                        explained = [record async for record in stream][0][0]  # noqa: RUF015 (the stream must be drained)
+            explained = await _read_plan(conn, text, guard.has_params)
             rels = seq_scan_relations(explained)
             sizes = await (await conn.execute(TABLE_ROWS_SQL, {"names": rels})).fetchall() if rels else []
-    except SqlRefused as exc:
-        raise _refused(exc) from None
-    except psycopg.Error as exc:
-        raise _db_error(exc, db.settings) from None
     summary = summarize(explained, {r["name"]: r["rows"] for r in sizes})
     too_big = json_size(explained) > MAX_PLAN_BYTES
     return ExplainResult(
@@ -280,30 +221,26 @@ async def run_explain(
 
 
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
-    @server.tool(
-        title="Run a read-only SQL query",
-        annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False),
-    )
+    @read_only_tool(server, "Run a read-only SQL query", destructive_hint=False)
     async def pg_query(
         sql: Annotated[str, Field(description="One SELECT (or VALUES, TABLE, WITH ... SELECT, SHOW, EXPLAIN without ANALYZE). Literal values only, no $1 parameters.")],
         limit: Annotated[int, Field(description=f"Maximum rows to return (1-{MAX_LIMIT}).", ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    ) -> QueryResult:
+    ) -> Annotated[CallToolResult, QueryResult]:
         """Answer your own question with one read-only SQL statement. Use pg_schema first to learn tables and
         columns. Writes, locks, file access, session changes and non-built-in functions are refused with the
         reason; the query runs in a read-only transaction with a timeout and is rolled back. Returns column
         names and types, rows as objects (capped by rows and bytes) and whether the result was truncated."""
-        return await run_query(db, sql, limit)
+        result = await run_query(db, sql, limit)
+        return tool_result(result, render_query(result))
 
-    @server.tool(
-        title="Explain a query plan",
-        annotations=ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False),
-    )
+    @read_only_tool(server, "Explain a query plan", destructive_hint=False)
     async def pg_explain(
         sql: Annotated[str, Field(description="The query to explain (a SELECT/VALUES/TABLE/WITH read, without the EXPLAIN keyword). $1-style parameters are planned generically on PostgreSQL 16+.")],
         analyze: Annotated[bool, Field(description="Run the query for actual times and rows (only if the server enabled PG_ALLOW_EXPLAIN_ANALYZE).")] = False,
         hypothetical_indexes: Annotated[list[str] | None, Field(description="Plan as if these existed (HypoPG), e.g. orders(a, b).")] = None,
-    ) -> ExplainResult:
+    ) -> Annotated[CallToolResult, ExplainResult]:
         """Show how PostgreSQL would execute a slow query: EXPLAIN (FORMAT JSON) plus a summary of the top plan
         nodes with estimated cost and rows, sequential scans of large tables, and missing-index hints. Use it
         on queries found by the slow-query tools before suggesting an index."""
-        return await run_explain(db, settings, sql, analyze, hypothetical_indexes)
+        result = await run_explain(db, settings, sql, analyze, hypothetical_indexes)
+        return tool_result(result, render_explain(result))

@@ -6,13 +6,16 @@ from typing import Annotated, Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
+from mcp_servers.common.annotations import read_only_tool
+from mcp_servers.common.results import tool_result
+from mcp_servers.postgres.checks.user_relations import mib
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
-__all__ = ["SchemaOverview", "TableDetail", "register"]
+__all__ = ["SchemaOverview", "SchemaResult", "TableDetail", "describe", "register", "render_schema"]
 
 MAX_TABLES = 200
 
@@ -175,18 +178,47 @@ async def describe(db: Database, table: str | None, schema: str | None) -> Schem
     )
 
 
+_KINDS = {"r": "table", "p": "partitioned", "m": "matview", "f": "foreign", "v": "view"}
+
+
+def _render_overview(o: SchemaOverview) -> list[str]:
+    lines = ["schemas: " + ", ".join(f"{s.schema_} ({s.tables} tables, {mib(s.total_bytes)})" for s in o.schemas)]
+    lines.append(f"{len(o.tables)} relations, largest first (schema.name kind ~rows size):")
+    lines += [f"{t.schema_}.{t.table} {_KINDS.get(t.kind, t.kind)} ~{t.row_estimate} {mib(t.total_bytes)}" for t in o.tables]
+    if o.tables_truncated:
+        lines.append(f"(only the {MAX_TABLES} largest are listed; pass schema= to see the rest)")
+    return lines
+
+
+def _render_table(t: TableDetail) -> list[str]:
+    lines = [f"{t.schema_}.{t.table}: ~{t.row_estimate} rows, {mib(t.total_bytes)} "
+             f"(table {mib(t.table_bytes)}, indexes {mib(t.index_bytes)})", "columns:"]
+    lines += [f"  {c.name} {c.type}{' not null' if c.not_null else ''}{f' default {c.default}' if c.default else ''}"
+              for c in t.columns]
+    if t.indexes:
+        lines.append("indexes:")
+        lines += [f"  {i.definition} ({mib(i.bytes)}{'' if i.valid else ', INVALID'})" for i in t.indexes]
+    if t.constraints:
+        lines.append("constraints:")
+        lines += [f"  {c.name}: {c.definition}{'' if c.validated else ' (NOT VALID)'}" for c in t.constraints]
+    return lines
+
+
+def render_schema(result: SchemaResult) -> str:
+    """The overview as one line per relation, or the table's columns, indexes and constraints."""
+    return "\n".join(_render_overview(result.overview) if result.overview else _render_table(result.table) if result.table else [])
+
+
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
-    @server.tool(
-        title="Describe the schema",
-        annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True),
-    )
+    @read_only_tool(server, "Describe the schema", idempotent=True)
     async def pg_schema(
         table: Annotated[
             str | None,
             Field(description="A table name (optionally schema.table) for its columns, indexes and constraints; omit for an overview."),
         ] = None,
         schema: Annotated[str | None, Field(description="Limit to this schema (default: all user schemas).")] = None,
-    ) -> SchemaResult:
+    ) -> Annotated[CallToolResult, SchemaResult]:
         """List user schemas and tables with sizes and row estimates, or describe one table in detail
         (columns, indexes with validity and size, constraints and foreign keys). Use it before writing SQL."""
-        return await describe(db, table, schema)
+        result = await describe(db, table, schema)
+        return tool_result(result, render_schema(result))

@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
+from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.redact import redact_text
 from mcp_servers.common.results import tool_result
 from mcp_servers.postgres.checks import indexes as ix
@@ -174,10 +175,8 @@ _SCHEMA = Annotated[str | None, Field(description="Only this schema (default: al
 
 
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
-    read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False, idempotent_hint=True)
-
-    @server.tool(
-        title="Table statistics", annotations=read_only,
+    @read_only_tool(
+        server, "Table statistics", idempotent=True,
         description="Per-table storage figures, worst first (heroku pg:table-size, bloat, vacuum-stats, seq-scans, "
         "index-usage, records-rank, cache-hit). Use after pg_diagnose to see which tables a finding is about.",
     )
@@ -191,8 +190,8 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
         result = await table_stats(db, kind, limit, schema)
         return tool_result(result, render(result))
 
-    @server.tool(
-        title="Index statistics", annotations=read_only,
+    @read_only_tool(
+        server, "Index statistics", idempotent=True,
         description="Per-index figures to decide which indexes to drop, rebuild or add (heroku pg:unused-indexes, "
         "index-size, ...): each row names the index, its table, size and the evidence.",
     )

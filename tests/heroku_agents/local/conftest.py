@@ -8,11 +8,9 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-import uvicorn
-from local_support import DATABASE_URL, KEY, TEST_PROCFILE
+from local_support import DATABASE_URL, KEY, TEST_PROCFILE, serve_on_loopback
 
 from heroku_agents.local.app import create_app
-from heroku_agents.local.serve import bind_socket
 from heroku_agents.local.settings import LocalSettings
 
 
@@ -51,13 +49,5 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="module")
 async def live_url(app) -> AsyncIterator[str]:
     """The same app served by uvicorn on a free loopback port (where the socket matters)."""
-    sock = bind_socket("127.0.0.1", 0)
-    config = uvicorn.Config(app, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(server.serve, [sock])
-        with anyio.fail_after(10):
-            while not server.started:
-                await anyio.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-        server.should_exit = True
+    async with serve_on_loopback(app) as url:
+        yield url

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import anyio
 import httpx
 import psycopg
 import pytest
-import uvicorn
-from local_support import KEY, ROOT, events_of, user
+from local_support import KEY, ROOT, events_of, serve_on_loopback, user
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
@@ -18,7 +16,6 @@ from starlette.routing import Route
 from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import PlannedCall, ScriptedBackend, Step
 from heroku_agents.local.htmlmd import html_to_markdown
-from heroku_agents.local.serve import bind_socket
 from heroku_agents.local.settings import LocalSettings
 from heroku_agents.procfile import parse_procfile
 
@@ -82,16 +79,8 @@ async def test_html_to_markdown_fetches_a_page_and_converts_it(app, client: http
             "<p>This is <strong>markdown</strong> with <a href='/x'>a link</a>.</p><ul><li>one</li><li>two</li></ul>"
             "<pre>code  block</pre></body></html>")
     site = Starlette(routes=[Route("/page", lambda request: HTMLResponse(page))])
-    sock = bind_socket("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(site, lifespan="off", log_level="warning"))
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(server.serve, [sock])
-        with anyio.fail_after(10):
-            while not server.started:
-                await anyio.sleep(0.01)
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}/page"
-        result = await _run(client, app, {"type": "heroku_tool", "name": "html_to_markdown"}, {"url": url})
-        server.should_exit = True
+    async with serve_on_loopback(site) as url:
+        result = await _run(client, app, {"type": "heroku_tool", "name": "html_to_markdown"}, {"url": f"{url}/page"})
     assert result == {"content": [{"type": "text", "text": (
         "# Hello\n\nThis is **markdown** with [a link](/x).\n\n- one\n- two\n\n```\ncode  block\n```\n"
     )}], "isError": False}

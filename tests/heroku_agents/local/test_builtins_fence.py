@@ -15,7 +15,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-import uvicorn
+from local_support import serve_on_loopback
 from starlette.applications import Starlette
 from starlette.responses import RedirectResponse, StreamingResponse
 from starlette.routing import Route
@@ -23,7 +23,6 @@ from starlette.routing import Route
 from heroku_agents.local.builtin_tools import MAX_OUTPUT, run_builtin
 from heroku_agents.local.fetch import MAX_PAGE_BYTES
 from heroku_agents.local.sandbox import _namespaces_work
-from heroku_agents.local.serve import bind_socket
 from heroku_agents.local.settings import LocalSettings
 from heroku_agents.models import Tool
 
@@ -116,15 +115,8 @@ SITE = Starlette(routes=[
 
 @pytest.fixture
 async def site_url() -> AsyncIterator[str]:
-    sock = bind_socket("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(SITE, lifespan="off", log_level="warning"))
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(server.serve, [sock])
-        with anyio.fail_after(10):
-            while not server.started:
-                await anyio.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-        server.should_exit = True
+    async with serve_on_loopback(SITE) as url:
+        yield url
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/", "http://localhost:9/x", "http://[::1]:9/", "http://169.254.169.254/latest/meta-data/",

@@ -5,18 +5,13 @@ from __future__ import annotations
 import json
 import re
 
-import anyio
-import httpx
 import pytest
-from local_support import KEY, ROOT, events_of
+from local_support import ROOT, AgentStream, run_config_offline
 
 from heroku_agents.configs import load_config
-from heroku_agents.local.app import create_app
 from heroku_agents.local.backends import OfflinePlanner
 from heroku_agents.local.backends.offline import fill_arguments, rank_tools
-from heroku_agents.local.settings import LocalSettings
 from heroku_agents.model_tools import ToolSpec
-from heroku_agents.models import to_wire
 from mcp_servers.postgres.seed import sick_database
 
 pytestmark = pytest.mark.anyio
@@ -94,20 +89,12 @@ async def test_db_health_config_on_the_sick_database_names_the_planted_problems(
     config = load_config(ROOT / "agent_configs" / "db-health.yaml", env={})
     name = f"sick_planner_{id(config) % 10000}"
     with sick_database(embedded_pg.admin_url, name) as url:
-        settings = LocalSettings(key=KEY, procfile=ROOT / "Procfile", app_dir=ROOT, child_env={"DATABASE_URL": url})
-        app = create_app(settings, backend=OfflinePlanner())
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local",
-                                         headers={"Authorization": f"Bearer {KEY}"}, timeout=120) as client:
-                with anyio.fail_after(120):
-                    response = await client.post("/v1/agents/heroku", json=to_wire(config.to_request()))
+        response = await run_config_offline(config, url)
     assert response.status_code == 200, response.text
-    payloads = [json.loads(e.data) for e in events_of(response.content) if not e.is_done]
-    calls = [c["function"]["name"] for p in payloads if p["object"] == "chat.completion"
-             for c in p["choices"][0]["message"].get("tool_calls") or []]
-    assert calls[0] == "mcp-postgres/pg_diagnose"
-    answer = payloads[-1]["choices"][0]["message"]["content"]
-    assert payloads[-1]["model"] == "offline-planner"
+    stream = AgentStream.of(response)
+    assert stream.tool_calls[0] == "mcp-postgres/pg_diagnose"
+    answer = stream.answer
+    assert stream.payloads[-1]["model"] == "offline-planner"
     table, fix_first = answer.split("**Fix first:**")
     planted = ("invalid_indexes", "duplicate_indexes", "unused_indexes", "table_bloat", "missing_fk_indexes",
                "blocking_queries", "vacuum_dead_rows", "sequences_near_max")

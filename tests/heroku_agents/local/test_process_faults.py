@@ -5,55 +5,23 @@ Real `/bin/sh` + Python processes; survivors are found by a unique tag in their 
 
 from __future__ import annotations
 
-import random
 import uuid
 from pathlib import Path
 
 import anyio
 import pytest
 from local_support import TEST_PROCFILE
+from orphan_probe import SERVER_DIR, cancel_starts_at_random, survivors
 
 from heroku_agents.local.process import LIVE_PIDS, ServerFailed, child_environment, mcp_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.faults]
 
-SERVER_DIR = TEST_PROCFILE.parent
-
-
-def _tagged(tag: str) -> list[int]:
-    """Processes whose command line carries `tag` (the test's own servers, wherever they were reparented)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if tag.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-async def _gone(tag: str) -> list[int]:
-    """Survivors after a moment for the kernel to deliver SIGKILL (bounded)."""
-    with anyio.move_on_after(5):
-        while _tagged(tag):
-            await anyio.sleep(0.05)
-    return _tagged(tag)
-
 
 async def test_a_cancel_at_any_moment_of_a_start_leaves_no_process_behind() -> None:
     tag = uuid.uuid4().hex
-    # `; true` keeps /bin/sh alive as the parent of the server, as a multi-part Procfile line does.
-    command = f"python flaky_server.py {tag}; true"
-    rng = random.Random(12)
-    for _ in range(30):
-        with anyio.move_on_after(rng.uniform(0, 0.03)):
-            try:
-                async with mcp_client(command, env=child_environment({}), cwd=SERVER_DIR, timeout=10) as (client, _):
-                    await client.list_tools()  # type: ignore[attr-defined]
-            except ServerFailed:
-                pass
-    assert await _gone(tag) == []
+    await cancel_starts_at_random(tag, rounds=30, seed=12)
+    assert await survivors(tag) == []
     assert LIVE_PIDS == set()
 
 
@@ -66,7 +34,7 @@ async def test_a_server_that_crashes_while_its_child_holds_stdout_fails_at_once_
             async with mcp_client(command, env=child_environment({}), cwd=SERVER_DIR, timeout=120) as (client, _):
                 await client.call_tool("crash_now", {})  # type: ignore[attr-defined]
     assert "crashing on purpose" in failed.value.stderr
-    assert await _gone(tag) == []
+    assert await survivors(tag) == []
 
 
 async def test_calls_past_the_process_cap_wait_in_a_queue_that_the_stream_mentions(pid_dir: Path) -> None:
