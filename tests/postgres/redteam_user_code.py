@@ -19,7 +19,8 @@ class UserCodeAttack:
     name: str
     sql: str
     reason: str  # a substring of the refusal
-    live: str = "run"  # unguarded it runs user code when: run (executed) | explain (planned) | pg17 (run, PG 17+) | none
+    live: str = "run"  # unguarded it runs user code when: run (executed) | explain (planned) | none
+    since: int = 14  # the first PostgreSQL major that accepts the input (before it, it must still be refused)
 
 
 USER_CODE_TRAPS_SQL = """
@@ -123,8 +124,8 @@ USER_CODE_ATTACKS: list[UserCodeAttack] = [
     UserCodeAttack("to_record_columns", "SELECT * FROM json_to_record('{\"b\": \"x\"}') AS t(b trap_d1)", _TYPE),
     UserCodeAttack("to_recordset_columns", "SELECT * FROM jsonb_to_recordset('[{\"b\": \"x\"}]') AS t(b trap_d2)", _TYPE),
     UserCodeAttack("xmltable_column", "SELECT * FROM XMLTABLE('/r' PASSING ('<r><b>x</b></r>'::xml) COLUMNS b trap_d1)", _TYPE),
-    UserCodeAttack("json_value_returning", "SELECT JSON_VALUE(jsonb '\"x\"', '$' RETURNING trap_d1)", _TYPE, "pg17"),
-    UserCodeAttack("json_table_column", "SELECT * FROM JSON_TABLE(jsonb '[{\"b\": \"x\"}]', '$[*]' COLUMNS (b trap_d1 PATH '$.b')) t", _TYPE, "pg17"),
+    UserCodeAttack("json_value_returning", "SELECT JSON_VALUE(jsonb '\"x\"', '$' RETURNING trap_d1)", _TYPE, since=17),
+    UserCodeAttack("json_table_column", "SELECT * FROM JSON_TABLE(jsonb '[{\"b\": \"x\"}]', '$[*]' COLUMNS (b trap_d1 PATH '$.b')) t", _TYPE, since=17),
     UserCodeAttack("domain_in_by_oid", "SELECT domain_in('x', 'trap_d1'::regtype, -1)", "input function of a type named at run time"),
     UserCodeAttack("record_in_by_oid", "SELECT record_in('(1,x)', 'trap_comp'::regtype, -1)", "input function of a type named at run time"),
     # --- relations whose read runs user code

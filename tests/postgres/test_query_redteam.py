@@ -1,4 +1,4 @@
-"""pg_query and pg_explain against hostile input, on PostgreSQL 18 (embedded) and 15 (system), in a booby-trapped database.
+"""pg_query and pg_explain against hostile input, on every PostgreSQL Heroku runs (18 embedded, 15 system; 14, 16, 17 in the slow tier), in a booby-trapped database.
 
 Each layer of the read-only design (guard, extended protocol, read-only transaction, read-only role) is
 shown to stop a write on its own; the red-team corpus and composed queries must be refused or harmless.

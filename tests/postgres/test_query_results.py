@@ -105,7 +105,7 @@ async def test_explain_with_parameters_uses_generic_plan_on_16_and_refuses_clear
     else:
         assert result.is_error
         assert result.content[0].text == (
-            "Error executing tool pg_explain: refused: $n parameters need EXPLAIN (GENERIC_PLAN), which PostgreSQL 15 lacks (added in 16); "
+            f"Error executing tool pg_explain: refused: $n parameters need EXPLAIN (GENERIC_PLAN), which PostgreSQL {trap_db.version // 10000} lacks (added in 16); "
             "replace each $n with a literal value or a typed NULL such as NULL::int"
         )
 

@@ -1,4 +1,4 @@
-"""Second hostile round, end to end on PostgreSQL 18 (embedded) and 15 (system): user code and secrets.
+"""Second hostile round, end to end on every PostgreSQL Heroku runs (14-18; 14, 16, 17 in the slow tier): user code and secrets.
 
 Every input first proves itself real (run without our guard, it makes the server write the marker
 file), then must be refused by both pg_query and pg_explain, with the marker still absent and the
@@ -22,6 +22,7 @@ from trapped_database import trapped_database
 
 from mcp_servers.postgres.server import build_server
 from mcp_servers.postgres.settings import PostgresSettings
+from tests.postgres.pg_versions import SERVERS_ON_EVERY_VERSION
 
 pytestmark = pytest.mark.anyio
 
@@ -46,7 +47,7 @@ class TrappedDb:
         return False
 
 
-@pytest.fixture(scope="module", params=["embedded", "system"])
+@pytest.fixture(scope="module", params=SERVERS_ON_EVERY_VERSION)
 def trapped(request: pytest.FixtureRequest) -> Iterator[TrappedDb]:
     cluster = request.getfixturevalue(f"{request.param}_pg")
     with trapped_database(cluster, "usercode", USER_CODE_TRAPS_SQL) as (url, folder):
@@ -56,7 +57,7 @@ def trapped(request: pytest.FixtureRequest) -> Iterator[TrappedDb]:
 
 
 def _live(attack, version: int) -> bool:
-    return attack.live in ("run", "explain") or (attack.live == "pg17" and version >= 170000)
+    return attack.live in ("run", "explain") and version // 10000 >= attack.since
 
 
 def _text(result) -> str:

@@ -3,7 +3,7 @@
 Policy (allowlist, not denylist):
 1. A name on `DENIED` (exact) or matching `DENIED_PREFIXES` is refused with its reason, whatever else is true.
 2. Otherwise a name is allowed when PostgreSQL itself declares some `pg_catalog` function of that name
-   IMMUTABLE or STABLE (the generated `_catalog_functions.NAMES`, ~1800 names from PostgreSQL 15 and 18),
+   IMMUTABLE or STABLE (the generated `_catalog_functions.NAMES`, ~1800 names from PostgreSQL 14 to 18),
    or it is one of the VOLATILE functions in `VOLATILE_ALLOWED` that only read (sizes, WAL positions,
    random numbers, clocks).
 3. Everything else is refused: user-defined functions, extension functions, unknown names.
