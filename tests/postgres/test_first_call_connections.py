@@ -1,0 +1,51 @@
+"""A tool's first call opens exactly one connection to the database.
+
+On Heroku every tool call runs in a fresh one-off dyno, so each extra connection is one more TLS
+handshake and one more connection slot taken on the user's production database. The count comes from
+the server itself: `pg_stat_database.sessions` (PostgreSQL 14+) of a database only this test uses.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import anyio
+import psycopg
+import pytest
+from mcp import Client, StdioServerParameters, stdio_client
+
+pytestmark = pytest.mark.anyio
+
+
+def _admin_url(db_url: str) -> str:
+    return db_url.rsplit("/", 1)[0] + "/postgres"
+
+
+async def sessions_once_idle(db_url: str) -> int:
+    """Sessions ever opened to `db_url`'s database, read once none is open any more (stats are flushed at exit)."""
+    name = db_url.rsplit("/", 1)[1]
+    last = None
+    with anyio.fail_after(20):
+        while True:
+            with psycopg.connect(_admin_url(db_url), autocommit=True) as conn:
+                row = conn.execute(
+                    "SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = %(db)s),"
+                    " (SELECT sessions FROM pg_stat_database WHERE datname = %(db)s)", {"db": name},
+                ).fetchone()
+            assert row is not None
+            open_now, sessions = row
+            if open_now == 0 and sessions == last:
+                return int(sessions or 0)
+            last = sessions if open_now == 0 else None
+            await anyio.sleep(0.3)
+
+
+async def test_one_tool_call_over_stdio_opens_one_connection(db_url: str) -> None:
+    before = await sessions_once_idle(db_url)
+    params = StdioServerParameters(command=sys.executable, args=["-m", "mcp_servers.postgres"],
+                                   env={"DATABASE_URL": db_url})
+    with anyio.fail_after(60):
+        async with Client(stdio_client(params)) as client:
+            result = await client.call_tool("pg_schema", {})
+    assert not result.is_error, result.content[0].text
+    assert await sessions_once_idle(db_url) - before == 1
