@@ -14,6 +14,10 @@ import psycopg
 import pytest
 from mcp import Client, StdioServerParameters, stdio_client
 
+from mcp_servers.postgres.db import Database
+from mcp_servers.postgres.server import build_server
+from mcp_servers.postgres.settings import APPLICATION_NAME, PostgresSettings
+
 pytestmark = pytest.mark.anyio
 
 
@@ -49,3 +53,22 @@ async def test_one_tool_call_over_stdio_opens_one_connection(db_url: str) -> Non
             result = await client.call_tool("pg_schema", {})
     assert not result.is_error, result.content[0].text
     assert await sessions_once_idle(db_url) - before == 1
+
+
+async def test_later_calls_in_the_same_process_reuse_that_connection(db_url: str) -> None:
+    before = await sessions_once_idle(db_url)
+    async with Client(build_server(PostgresSettings(database_url=db_url))) as client:
+        for _ in range(3):
+            assert not (await client.call_tool("pg_schema", {})).is_error
+    assert await sessions_once_idle(db_url) - before == 1
+
+
+async def test_the_first_connection_gets_the_same_read_only_time_boxed_session_as_every_pooled_one(db_url: str) -> None:
+    db = Database(PostgresSettings(database_url=db_url, statement_timeout_ms=4321))
+    try:
+        rows = await db.fetch("SELECT current_setting('statement_timeout') AS statement_timeout,"
+                              " current_setting('default_transaction_read_only') AS read_only,"
+                              " current_setting('application_name') AS application_name")
+    finally:
+        await db.close()
+    assert rows == [{"statement_timeout": "4321ms", "read_only": "on", "application_name": APPLICATION_NAME}]
