@@ -10,57 +10,34 @@ from __future__ import annotations
 import sys
 
 import anyio
-import psycopg
 import pytest
 from mcp import Client, StdioServerParameters, stdio_client
 
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.server import build_server
 from mcp_servers.postgres.settings import APPLICATION_NAME, PostgresSettings
+from tests.postgres.backend_sessions import sessions_once_idle
 
 pytestmark = pytest.mark.anyio
 
 
-def _admin_url(db_url: str) -> str:
-    return db_url.rsplit("/", 1)[0] + "/postgres"
-
-
-async def sessions_once_idle(db_url: str) -> int:
-    """Sessions ever opened to `db_url`'s database, read once none is open any more (stats are flushed at exit)."""
-    name = db_url.rsplit("/", 1)[1]
-    last = None
-    with anyio.fail_after(20):
-        while True:
-            with psycopg.connect(_admin_url(db_url), autocommit=True) as conn:
-                row = conn.execute(
-                    "SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = %(db)s),"
-                    " (SELECT sessions FROM pg_stat_database WHERE datname = %(db)s)", {"db": name},
-                ).fetchone()
-            assert row is not None
-            open_now, sessions = row
-            if open_now == 0 and sessions == last:
-                return int(sessions or 0)
-            last = sessions if open_now == 0 else None
-            await anyio.sleep(0.3)
-
-
 async def test_one_tool_call_over_stdio_opens_one_connection(db_url: str) -> None:
-    before = await sessions_once_idle(db_url)
+    before = sessions_once_idle(db_url)
     params = StdioServerParameters(command=sys.executable, args=["-m", "mcp_servers.postgres"],
                                    env={"DATABASE_URL": db_url})
     with anyio.fail_after(60):
         async with Client(stdio_client(params)) as client:
             result = await client.call_tool("pg_schema", {})
     assert not result.is_error, result.content[0].text
-    assert await sessions_once_idle(db_url) - before == 1
+    assert sessions_once_idle(db_url) - before == 1
 
 
 async def test_later_calls_in_the_same_process_reuse_that_connection(db_url: str) -> None:
-    before = await sessions_once_idle(db_url)
+    before = sessions_once_idle(db_url)
     async with Client(build_server(PostgresSettings(database_url=db_url))) as client:
         for _ in range(3):
             assert not (await client.call_tool("pg_schema", {})).is_error
-    assert await sessions_once_idle(db_url) - before == 1
+    assert sessions_once_idle(db_url) - before == 1
 
 
 async def test_the_first_connection_gets_the_same_read_only_time_boxed_session_as_every_pooled_one(db_url: str) -> None:
