@@ -3,7 +3,7 @@
 `POST /apps/{app}/log-sessions` answers a `logplex_url` on the same host (path `/logplex/...`) whose
 token is its only credential: a request that carries the API key is refused. Cedar apps get the last
 `lines` lines as plain text that ends; Fir apps a live tail, an event stream (`data:` lines) that
-stays open. `LOG_STORIES` are the logs every session can tell.
+stays open. Either can hang or drop mid-way on demand. `LOG_STORIES` are the logs every session can tell.
 """
 
 from __future__ import annotations
