@@ -44,19 +44,26 @@ class LogRead:
     generation: str  # cedar | fir
     timeout_s: float
 
-    def note(self) -> str | None:
-        """A sentence for the result when the lines are not the whole story, else None."""
+    def cut_short(self) -> str | None:
+        """A sentence when the stream ended before it had said everything, else None. A Fir tail always
+        runs to its time budget, so only a dropped connection cuts it short."""
         n = len(self.lines)
-        if self.generation == "fir":
-            return (f"Fir app: log sessions only stream live lines (no history), so these are the {n} lines that "
-                    f"arrived within {self.timeout_s:g} s; ask again while the problem happens, or use a log drain. "
-                    "Fir apps get no Heroku Postgres metrics or log-runtime-metrics lines in their logs.")
-        if self.ended == "timeout":
-            return (f"stream cut short: still open after {self.timeout_s:g} s with {n} lines read; counts are lower "
-                    "bounds (HEROKU_LOG_TIMEOUT_S gives the stream more time)")
         if self.ended == "dropped":
             return f"stream cut short: the connection dropped after {n} lines; counts are lower bounds"
+        if self.ended == "timeout" and self.generation == "cedar":
+            return (f"stream cut short: still open after {self.timeout_s:g} s with {n} lines read; counts are lower "
+                    "bounds (HEROKU_LOG_TIMEOUT_S gives the stream more time)")
         return None
+
+    def note(self) -> str | None:
+        """A sentence for the result when the lines are not the whole story, else None."""
+        cut = self.cut_short()
+        if self.generation != "fir":
+            return cut
+        fir = (f"Fir app: log sessions only stream live lines (no history), so these are the {len(self.lines)} lines "
+               f"that arrived within {self.timeout_s:g} s; ask again while the problem happens, or use a log drain. "
+               "Fir apps get no Heroku Postgres metrics or log-runtime-metrics lines in their logs.")
+        return f"{cut}. {fir}" if cut else fir
 
 
 async def app_generation(api: PlatformAPI, app: str) -> str:

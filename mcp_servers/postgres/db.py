@@ -34,7 +34,6 @@ __all__ = ["Database", "DatabaseUnavailable"]
 logger = logging.getLogger(__name__)
 
 QUERY_GRACE_S = 5.0  # how long past statement_timeout we wait for a server that should have cancelled itself
-POOL_CLOSE_S = 2.0  # a pool dropped after an outage gets this long to close its connections
 
 
 class DatabaseUnavailable(ToolError):
@@ -152,7 +151,7 @@ class Database:
         )
 
     async def _ready_pool(self) -> AsyncConnectionPool:
-        """The pool, opened (with a direct probe for the cause of a failure) within `acquire_seconds`."""
+        """The pool, opened (from a direct connection that reports the cause of a failure) within `acquire_seconds`."""
         async with self._opening:
             if self._pool is None:
                 conninfo = self._conninfo()  # may start the embedded server: not part of the deadline
@@ -166,12 +165,16 @@ class Database:
         """Forget the pool after an outage: its connections are suspect and its reconnect backoff slow."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            await _close_pool(pool)
+            from mcp_servers.postgres.pool import close_pool
+
+            await close_pool(pool)
 
     async def _open(self, conninfo: str) -> AsyncConnectionPool:
         import psycopg
         from psycopg.rows import dict_row
-        from psycopg_pool import AsyncConnectionPool, PoolTimeout
+        from psycopg_pool import PoolTimeout
+
+        from mcp_servers.postgres.pool import open_pool
 
         kwargs = {
             "row_factory": dict_row,
@@ -179,25 +182,17 @@ class Database:
             "connect_timeout": self.settings.connect_timeout_s,
             "prepare_threshold": None,
         }
-        # One direct attempt first: a pool that cannot connect only says "timeout", and we want the cause.
+        # Connect directly first: a pool that cannot connect only says "timeout", and we want the cause.
+        # The pool then starts from this connection (pool.py): one connection on the first call, not two.
         try:
-            probe = await psycopg.AsyncConnection.connect(conninfo, **kwargs)
+            first = await psycopg.AsyncConnection.connect(conninfo, **kwargs)
         except psycopg.Error as exc:
             raise self.unavailable(exc) from None
-        await probe.close()
-        pool = AsyncConnectionPool(
-            conninfo, kwargs=kwargs, min_size=1, max_size=self.settings.pool_max,
-            configure=self._configure, open=False, name="mcp-postgres",
-        )
         try:
-            await pool.open(wait=True, timeout=self.acquire_seconds)
+            return await open_pool(first, conninfo, kwargs, max_size=self.settings.pool_max,
+                                   configure=self._configure, timeout=self.acquire_seconds)
         except PoolTimeout:
-            await _close_pool(pool)
             raise self.silent(self.acquire_seconds, "opening the connection pool") from None
-        except BaseException:  # cancelled by our deadline: no pool workers may outlive it
-            await _close_pool(pool)
-            raise
-        return pool
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
@@ -270,8 +265,3 @@ class Database:
     async def close(self) -> None:
         await self._drop_pool()
 
-
-async def _close_pool(pool: AsyncConnectionPool) -> None:
-    """Close a pool within `POOL_CLOSE_S`, even when cancelled or when its server is frozen."""
-    with anyio.move_on_after(POOL_CLOSE_S, shield=True):
-        await pool.close(timeout=POOL_CLOSE_S)

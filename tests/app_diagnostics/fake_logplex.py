@@ -3,7 +3,7 @@
 `POST /apps/{app}/log-sessions` answers a `logplex_url` on the same host (path `/logplex/...`) whose
 token is its only credential: a request that carries the API key is refused. Cedar apps get the last
 `lines` lines as plain text that ends; Fir apps a live tail, an event stream (`data:` lines) that
-stays open. `LOG_STORIES` are the logs every session can tell.
+stays open. Either can hang or drop mid-way on demand. `LOG_STORIES` are the logs every session can tell.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from saturation_logs import excerpt, sick_excerpt
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-__all__ = ["LOG_STORIES", "MAX_LOG_LINES", "LogSessions", "LogSource"]
+__all__ = ["LOG_STORIES", "MAX_LOG_LINES", "LogSessions", "LogSource", "LogStreamDropped"]
 
 MAX_LOG_LINES = 1500  # Heroku's tail buffer
 FIR_LIVE_LINES = 40  # what a Fir tail shows in the fake: a few live lines, then nothing new
@@ -56,29 +56,33 @@ class LogSessions:
         now = "2026-11-25T10:00:00Z"
         return 201, {"created_at": now, "id": session_id, "logplex_url": url, "updated_at": now}, {}
 
-    def stream(self, request: Request, path: str, authorization: str | None, stall_after: int | None) -> Response:
-        """The session's lines; `stall_after` lines in, a Cedar stream hangs open (for client timeouts)."""
+    def stream(self, request: Request, path: str, authorization: str | None, *,
+               stall_after: int | None = None, drop_after: int | None = None) -> Response:
+        """The session's lines. `stall_after` lines in, the stream hangs open (for client timeouts);
+        `drop_after` lines in, the connection drops mid-body, as a real logplex connection can."""
         if authorization is not None:
             return PlainTextResponse("refusing a request that carries an Authorization header: logplex URLs "
                                      "carry their own token, the Platform API key must not be sent here\n", 400)
         session = self._open.get(path.rsplit("/", 1)[-1])
         if session is None or request.query_params.get("srv") != session.token:
             return PlainTextResponse("Session not found\n", 404)
-        if session.tail:
-            async def events():
-                for line in session.lines:
-                    yield f"event: message\ndata: {line}\n\n"
-                await anyio.Event().wait()  # a tail never ends by itself; the client's time budget does
 
-            return StreamingResponse(events(), media_type="text/event-stream")
-
-        async def stream():
+        async def body():
             for index, line in enumerate(session.lines):
+                if drop_after is not None and index >= drop_after:
+                    raise LogStreamDropped(f"the fake dropped the log stream after {drop_after} lines")
                 if stall_after is not None and index >= stall_after:
                     await anyio.Event().wait()  # hang like a slow stream; the client's timeout ends it
-                yield line + "\n"
+                yield f"event: message\ndata: {line}\n\n" if session.tail else line + "\n"
+            if session.tail:
+                await anyio.Event().wait()  # a tail never ends by itself; the client's time budget does
 
-        return StreamingResponse(stream(), media_type="text/plain; charset=utf-8")
+        media_type = "text/event-stream" if session.tail else "text/plain; charset=utf-8"
+        return StreamingResponse(body(), media_type=media_type)
+
+
+class LogStreamDropped(ConnectionError):
+    """Raised inside a log stream's body: the server closes the connection before the body ends."""
 
 
 def _keeps(line: str, body: dict[str, Any]) -> bool:

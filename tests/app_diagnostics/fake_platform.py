@@ -12,6 +12,7 @@ our client must handle:
 - log sessions (`fake_logplex.py`) whose `logplex_url` (same host, path `/logplex/...`) streams lines
   and refuses any request that carries the API key (a logplex URL is self-authenticating): plain text
   that ends for Cedar apps; for Fir apps an event stream (`data:` lines) that stays open, like a tail;
+  either can hang (`stall_log_stream_after`) or drop mid-way (`drop_log_stream_after`) on demand;
 - `FakeHeroku(logs="incident" | "saturated" | "healthy")` picks the story every log session tells
   (`LOG_STORIES`); `log_source` can be replaced by any function of the app.
 
@@ -79,6 +80,7 @@ class FakeHeroku:
             raise ValueError(f"logs={logs!r}: choose one of {', '.join(LOG_STORIES)}")
         self.log_source: LogSource = LOG_STORIES[logs]
         self.stall_log_stream_after: int | None = None  # lines, then the stream hangs open
+        self.drop_log_stream_after: int | None = None  # lines, then the connection drops mid-stream
         self._faults: list[_Fault] = []
         self._log_sessions = LogSessions()
         methods = ["GET", "POST", "PATCH", "DELETE", "PUT"]
@@ -128,7 +130,8 @@ class FakeHeroku:
         if path.startswith("/logplex/"):
             self.exchanges.append(Exchange("logplex", request.method, path, headers, None, 0,
                                            had_authorization=authorization is not None))
-            return self._log_sessions.stream(request, path, authorization, self.stall_log_stream_after)
+            return self._log_sessions.stream(request, path, authorization, stall_after=self.stall_log_stream_after,
+                                             drop_after=self.drop_log_stream_after)
         raw = await request.body()
         try:
             body = json.loads(raw) if raw else None

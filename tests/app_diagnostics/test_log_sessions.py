@@ -97,8 +97,21 @@ async def test_a_stalled_cedar_stream_returns_what_arrived_and_says_it_was_cut_s
                            "(HEROKU_LOG_TIMEOUT_S gives the stream more time)")
 
 
+@pytest.mark.parametrize("app", ["acme-shop", "idle-api"])  # Cedar, Fir
+async def test_a_stream_that_drops_mid_way_returns_what_arrived_and_says_it_was_cut_short(
+    fake: FakeHeroku, fake_url: str, app: str,
+) -> None:
+    fake.drop_log_stream_after = 15
+    generation, read = await _read_session(fake_url, app, timeout=5, lines=100)
+    assert (len(read.lines), read.ended) == (15, "dropped")
+    assert read.cut_short() == "stream cut short: the connection dropped after 15 lines; counts are lower bounds"
+    assert read.note().startswith(read.cut_short())
+    assert ("Fir app: log sessions only stream live lines" in read.note()) is (generation == "fir")
+
+
 def test_a_stream_that_reached_max_lines_is_not_cut_short() -> None:
     assert LogRead(["x"] * 5, "max_lines", "cedar", 5).note() is None
+    assert LogRead(["x"] * 5, "timeout", "fir", 5).cut_short() is None  # a Fir tail always runs to its time budget
 
 
 async def test_an_expired_log_session_is_a_clear_error(fake_url: str) -> None:
@@ -138,3 +151,19 @@ async def test_analyze_logs_of_a_fir_app_reads_the_live_stream_and_finds_what_he
     assert not result.is_error and data["parse"]["lines"] == 40  # the fake's live tail, then silence
     assert data["notes"][0].startswith("Fir app: log sessions only stream live lines")
     assert fake.api_calls("/log-sessions")[0].body == {}
+
+
+async def test_analyze_logs_of_a_fir_app_whose_stream_drops_reports_what_it_read_and_says_it_was_cut_short(
+    fake: FakeHeroku, fake_url: str,
+) -> None:
+    fake.log_source = lambda app: sick_excerpt(300)
+    fake.drop_log_stream_after = 25
+    result = await _analyze_logs(fake_url, {"app": "idle-api"})
+    data = result.structured_content
+    assert not result.is_error and data["parse"]["lines"] == 25
+    assert data["notes"][0].startswith("stream cut short: the connection dropped after 25 lines; counts are lower bounds")
+    assert "Fir app: log sessions only stream live lines" in data["notes"][0]
+    (cut,) = [f for f in data["findings"] if f["check"] == "log_stream_cut_short"]
+    assert cut["status"] == "yellow" and cut["remediation"] == "Counts are lower bounds: fetch again."
+    assert data["findings"] != [cut], "what the 25 lines say is still reported"
+    assert "Note: stream cut short" in result.content[0].text

@@ -79,14 +79,17 @@ async def analyze(api: PlatformAPI, settings: AppDiagSettings, *, app: str | Non
     read = await read_log_stream(api, url, max_lines=lines, timeout=settings.log_timeout_s, generation=generation)
     releases = await _api_releases(api, name)
     scope = ", ".join(x for x in (f"source={source}" if source else "", f"dyno={dyno}" if dyno else "") if x)
-    note = read.note()
+    note, cut = read.note(), read.cut_short()
     result = analyze_lines(read.lines, source=f"log session of {name}" + (f" ({scope})" if scope else ""),
                            releases=releases, secrets=secrets, notes=[note] if note else [])
-    if read.ended in ("timeout", "dropped") and read.generation == "cedar":
+    if cut:
+        ended_early = ("Logplex sent its whole buffer" if read.generation == "cedar"
+                       else "the live tail reached its time budget")
         result.findings.append(Finding(
-            check="log_stream_cut_short", status="yellow", summary=note or "the log stream was cut short",
-            reason="the log stream ended before Logplex sent its whole buffer",
-            remediation="Counts are lower bounds: fetch again, or raise HEROKU_LOG_TIMEOUT_S."))
+            check="log_stream_cut_short", status="yellow", summary=cut,
+            reason=f"the log stream ended before {ended_early}",
+            remediation="Counts are lower bounds: fetch again" + (
+                ", or raise HEROKU_LOG_TIMEOUT_S." if read.ended == "timeout" else ".")))
     return result
 
 
