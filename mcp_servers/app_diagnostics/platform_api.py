@@ -21,11 +21,12 @@ import logging
 import random
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
 
 from mcp_servers.app_diagnostics.platform_errors import MISSING_KEY, PlatformAPIError, error_from_response
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
@@ -33,7 +34,7 @@ from mcp_servers.app_diagnostics.settings import AppDiagSettings
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["ACCEPT", "MISSING_KEY", "USER_AGENT", "PlatformAPI", "PlatformAPIError", "app_path", "resolve_app"]
+__all__ = ["ACCEPT", "MISSING_KEY", "USER_AGENT", "AppArgument", "PlatformAPI", "PlatformAPIError", "app_path", "resolve_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ MAX_BACKOFF_S = 10.0
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 _APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+# The `app` argument of the tools that read one app through the API (`resolve_app` fills in the default).
+AppArgument = Annotated[str | None, Field(description="Heroku app name or id; default HEROKU_APP_NAME.")]
 
 
 def resolve_app(app: str | None, settings: AppDiagSettings) -> str:

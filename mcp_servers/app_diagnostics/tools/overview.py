@@ -9,7 +9,7 @@ from mcp.server import MCPServer
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from mcp_servers.app_diagnostics.platform_api import PlatformAPI, app_path, resolve_app
+from mcp_servers.app_diagnostics.platform_api import AppArgument, PlatformAPI, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.app_diagnostics.tools._fetch import gather
 from mcp_servers.common.annotations import read_only_tool
@@ -273,7 +273,7 @@ def render_overview(o: AppOverview) -> str:
 def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> None:
     @read_only_tool(server, "Heroku app overview", open_world=True, idempotent=True)
     async def app_overview(
-        app: Annotated[str | None, Field(description="Heroku app name or id; default HEROKU_APP_NAME.")] = None,
+        app: AppArgument = None,
     ) -> Annotated[CallToolResult, AppOverview]:
         """Start here for "what is wrong with my app?". Returns the app (generation, stack, region,
         maintenance), each process type's desired quantity against its dynos (up/starting/crashed/idle),

@@ -11,7 +11,7 @@ from mcp.server import MCPServer
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from mcp_servers.app_diagnostics.platform_api import PlatformAPI, PlatformAPIError, app_path, resolve_app
+from mcp_servers.app_diagnostics.platform_api import AppArgument, PlatformAPI, PlatformAPIError, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
 from mcp_servers.app_diagnostics.tools._fetch import gather
 from mcp_servers.common.annotations import read_only_tool
@@ -236,7 +236,7 @@ def render_releases(r: RecentReleases) -> str:
 def register(server: MCPServer, api: PlatformAPI, settings: AppDiagSettings) -> None:
     @read_only_tool(server, "Recent Heroku releases", open_world=True, idempotent=True)
     async def recent_releases(
-        app: Annotated[str | None, Field(description="Heroku app name or id; default HEROKU_APP_NAME.")] = None,
+        app: AppArgument = None,
         limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="How many releases, newest first.")] = DEFAULT_LIMIT,
     ) -> Annotated[CallToolResult, RecentReleases]:
         """Use when errors started "recently" or after a deploy. Lists the newest releases with status
