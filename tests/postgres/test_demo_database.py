@@ -13,7 +13,7 @@ from mcp import Client, StdioServerParameters, stdio_client
 
 from mcp_servers.common.embedded_pg import EmbeddedPostgres
 from mcp_servers.postgres.seed.demo import DEMO_DATABASE, ensure_demo_database
-from mcp_servers.postgres.seed.index_workload import RIGHT_INDEXES
+from mcp_servers.postgres.seed.index_workload import RECORDED_SQL, RIGHT_INDEXES
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ async def test_two_servers_on_a_fresh_machine_seed_the_demo_database_once_and_an
     top = answers["pg_top_queries"]
     assert not top.is_error, top.content[0].text
     queries = [s["query"] for s in top.structured_content["queries"]]
-    assert queries[0].startswith("SELECT id, total_cents FROM orders WHERE created_at >= $1")  # the workload's slowest
+    assert set(queries[:3]) <= RECORDED_SQL, queries  # the workload's sequential scans lead (20 calls of ms each)
     assert not any(q.upper().startswith(("CREATE", "ALTER", "DROP", "INSERT")) for q in queries), queries  # no set-up
     assert f"embedded demo database `{DEMO_DATABASE}`" in top.content[-1].text
 
