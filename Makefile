@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench inspect requirements clean
+.PHONY: install demo demo-db test test-fast bench inspect requirements clean
 
 # The deploy's exact pins (requirements.txt) constrain the local install too, so tests run what Heroku runs;
 # the extras add the embedded PostgreSQL and the test tools, which Heroku never installs.
@@ -18,6 +18,10 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) scripts/demo.py
+
+# Reseed `demo`, the database mcp-postgres uses without DATABASE_URL (seeded once on first use otherwise).
+demo-db: $(STAMP)
+	$(PY) -m mcp_servers.postgres.seed.demo
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -7,6 +7,7 @@ PostgreSQL refuses to run as root; when we are root, the server runs as a dedica
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import logging
 import os
@@ -121,8 +122,17 @@ class EmbeddedPostgres:
         return True
 
     def start(self) -> EmbeddedPostgres:
-        """Initialise the cluster if needed and start it; returns self with `port` set."""
+        """Initialise the cluster if needed and start it; returns self with `port` set.
+
+        Processes starting the same cluster at once take turns (a lock file beside `data_dir`).
+        """
         self.data_dir = self.data_dir.resolve()
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir.parent / f".{self.data_dir.name}.start-lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            return self._start()
+
+    def _start(self) -> EmbeddedPostgres:
         if self.is_running() and self._port_file.exists():
             self.port = int(self._port_file.read_text())
             return self

@@ -15,6 +15,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 
 from mcp_servers.common.embedded_pg import is_installed as embedded_installed
+from mcp_servers.postgres.seed.demo import DEMO_DATABASE, RESEED_COMMAND
 from mcp_servers.postgres.settings import PostgresSettings
 
 if TYPE_CHECKING:
@@ -23,11 +24,12 @@ if TYPE_CHECKING:
 __all__ = ["EMBEDDED_NOTE", "NoDatabaseConfigured", "embedded_fallback_allowed", "label_embedded_answers", "resolve_url", "uses_embedded"]
 
 EMBEDDED_NOTE = (
-    "Note: this answer comes from the embedded demo database (a local PostgreSQL that mcp-postgres started "
-    "because neither MCP_DATABASE_URL nor DATABASE_URL is set), not from your app's database."
+    f"Note: this answer comes from the embedded demo database `{DEMO_DATABASE}` (a local PostgreSQL that "
+    "mcp-postgres started because neither MCP_DATABASE_URL nor DATABASE_URL is set, seeded once with sample "
+    f"problems and a sample workload; `{RESEED_COMMAND}` reseeds it), not from your app's database."
 )
 
-EMBEDDED_ERROR_SUFFIX = "[embedded demo database: MCP_DATABASE_URL and DATABASE_URL are not set]"
+EMBEDDED_ERROR_SUFFIX = f"[embedded demo database `{DEMO_DATABASE}`: MCP_DATABASE_URL and DATABASE_URL are not set]"
 
 
 class NoDatabaseConfigured(ToolError):

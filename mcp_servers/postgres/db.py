@@ -52,20 +52,6 @@ def _password(url: str | None) -> list[str]:
     return [pw] if pw else []
 
 
-def _enable_statement_stats(url: str) -> None:
-    """Create pg_stat_statements (preloaded there) in the embedded demo database, as Heroku Postgres has it.
-
-    Without it, the workload tools (pg_top_queries, pg_suggest_indexes) could only answer "extension missing" locally.
-    """
-    import psycopg
-
-    try:
-        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-    except psycopg.Error as exc:
-        raise RuntimeError(f"could not enable pg_stat_statements: {exc}") from None
-
-
 def _is_url(url: str) -> bool:
     """Whether libpq will read the setting as a URL (anything else it parses as `key=value` words)."""
     return url.startswith(("postgres://", "postgresql://"))
@@ -105,11 +91,10 @@ class Database:
 
     def _start_embedded(self) -> str:
         from mcp_servers.common.embedded_pg import EmbeddedPostgres
+        from mcp_servers.postgres.seed.demo import ensure_demo_database
 
         try:
-            url = EmbeddedPostgres(self.settings.embedded_data_dir).start().url()
-            _enable_statement_stats(url)
-            return url
+            return ensure_demo_database(EmbeddedPostgres(self.settings.embedded_data_dir).start().url()).url
         except (RuntimeError, OSError) as exc:
             raise DatabaseUnavailable(
                 f"cannot start the embedded PostgreSQL in {self.settings.embedded_data_dir}: {exc}; "

@@ -28,9 +28,9 @@ PROJECT_DATA_DIR = Path(__file__).resolve().parents[2] / ".data" / "postgres"
 class PostgresSettings(BaseModel):
     """Where the database is and how our own sessions behave.
 
-    `database_url=None` means "the embedded default": a local PostgreSQL under `.data/postgres`,
-    started on first use, but only off Heroku (`dyno` unset) and with the `embedded` extra installed;
-    otherwise every database tool refuses with how to attach a database (`database_source.py`).
+    `database_url=None` means "the embedded default": the seeded database `demo` (seed/demo.py) of a local
+    PostgreSQL under `.data/postgres`, started on first use, but only off Heroku (`dyno` unset) and with the
+    `embedded` extra installed; otherwise every database tool refuses with how to attach a database (`database_source.py`).
     """
 
     model_config = ConfigDict(frozen=True)

@@ -13,6 +13,7 @@ import pytest
 from mcp import Client, StdioServerParameters, stdio_client
 
 from mcp_servers.postgres.database_source import EMBEDDED_ERROR_SUFFIX, EMBEDDED_NOTE
+from mcp_servers.postgres.seed.demo import DEMO_DATABASE
 from mcp_servers.postgres.server import build_server
 from mcp_servers.postgres.settings import PostgresSettings
 
@@ -94,11 +95,12 @@ async def test_with_a_database_url_answers_carry_no_embedded_note(fresh_db: str)
 
 
 async def test_the_embedded_demo_database_has_statement_statistics_for_the_workload_tools(embedded_pg) -> None:
-    # As on Heroku Postgres, pg_stat_statements is there: pg_top_queries and pg_suggest_indexes answer locally.
-    with psycopg.connect(embedded_pg.admin_url, autocommit=True) as conn:
-        conn.execute("DROP EXTENSION IF EXISTS pg_stat_statements")
+    # As on Heroku Postgres, pg_stat_statements is there: pg_top_queries and pg_suggest_indexes answer locally,
+    # from the seeded database `demo`, not the cluster's empty `postgres` (test_demo_database.py: what they say).
     settings = PostgresSettings(database_url=None, embedded_data_dir=_data_directory(embedded_pg.admin_url))
     async with Client(build_server(settings)) as client:
         result = await client.call_tool("pg_top_queries", {})
+        database = await client.call_tool("pg_query", {"sql": "select current_database() as name"})
     assert not result.is_error, result.content[0].text
     assert "is not installed" not in result.content[0].text
+    assert database.structured_content["rows"] == [{"name": DEMO_DATABASE}]

@@ -9,10 +9,11 @@ index. Used by the advisor's tests and by `benchmarks/bench_index_advisor.py`.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RIGHT_INDEXES", "WORKLOAD", "WorkloadQuery", "plant_index_workload", "run_index_workload"]
+__all__ = ["RECORDED_SQL", "RIGHT_INDEXES", "WORKLOAD", "WorkloadQuery", "plant_index_workload", "run_index_workload"]
 
 SCHEMA_SQL = """
 CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, region text NOT NULL, created_at timestamptz NOT NULL);
@@ -69,6 +70,15 @@ WORKLOAD: tuple[WorkloadQuery, ...] = (
 )
 
 RIGHT_INDEXES: frozenset[tuple[str, tuple[str, ...]]] = frozenset(q.right for q in WORKLOAD if q.right)
+
+
+def _as_recorded(sql: str) -> str:
+    """The text pg_stat_statements keeps: the one constant of the workload, a LIMIT, becomes the next $n."""
+    limit = re.search(r"LIMIT (\d+)$", sql)
+    return f"{sql[:limit.start(1)]}${sql.count('$') + 1}" if limit else sql
+
+
+RECORDED_SQL: frozenset[str] = frozenset(_as_recorded(q.sql) for q in WORKLOAD)
 
 
 def plant_index_workload(conn: Any) -> None:

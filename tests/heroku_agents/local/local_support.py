@@ -137,12 +137,13 @@ class AgentStream:
         return self.payloads[-1]["choices"][0]["message"]["content"]
 
 
-async def run_config_offline(config: AgentConfig, database_url: str) -> httpx.Response:
-    """`config` sent to the local endpoint on the repository's Procfile, answered by the offline planner."""
+async def run_config_offline(config: AgentConfig, database_url: str, prompt: str | None = None) -> httpx.Response:
+    """`config` (its user message replaced by `prompt` if given) sent to the local endpoint on the repository's
+    Procfile, answered by the offline planner."""
     settings = LocalSettings(key=KEY, procfile=ROOT / "Procfile", app_dir=ROOT, child_env={"DATABASE_URL": database_url})
     app = create_app(settings, backend=OfflinePlanner())
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local",
                                      headers={"Authorization": f"Bearer {KEY}"}, timeout=120) as client:
             with anyio.fail_after(120):
-                return await client.post("/v1/agents/heroku", json=to_wire(config.to_request()))
+                return await client.post("/v1/agents/heroku", json=to_wire(config.to_request(prompt=prompt)))

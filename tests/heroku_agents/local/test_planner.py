@@ -12,7 +12,10 @@ from heroku_agents.configs import load_config
 from heroku_agents.local.backends import OfflinePlanner
 from heroku_agents.local.backends.offline import fill_arguments, rank_tools
 from heroku_agents.model_tools import ToolSpec
+from heroku_agents.wire import parse_tool_content
 from mcp_servers.postgres.seed import sick_database
+from mcp_servers.postgres.seed.demo import ensure_demo_database
+from mcp_servers.postgres.seed.index_workload import RECORDED_SQL
 
 pytestmark = pytest.mark.anyio
 
@@ -103,3 +106,21 @@ async def test_db_health_config_on_the_sick_database_names_the_planted_problems(
     reds = re.findall(r"^\| (\w+) \| 🔴 red \|", table, re.M)
     assert reds and all(f"**{check}** (red)" in fix_first for check in reds)
     assert url.rsplit("/", 1)[0] not in response.text
+
+
+async def test_slow_queries_on_the_demo_database_explains_the_slowest_workload_select(embedded_pg) -> None:
+    # README: `python scripts/run_agent.py slow-queries --prompt "Why is checkout slow?"` on the embedded demo database.
+    config = load_config(ROOT / "agent_configs" / "slow-queries.yaml", env={})
+    url = ensure_demo_database(embedded_pg.admin_url).url
+    response = await run_config_offline(config, url, prompt="Why is checkout slow?")
+    assert response.status_code == 200, response.text
+    stream = AgentStream.of(response)
+    assert stream.tool_calls[:2] == ["mcp-postgres/pg_top_queries", "mcp-postgres/pg_explain"]
+    explained = next(json.loads(c["function"]["arguments"]) for p in stream.payloads if p["object"] == "chat.completion"
+                     for c in p["choices"][0]["message"].get("tool_calls") or [] if c["function"]["name"].endswith("pg_explain"))
+    top = next(parse_tool_content(p["choices"][0]["message"]["content"]).data for p in stream.payloads
+               if p["object"] == "tool.completion")
+    slowest = top["queries"][0]["query"]
+    # the slowest statement as pg_stat_statements keeps it, with $n parameters (planned generically), is the workload's
+    assert explained == {"sql": slowest} and slowest in RECORDED_SQL
+    assert "generic plan" in stream.answer and "Seq Scan on" in stream.answer
