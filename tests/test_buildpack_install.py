@@ -2,8 +2,9 @@
 
 One fresh venv per generation, with nothing but `pip install -r requirements.txt` (from PyPI) in a copy of
 the app folder without `__pycache__`: no editable install, no `embedded` or `test` extra. Cedar's classic
-buildpack keeps file times in the slug, so pip's timestamp .pyc stay valid; Fir's CNB builds with
-SOURCE_DATE_EPOCH set (pip writes checked-hash .pyc) and lifecycle then resets every file time. Each server
+buildpack keeps file times in the slug, so pip's timestamp .pyc stay valid. Fir's CNB makes the venv without
+pip, runs a pip from elsewhere with PIP_PYTHON and SOURCE_DATE_EPOCH set (pip writes checked-hash .pyc), and
+lifecycle then resets every file time (heroku/buildpacks-python: src/layers/python.rs, pip_dependencies.rs). Each server
 runs its Procfile command through a shell, as a one-off dyno does, with PYTHONDONTWRITEBYTECODE (a dyno
 keeps nothing it writes) and PYTHONVERBOSE, whose import log shows where every module's code came from.
 """
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # What a build needs of the repository (.slugignore leaves tests, benchmarks and tools out anyway).
 APP_FILES = ("mcp_servers", "heroku_agents", "Procfile", "requirements.txt", ".python-version", "pyproject.toml", "README.md")
 LIFECYCLE_EPOCH = 315532801  # 1980-01-01T00:00:01Z: the CNB's SOURCE_DATE_EPOCH and lifecycle's file time
-BUILD_ENV = {"cedar": {}, "fir": {"SOURCE_DATE_EPOCH": str(LIFECYCLE_EPOCH)}}
+GENERATIONS = ("cedar", "fir")
 OUR_PACKAGES = ("mcp_servers", "heroku_agents")
 
 pytestmark = pytest.mark.slow  # builds two venvs from PyPI (about a minute each with a warm pip cache)
@@ -46,7 +47,7 @@ class Slug:
 
     @property
     def python(self) -> Path:
-        return self.venv / "bin" / "python"
+        return self.venv / "bin" / "python"  # the one a dyno runs (the Procfile's `python`)
 
     @property
     def site_packages(self) -> Path:
@@ -54,10 +55,13 @@ class Slug:
 
     def build(self) -> None:
         """The buildpack's one install step, with the generation's build environment."""
-        env = {**os.environ, "PATH": f"{self.venv / 'bin'}:{os.environ['PATH']}", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-               **BUILD_ENV[self.generation]}
+        env = {**os.environ, "PATH": f"{self.venv / 'bin'}:{os.environ['PATH']}", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
         env.pop("PYTHONPATH", None)
-        subprocess.run([str(self.python), "-m", "pip", "install", "--quiet", "--no-input", "-r", "requirements.txt"],
+        pip = [str(self.python), "-m", "pip"]
+        if self.generation == "fir":
+            env |= {"SOURCE_DATE_EPOCH": str(LIFECYCLE_EPOCH), "PIP_PYTHON": str(self.venv)}
+            pip = [sys.executable, "-m", "pip"]  # the CNB's pip lives in a build-only layer
+        subprocess.run([*pip, "install", "--quiet", "--no-input", "-r", "requirements.txt"],
                        cwd=self.app, env=env, check=True, timeout=600)
         if self.generation == "fir":
             _reset_file_times(self.app.parent)
@@ -70,7 +74,7 @@ class Slug:
         return StdioServerParameters(command="/bin/sh", args=["-c", command], cwd=str(self.app), env=dyno_env)
 
 
-@pytest.fixture(scope="module", params=sorted(BUILD_ENV))
+@pytest.fixture(scope="module", params=GENERATIONS)
 def slug(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slug]:
     """The app folder and its venv after one generation's build: a new venv, `pip install -r requirements.txt`."""
     base = tmp_path_factory.mktemp(f"slug-{request.param}")
@@ -82,7 +86,8 @@ def slug(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             shutil.copytree(source, app / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, app / name)
-    subprocess.run([sys.executable, "-m", "venv", str(base / "python")], check=True, timeout=120)
+    without_pip = ["--without-pip"] if request.param == "fir" else []
+    subprocess.run([sys.executable, "-m", "venv", *without_pip, str(base / "python")], check=True, timeout=120)
     built = Slug(app, base / "python", request.param)
     built.build()
     yield built
@@ -111,7 +116,7 @@ def _assert_compiled_and_installed(slug: Slug, errlog: Path, server_module: str)
 
 
 def test_the_slug_has_only_runtime_packages_and_our_project_compiled(slug: Slug) -> None:
-    listed = subprocess.run([str(slug.python), "-m", "pip", "list", "--format=freeze"],
+    listed = subprocess.run([sys.executable, "-m", "pip", "list", "--format=freeze", "--path", str(slug.site_packages)],
                             capture_output=True, text=True, check=True)
     names = {line.split("==")[0].lower() for line in listed.stdout.splitlines()}
     assert {"mcp", "psycopg", "pglast", "heroku-mcp-toolkit"} <= names
