@@ -7,11 +7,13 @@ STAMP := $(VENV)/.installed
 .PHONY: install demo demo-db test test-fast bench inspect requirements clean
 
 # The deploy's exact pins (requirements.txt) constrain the local install too, so tests run what Heroku runs;
-# the extras add the embedded PostgreSQL and the test tools, which Heroku never installs.
+# the extras add the embedded PostgreSQL and the test tools, which Heroku never installs. Its last line, `.`
+# (the project, which the slug installs compiled), is no constraint: locally the project is editable.
 $(STAMP): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.txt -e '.[embedded,test]'
+	grep -vx '\.' requirements.txt > $(VENV)/constraints.txt
+	$(PY) -m pip install --quiet -c $(VENV)/constraints.txt -e '.[embedded,test]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -30,8 +30,8 @@ def _median_pair(samples: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def run() -> dict:
-    # As in the slug (bin/post_compile): our modules as .pyc, which PYTHONDONTWRITEBYTECODE would otherwise
-    # leave uncompiled here. Timestamp mode, so a later edit of a source file still wins locally.
+    # As in the slug (pip installs and compiles the project, requirements.txt's `.`): our modules as .pyc, which
+    # PYTHONDONTWRITEBYTECODE would otherwise leave uncompiled here. Timestamp mode, so a later edit still wins locally.
     compileall.compile_dir(ROOT / "mcp_servers", quiet=1)
     pg = EmbeddedPostgres.temporary().start()
     try:

