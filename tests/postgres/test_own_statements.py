@@ -66,8 +66,9 @@ async def _busy_agent(url: str) -> dict[str, Any]:
 
 async def test_our_statements_are_marked_and_left_out_of_top_queries_checks_and_advice(app_db: str) -> None:
     with psycopg.connect(app_db, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_statements_reset()")
         run_index_workload(conn, calls=5)
-    before = {r["query"] for r in _recorded(app_db)}  # the set-up and the workload: the application's
+    before = {r["query"] for r in _recorded(app_db)}  # the application's: the workload (and the reset)
     shown = {query_text(q) for q in before | {AGENT_SQL, RECORDED_SQL_OF}}  # as the tools show them, long texts cut
     answers = await _busy_agent(app_db)
     recorded = _recorded(app_db)
