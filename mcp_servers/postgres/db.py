@@ -104,12 +104,14 @@ class Database:
     async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
         s = self.settings
         await conn.set_autocommit(True)
-        # Bind-free SET statements: the values are integers from our own settings, not user input.
+        # One statement (only a string's last statement would carry the marker, own_statements.py);
+        # set_config(..., false) is SET. The values are integers from our own settings, not user input.
         await conn.execute(
-            f"SET statement_timeout = {int(s.statement_timeout_ms)};"
-            f"SET lock_timeout = {int(s.lock_timeout_ms)};"
-            f"SET idle_in_transaction_session_timeout = {int(s.idle_in_transaction_timeout_ms)};"
-            "SET default_transaction_read_only = on;"
+            "SELECT pg_catalog.set_config('statement_timeout', %s, false),"
+            " pg_catalog.set_config('lock_timeout', %s, false),"
+            " pg_catalog.set_config('idle_in_transaction_session_timeout', %s, false),"
+            " pg_catalog.set_config('default_transaction_read_only', 'on', false)",
+            (str(int(s.statement_timeout_ms)), str(int(s.lock_timeout_ms)), str(int(s.idle_in_transaction_timeout_ms))),
         )
         if self.server_version_num is None:
             self.server_version_num = conn.info.server_version
@@ -159,10 +161,12 @@ class Database:
         from psycopg.rows import dict_row
         from psycopg_pool import PoolTimeout
 
+        from mcp_servers.postgres.own_statements import marked_cursor
         from mcp_servers.postgres.pool import open_pool
 
         kwargs = {
             "row_factory": dict_row,
+            "cursor_factory": marked_cursor(),  # every statement we send carries the marker (own_statements.py)
             "application_name": APPLICATION_NAME,
             "connect_timeout": self.settings.connect_timeout_s,
             "prepare_threshold": None,

@@ -1,12 +1,16 @@
 """Databases for the PostgreSQL tests: seeded ones shared for the session by the index, table and
 storage-tool tests (read-only), and an empty one per test on each server."""
 
+import subprocess
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from mcp_servers.common import embedded_pg
+from mcp_servers.common.embedded_pg import EmbeddedPostgres
 from mcp_servers.postgres.seed.storage import plant_healthy_storage, plant_storage_problems
 from tests.postgres.pg_versions import MAJORS, SERVERS_ON_EVERY_VERSION, VERSION_SETTINGS, bin_path
 
@@ -83,3 +87,30 @@ def trap_db(request: pytest.FixtureRequest) -> Iterator["TrapDb"]:  # noqa: F821
     from query_traps import query_trap_db
 
     yield from query_trap_db(request.getfixturevalue(f"{request.param}_pg"))
+
+
+PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class Preloaded15(EmbeddedPostgres):
+    """A private cluster of the machine's PostgreSQL 15 binaries, started with the embedded server's
+    settings (pg_stat_statements preloaded), so the PG 13-16 column names run against a real server."""
+
+    def _pg(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(PG15_BIN / tool), *args], user=embedded_pg._run_as(), check=True,
+                              capture_output=True, text=True, timeout=timeout, cwd="/")
+
+
+@pytest.fixture(scope="session")
+def preloaded15_pg() -> Iterator["PgCluster"]:  # noqa: F821 (tests/conftest.py defines it; not importable by name here)
+    """The machine's PostgreSQL 15 with pg_stat_statements preloaded (the shared system server lacks it)."""
+    from tests.conftest import PgCluster
+
+    if not (PG15_BIN / "initdb").exists():
+        pytest.fail(f"PostgreSQL 15 binaries not found in {PG15_BIN} (apt-get install postgresql-15)")
+    server = Preloaded15.temporary().start()
+    try:
+        with psycopg.connect(server.url("postgres")) as conn:
+            yield PgCluster(server.url("postgres"), conn.info.server_version)
+    finally:
+        server.destroy()

@@ -1,14 +1,10 @@
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import psycopg
 import pytest
 from mcp import Client
 
-from mcp_servers.common import embedded_pg
-from mcp_servers.common.embedded_pg import EmbeddedPostgres
 from mcp_servers.common.results import Finding
 from mcp_servers.postgres.checks.base import DbFacts
 from mcp_servers.postgres.checks.queries import SLOW_QUERIES, statements_sql
@@ -20,29 +16,12 @@ from tests.postgres.check_runs import run
 
 pytestmark = pytest.mark.anyio
 
-PG15_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-class Preloaded15(EmbeddedPostgres):
-    """A private cluster of the machine's PostgreSQL 15 binaries, started with the embedded server's
-    settings (pg_stat_statements preloaded), so the PG 13-16 column names run against a real server."""
-
-    def _pg(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(PG15_BIN / tool), *args], user=embedded_pg._run_as(), check=True,
-                              capture_output=True, text=True, timeout=timeout, cwd="/")
-
 
 @pytest.fixture(scope="module")
-def preloaded_15() -> Iterator[str]:
-    if not (PG15_BIN / "initdb").exists():
-        pytest.fail(f"PostgreSQL 15 binaries not found in {PG15_BIN} (apt-get install postgresql-15)")
-    server = Preloaded15.temporary().start()
-    try:
-        with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE app")
-        yield server.url("app")
-    finally:
-        server.destroy()
+def preloaded_15(preloaded15_pg: PgCluster) -> Iterator[str]:
+    url = preloaded15_pg.create_database("app")
+    yield url
+    preloaded15_pg.drop_database(url)
 
 
 NORMALISED_SLOW_QUERY = "SELECT count(*), sum(amount_cents) FROM payments CROSS JOIN pg_sleep($1) WHERE amount_cents > $2"

@@ -26,7 +26,7 @@ from mcp_servers.postgres.advisor.models import DEFAULT_TOP, MAX_TOP, HelpedStat
 from mcp_servers.postgres.advisor.plans import PlanCost, PlanFailed, Planner, planner
 from mcp_servers.postgres.advisor.usage import ParsedStatement, UnsupportedStatement, parse_statement
 from mcp_servers.postgres.checks.base import gather_facts
-from mcp_servers.postgres.checks.queries import statements_sql
+from mcp_servers.postgres.checks.queries import own_note, statements_sql
 from mcp_servers.postgres.checks.session_rows import query_text
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.guard import check_sql
@@ -57,7 +57,8 @@ class _Statement:
         )
 
 
-async def _workload(db: Database, top: int) -> tuple[list[_Statement], int]:
+async def _workload(db: Database, top: int) -> tuple[list[_Statement], int, str | None]:
+    """The workload's SELECTs, how many other statements it had, and the note on our own left out."""
     facts = await gather_facts(db)
     if not facts.extension_schema("pg_stat_statements"):
         raise ToolError(
@@ -76,7 +77,7 @@ async def _workload(db: Database, top: int) -> tuple[list[_Statement], int]:
             sql=r["query"], queryid=r["queryid"], calls=r["calls"], mean_ms=r["mean_ms"], total_ms=r["total_ms"],
             share_pct=r["share_pct"],
         ))
-    return picked, others
+    return picked, others, own_note(rows[0]["own_statements"], rows[0]["own_ms"])
 
 
 def _weight(st: _Statement) -> float:
@@ -201,7 +202,8 @@ async def suggest_indexes(
                 raise ToolError(f"refused: {exc}") from None
         others = 0
     else:
-        statements, others = await _workload(db, top)
+        statements, others, own = await _workload(db, top)
+        notes += [f"{own} (not the workload)"] if own else []
     skipped: list[str] = []
     for st in statements if given is None else ():
         try:

@@ -16,8 +16,9 @@ from mcp_servers.postgres.checks.base import Check, DbFacts, Limits, Requires
 from mcp_servers.postgres.checks.fixes import ident
 from mcp_servers.postgres.checks.grading import all_clear
 from mcp_servers.postgres.checks.session_rows import many, query_text
+from mcp_servers.postgres.own_statements import ours
 
-__all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "TEMP_FILE_SPILL", "OrderBy", "statements_sql"]
+__all__ = ["CHECKS", "ORDERS", "SLOW_QUERIES", "TEMP_FILE_SPILL", "OrderBy", "own_note", "statements_sql"]
 
 OrderBy = Literal["total_time", "mean_time", "calls", "io"]
 ORDERS: dict[str, str] = {  # fixed ORDER BY clauses, chosen from a Literal (never caller text)
@@ -35,8 +36,10 @@ def _ident(name: str) -> str:
 def statements_sql(facts: DbFacts, order_by: OrderBy = "total_time", *, slow_only: bool = False) -> str:
     """pg_stat_statements rows of the current database, with each statement's share of the total time.
 
-    Always returns at least one row: the statistics header (`stats_reset`, `dealloc`, `statements`,
-    `all_ms`) with NULL statement columns when no statement matches. Binds: `%(limit)s`, and with
+    The statements mcp-postgres sent itself (own_statements.py) are left out of the rows and the
+    totals; the header counts them. Always returns at least one row: the statistics header
+    (`stats_reset`, `dealloc`, `statements`, `all_ms`, `own_statements`, `own_ms`) with NULL
+    statement columns when no statement matches. Binds: `%(limit)s`, and with
     `slow_only` also `%(min_calls)s` and `%(min_mean_ms)s`.
     """
     schema = _ident(facts.extension_schema("pg_stat_statements") or "public")
@@ -52,13 +55,17 @@ def statements_sql(facts: DbFacts, order_by: OrderBy = "total_time", *, slow_onl
     return f"""
 WITH s AS (
     SELECT queryid, userid, query, calls, {total} AS total_ms, {mean} AS mean_ms, rows,
-           shared_blks_hit, shared_blks_read, {io} AS io_ms, {toplevel} AS toplevel
+           shared_blks_hit, shared_blks_read, {io} AS io_ms, {toplevel} AS toplevel, {ours("query")} AS ours
     FROM {schema}.pg_stat_statements
     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), head AS (
-    SELECT i.stats_reset, i.dealloc, t.statements, t.all_ms
+    SELECT i.stats_reset, i.dealloc, t.statements, t.all_ms, t.own_statements, t.own_ms
     FROM ({info}) i,
-         (SELECT count(*) AS statements, coalesce(sum(total_ms) FILTER (WHERE toplevel), 0)::float8 AS all_ms FROM s) t
+         (SELECT count(*) FILTER (WHERE NOT ours) AS statements,
+                 coalesce(sum(total_ms) FILTER (WHERE toplevel AND NOT ours), 0)::float8 AS all_ms,
+                 count(*) FILTER (WHERE ours) AS own_statements,
+                 round(coalesce(sum(total_ms) FILTER (WHERE toplevel AND ours), 0)::numeric, 1)::float8 AS own_ms
+          FROM s) t
 )
 SELECT head.*, q.*
 FROM head LEFT JOIN LATERAL (
@@ -70,7 +77,7 @@ FROM head LEFT JOIN LATERAL (
                AS cache_hit_pct,
            s.toplevel
     FROM s LEFT JOIN pg_roles r ON r.oid = s.userid
-    WHERE true {slow}
+    WHERE NOT s.ours {slow}
     ORDER BY {ORDERS[order_by]}
     LIMIT %(limit)s
 ) q ON true
@@ -79,7 +86,7 @@ FROM head LEFT JOIN LATERAL (
 
 def statements(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The statement rows of `statements_sql` (header columns dropped, query text truncated)."""
-    head = {"stats_reset", "dealloc", "statements", "all_ms"}
+    head = {"stats_reset", "dealloc", "statements", "all_ms", "own_statements", "own_ms"}
     return [
         {k: (query_text(v) if k == "query" else v) for k, v in r.items() if k not in head}
         for r in rows if r.get("queryid") is not None
@@ -98,6 +105,11 @@ def stats_note(rows: list[dict[str, Any]], facts: DbFacts) -> str | None:
     if head.get("dealloc"):
         notes.append(f"{head['dealloc']} times statements were evicted (pg_stat_statements.max reached)")
     return "; ".join(notes) or None
+
+
+def own_note(count: int | None, ms: float | None) -> str | None:
+    """How many statements mcp-postgres sent itself were left out (the header's `own_statements`, `own_ms`)."""
+    return f"left out {many(count, 'statement')} mcp-postgres sent itself ({ms or 0:g} ms)" if count else None
 
 
 class SlowQueryLimits(Limits):
@@ -124,7 +136,8 @@ def slow_query_fix(row: dict[str, Any], limits: SlowQueryLimits) -> str:
 
 def _slow_queries(rows: list[dict[str, Any]], limits: SlowQueryLimits, facts: DbFacts) -> Finding:
     found = statements(rows)
-    note = stats_note(rows, facts)
+    head = rows[0] if rows else {}
+    note = "; ".join(n for n in (stats_note(rows, facts), own_note(head.get("own_statements"), head.get("own_ms"))) if n) or None
     threshold = (f"yellow: mean >= {limits.min_mean_ms:g} ms over >= {limits.min_calls} calls; "
                  f"red: those take >= {limits.red_share_pct:g}% of the time")
     if not found:
@@ -166,6 +179,7 @@ def temp_spill_sql(facts: DbFacts) -> str:
            round((s.temp_blks_written * current_setting('block_size')::numeric / 1048576 / s.calls), 1)::float8 AS temp_mb_per_call
     FROM {_ident(schema)}.pg_stat_statements s LEFT JOIN pg_roles r ON r.oid = s.userid
     WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.calls > 0
+      AND NOT {ours("s.query")}
       AND s.temp_blks_written * current_setting('block_size')::numeric / 1048576 / s.calls >= %(min_temp_mb_per_call)s
     ORDER BY temp_mb_per_call DESC LIMIT %(limit)s"""
     return f"""

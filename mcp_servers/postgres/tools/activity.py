@@ -17,7 +17,7 @@ from mcp_servers.postgres.checks import activity as act
 from mcp_servers.postgres.checks import locks as lk
 from mcp_servers.postgres.checks import session_rows as ss
 from mcp_servers.postgres.checks.base import gather_facts
-from mcp_servers.postgres.checks.queries import SLOW_QUERIES, OrderBy, statements, statements_sql
+from mcp_servers.postgres.checks.queries import SLOW_QUERIES, OrderBy, own_note, statements, statements_sql
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.settings import PostgresSettings
 
@@ -192,7 +192,7 @@ class QueryStat(BaseModel):
     total_ms: float
     mean_ms: float
     rows: int
-    share_pct: float | None = Field(description="Share of the database's top-level execution time.")
+    share_pct: float | None = Field(description="Share of the application's top-level execution time.")
     io_ms: float = Field(description="Time reading/writing shared blocks (needs track_io_timing).")
     shared_blks_read: int
     cache_hit_pct: float | None
@@ -205,8 +205,10 @@ class TopQueries(BaseModel):
     order_by: str
     stats_reset: datetime | None = None
     stats_note: str | None = Field(None, description="Why the statistics may be incomplete (young, evicted).")
-    statements_tracked: int | None = None
+    statements_tracked: int | None = Field(None, description="The application's statements (ours left out).")
     total_exec_ms: float | None = None
+    own_statements: int | None = Field(None, description="Statements mcp-postgres sent itself, left out of all figures.")
+    own_exec_ms: float | None = None
     queries: list[QueryStat] = []
 
 
@@ -240,6 +242,7 @@ async def top_queries(db: Database, order_by: OrderBy = "total_time", limit: int
     return TopQueries(
         status="ok", order_by=order_by, stats_reset=head["stats_reset"], stats_note=stats_note(rows, facts),
         statements_tracked=head["statements"], total_exec_ms=round(head["all_ms"], 1),
+        own_statements=head["own_statements"], own_exec_ms=head["own_ms"],
         queries=[QueryStat(**{k: v for k, v in r.items() if k in QueryStat.model_fields}) for r in statements(rows)],
     )
 
@@ -247,8 +250,8 @@ async def top_queries(db: Database, order_by: OrderBy = "total_time", limit: int
 def render_top(t: TopQueries) -> str:
     if t.status == "skipped":
         return f"{t.reason}. Fix: {t.remediation}"
-    lines = [f"Top {len(t.queries)} of {t.statements_tracked} statements by {t.order_by} "
-             f"(total {t.total_exec_ms:g} ms{'; ' + t.stats_note if t.stats_note else ''}):"]
+    notes = "".join(f"; {n}" for n in (t.stats_note, own_note(t.own_statements, t.own_exec_ms)) if n)
+    lines = [f"Top {len(t.queries)} of {t.statements_tracked} statements by {t.order_by} (total {t.total_exec_ms:g} ms{notes}):"]
     lines += [f"{i}. {q.share_pct or 0:g}% | {q.total_ms:g} ms total | {ss.many(q.calls, 'call')} | {q.mean_ms:g} ms mean | "
               f"io {q.io_ms:g} ms | {q.query}" for i, q in enumerate(t.queries, 1)]
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from mcp_servers.common.annotations import read_only_tool
 from mcp_servers.common.results import tool_result
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.guard import LOOKALIKES_SQL, GuardResult, check_sql, lookalike_params, refuse_lookalikes
+from mcp_servers.postgres.own_statements import mark
 from mcp_servers.postgres.settings import PostgresSettings
 from mcp_servers.postgres.sql_errors import tool_errors
 from mcp_servers.postgres.tools._plan_summary import seq_scan_relations, summarize
@@ -209,7 +210,7 @@ async def run_explain(
         async with db.read_only_transaction() as conn, with_hypothetical(conn, hypothetical_indexes):
             superuser = _is_superuser(conn)
             await _preflight(conn, guard, superuser)
-            explained = await _read_plan(conn, text, guard.has_params)
+            explained = await _read_plan(conn, mark(text), guard.has_params)  # the EXPLAIN is ours to mark
             rels = seq_scan_relations(explained)
             sizes = await (await conn.execute(TABLE_ROWS_SQL, {"names": rels})).fetchall() if rels else []
     summary = summarize(explained, {r["name"]: r["rows"] for r in sizes})
