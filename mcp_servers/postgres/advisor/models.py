@@ -37,6 +37,7 @@ class Suggestion(BaseModel):
     size_bytes: int | None = Field(default=None, description="Estimated size (HypoPG's when verified).")
     table_writes_per_hour: float | None = Field(
         default=None, description="Rows inserted/updated/deleted per hour since stats reset: each also writes this index.")
+    write_note: str | None = Field(default=None, description="Set when workload UPDATEs write a column of this index.")
 
 
 class Rejected(BaseModel):
@@ -82,6 +83,8 @@ def render_advice(advice: IndexAdvice) -> str:
     for n, s in enumerate(advice.suggestions, start=1):
         lines += ["", f"{n}. `{s.create_sql};` ({s.confidence}; {s.reason}; size ~{_size(s.size_bytes)}"
                   + (f"; table writes {s.table_writes_per_hour:,.0f}/h)" if s.table_writes_per_hour is not None else ")")]
+        if s.write_note:
+            lines.append(f"   - note: {s.write_note}")
         for st in s.statements[:3]:
             cost = f"cost {st.cost_before:g}" if st.cost_before is not None else "cost ?"
             if st.cost_after is not None:
