@@ -22,7 +22,7 @@ _RANGE_OPS = frozenset({"<", ">", "<=", ">="})
 
 
 class UnsupportedStatement(ValueError):
-    """The statement is not a read the advisor can reason about; the message says why."""
+    """The statement is not one the advisor can reason about; the message says why."""
 
 
 @dataclass(frozen=True)
