@@ -21,7 +21,8 @@ class HelpedStatement(BaseModel):
     calls: int | None = None
     mean_ms: float | None = None
     share_pct: float | None = Field(default=None, description="Share of the database's total statement time.")
-    cost_before: float | None = Field(default=None, description="Planner's estimated total cost now.")
+    cost_before: float | None = Field(
+        default=None, description="Planner's estimated total cost now (UPDATE/DELETE: of the read finding their rows).")
     cost_after: float | None = Field(default=None, description="With the index (verified only).")
 
 
