@@ -36,7 +36,7 @@ PEER_PACKAGE = "postgres-mcp==0.3.0"
 PEER_DEPS = ("attrs>=25.3.0", "humanize>=4.8.0", "instructor>=1.7.9", "mcp[cli]>=1.5.0,<2", "pglast>=7.2,<8",
              "psycopg-pool>=3.2.6", "psycopg[binary]>=3.2.6")
 SYSTEM_PG_URL = os.environ.get("SYSTEM_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TRAPS = {("orders", "is_paid"), ("products", "sku"), ("countries", "name"), ("shipments", "order_ref")}
+TRAPS = {("orders", "is_paid"), ("products", "sku"), ("countries", "name"), ("shipments", "order_ref"), ("jobs", "heartbeat_at")}
 RUNS = 3
 
 

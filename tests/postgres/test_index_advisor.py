@@ -13,7 +13,7 @@ import pytest
 from mcp import Client
 from mcp.server.mcpserver.exceptions import ToolError
 
-from mcp_servers.postgres.advisor import IndexAdvice, parse_index_spec, suggest_indexes
+from mcp_servers.postgres.advisor import IndexAdvice, parse_index_spec, render_advice, suggest_indexes
 from mcp_servers.postgres.db import Database
 from mcp_servers.postgres.seed.index_workload import RIGHT_INDEXES, WORKLOAD, plant_index_workload, run_index_workload
 from mcp_servers.postgres.server import build_server
@@ -23,6 +23,7 @@ from mcp_servers.postgres.tools.query import run_explain, run_query
 pytestmark = pytest.mark.anyio
 
 QUERIES = [q.sql for q in WORKLOAD]
+UPDATE_SQL = next(q.sql for q in WORKLOAD if q.sql.startswith("UPDATE"))
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,11 @@ async def test_verified_advice_finds_every_right_index_and_no_trap(hypopg_db: st
         assert "tiny table" in why[("public.countries", ("name",))]
         assert "shipments_order_ref_shipped_at" in why[("public.shipments", ("order_ref",))]
         assert "products_sku_key" in why[("public.products", ("sku",))]
+        assert "orders_pkey" in why[("public.orders", ("id",))]  # the DELETE ... USING trap: its keys are indexed
+        touched = {c for x in [*advice.suggestions, *advice.rejected] for c in x.columns}
+        assert "heartbeat_at" not in touched  # the column the UPDATE sets: never a candidate
+        jobs = by_table[("public.jobs", ("worker_id",))]
+        assert jobs.statements[0].query == UPDATE_SQL and jobs.write_note is None  # the write, as written
         # Nothing left behind in the (only) pooled session: no hypothetical index, no prepared statement.
         left = await db.fetch("SELECT (SELECT count(*) FROM hypopg_list_indexes) AS hypo, (SELECT count(*) FROM pg_prepared_statements) AS prepared")
         assert left == [{"hypo": 0, "prepared": 0}]
@@ -96,6 +102,29 @@ async def test_heuristic_advice_reads_the_workload_and_says_how_to_verify(worklo
     email = next(s for s in advice.suggestions if s.columns == ["email"])
     assert email.statements[0].queryid and email.statements[0].calls == 20
     assert email.statements[0].share_pct is not None and email.statements[0].cost_before > 0
+    jobs = next(s for s in advice.suggestions if s.table == "public.jobs")
+    assert jobs.statements[0].query == UPDATE_SQL and jobs.statements[0].calls == 20
+    assert "other than SELECT, UPDATE and DELETE were not analysed" in (advice.note or "")  # the set-up's CREATE/INSERT
+
+
+@pytest.mark.parametrize("path", ["hypopg", "heuristic"])
+async def test_an_index_on_a_column_updates_set_is_suggested_with_a_note_and_no_write_runs(
+    path: str, hypopg_db: str, workload_db: str,
+) -> None:
+    db = Database(PostgresSettings(database_url=hypopg_db if path == "hypopg" else workload_db, pool_max=1))
+    queries = ["SELECT id FROM jobs WHERE worker_id = $1", "UPDATE jobs SET worker_id = $1, state = $2 WHERE id = $3",
+               "DELETE FROM jobs j USING orders o WHERE o.id = j.id AND j.worker_id = $1"]
+    try:
+        before = await db.fetch("SELECT count(*) AS n, sum(worker_id) AS w FROM jobs")
+        advice = await suggest_indexes(db, db.settings, queries=queries)
+        after = await db.fetch("SELECT count(*) AS n, sum(worker_id) AS w FROM jobs")
+    finally:
+        await db.close()
+    assert advice.verification == path and after == before  # planned as reads: nothing updated, nothing deleted
+    (jobs,) = [s for s in advice.suggestions if s.table == "public.jobs"]
+    assert jobs.columns == ["worker_id"] and "HOT" in (jobs.write_note or "") and "set worker_id (1 call)" in jobs.write_note
+    assert {h.query for h in jobs.statements} == {queries[0], queries[2]}  # the UPDATE finds its rows by id
+    assert f"note: {jobs.write_note}" in render_advice(advice)
 
 
 async def test_pg_explain_plans_with_hypothetical_indexes_and_drops_them(hypopg_db: str) -> None:
@@ -137,8 +166,10 @@ async def test_pg_suggest_indexes_over_mcp_for_one_statement(workload_db: str) -
     server = build_server(PostgresSettings(database_url=workload_db))
     async with Client(server) as client:
         result = await client.call_tool("pg_suggest_indexes", {"sql": WORKLOAD[0].sql})
-        refused = await client.call_tool("pg_suggest_indexes", {"sql": "DELETE FROM orders"})
-    assert not result.is_error
+        write = await client.call_tool("pg_suggest_indexes", {"sql": UPDATE_SQL})
+        refused = await client.call_tool("pg_suggest_indexes", {"sql": "INSERT INTO countries VALUES ('X', 'x')"})
+    assert not result.is_error and not write.is_error
+    assert write.structured_content["suggestions"][0]["columns"] == ["worker_id"]
     assert result.structured_content["suggestions"][0]["columns"] == ["email"]
     assert 'CREATE INDEX CONCURRENTLY ON "public"."customers" USING btree ("email")' in result.content[0].text
     assert refused.is_error and "refused" in refused.content[0].text
@@ -155,6 +186,27 @@ def test_statement_parsing_keeps_only_what_a_plain_index_on_the_column_can_serve
     assert scope.uses == [ColumnUse("eq", "o", "placed_by"), ColumnUse("range", "o", "created_at")]
     assert not scope.order_limited  # mixed directions: no single btree scan yields that order
     assert parsed.param_count == 3
-    for refused in ("DELETE FROM orders", "SELECT 1; SELECT 2", "SELECT FROM WHERE"):
+    for refused in ("INSERT INTO orders DEFAULT VALUES", "SELECT 1; SELECT 2", "SELECT FROM WHERE"):
         with pytest.raises(UnsupportedStatement):
             parse_statement(refused)
+
+
+def test_writes_are_read_as_the_select_that_finds_their_rows() -> None:
+    from mcp_servers.postgres.advisor.usage import ColumnUse, parse_statement
+
+    update = parse_statement("UPDATE orders o SET status = $1, (placed_by, total_cents) = ($2, c.id) FROM customers c"
+                             " WHERE c.id = o.customer_id AND c.email = $3 AND o.created_at < $4 RETURNING o.is_paid")
+    assert update.read_sql == ("SELECT o.ctid FROM orders AS o, customers AS c"
+                               " WHERE c.id = o.customer_id AND c.email = $1 AND o.created_at < $2")
+    assert update.param_count == 2  # SET's $1 and $2 are gone; PREPARE types only what the read has
+    assert update.write and update.write.table == (None, "orders")
+    assert update.write.updated == ("status", "placed_by", "total_cents")
+    (scope,) = update.scopes  # SET targets and RETURNING yield no use
+    assert scope.uses == [ColumnUse("join", "c", "id"), ColumnUse("join", "o", "customer_id"),
+                          ColumnUse("eq", "c", "email"), ColumnUse("range", "o", "created_at")]
+    delete = parse_statement("DELETE FROM public.events USING customers WHERE customers.id = events.account_id"
+                             " AND events.kind = $1 RETURNING events.id")
+    assert delete.read_sql == ("SELECT events.ctid FROM public.events, customers"
+                               " WHERE customers.id = events.account_id AND events.kind = $1")
+    assert delete.write and delete.write.table == ("public", "events") and delete.write.updated == ()
+    assert parse_statement("SELECT 1 FROM orders").read_sql is None

@@ -47,8 +47,9 @@ def index_advice_section(data: dict[str, Any]) -> list[str]:
         for s in suggestions[:MAX_ROWS]:
             helped = "<br>".join(_evidence(h) for h in (s.get("statements") or [])[:2])
             writes = s.get("table_writes_per_hour")
+            why = str(s.get("reason") or "?") + (f"; note: {s['write_note']}" if s.get("write_note") else "")
             lines.append(
-                f"| `{_cell(s.get('create_sql'))};` | {s.get('confidence')} | {_cell(s.get('reason'))} | {helped} | "
+                f"| `{_cell(s.get('create_sql'))};` | {s.get('confidence')} | {_cell(why)} | {helped} | "
                 f"{_size(s.get('size_bytes'))} | {f'{writes:,.0f}' if isinstance(writes, (int, float)) else '?'} |"
             )
     rejected = [r for r in data.get("rejected") or [] if isinstance(r, dict)]

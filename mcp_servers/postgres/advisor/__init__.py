@@ -1,8 +1,9 @@
 """The index advisor of mcp-postgres: workload-driven index suggestions, verified by HypoPG what-if plans where it exists.
 
-`usage` parses statements into column uses, `catalog` reads table statistics and indexes, `candidates`
-turns both into candidate indexes (and the reasons for leaving others out), `plans` and `hypo` ask the
-planner, `advise` puts it together, `tool` registers `pg_suggest_indexes`.
+`usage` parses statements into column uses (`writes` reads an UPDATE or DELETE as the SELECT that finds
+its rows), `catalog` reads table statistics and indexes, `candidates` turns both into candidate indexes
+(and the reasons for leaving others out), `plans` and `hypo` ask the planner, `advise` puts it together,
+`tool` registers `pg_suggest_indexes`.
 
 Names load on first use (PEP 562): registering the tool at start-up needs only `models`.
 """

@@ -2,7 +2,8 @@
 
 Everything after reading pg_stat_statements runs in one read-only transaction of the server's pool,
 with its statement_timeout and lock_timeout; the verification loop as a whole also stops after one
-statement_timeout's worth of time, and says so.
+statement_timeout's worth of time, and says so. UPDATE and DELETE are planned as the read that finds
+their rows (`writes`); a suggestion on a column the workload's UPDATEs set carries a note on that cost.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from mcp_servers.postgres.advisor.candidates import (
     estimated_index_bytes,
     find_candidates,
 )
-from mcp_servers.postgres.advisor.catalog import load_tables
+from mcp_servers.postgres.advisor.catalog import TableFacts, load_tables
 from mcp_servers.postgres.advisor.hypo import IndexSpec, enable_command, hypopg_schema, hypothetical_session
 from mcp_servers.postgres.advisor.models import DEFAULT_TOP, MAX_TOP, HelpedStatement, IndexAdvice, Rejected, Suggestion
 from mcp_servers.postgres.advisor.plans import PlanCost, PlanFailed, Planner, planner
@@ -35,8 +36,8 @@ from mcp_servers.postgres.sql_errors import tool_errors
 
 __all__ = ["suggest_indexes"]
 
-WORKLOAD_ROWS = 200  # pg_stat_statements rows read, before non-SELECTs and catalog-only statements drop out
-_READ = re.compile(r"\s*(\(\s*)*(select|with)\b", re.I)
+WORKLOAD_ROWS = 200  # pg_stat_statements rows read, before other statements and catalog-only ones drop out
+_ANALYSED = re.compile(r"\s*(\(\s*)*(select|with|update|delete)\b", re.I)
 
 
 @dataclass
@@ -58,7 +59,7 @@ class _Statement:
 
 
 async def _workload(db: Database, top: int) -> tuple[list[_Statement], int, str | None]:
-    """The workload's SELECTs, how many other statements it had, and the note on our own left out."""
+    """The workload's SELECTs, UPDATEs and DELETEs, how many other statements it had, and the note on our own left out."""
     facts = await gather_facts(db)
     if not facts.extension_schema("pg_stat_statements"):
         raise ToolError(
@@ -70,7 +71,7 @@ async def _workload(db: Database, top: int) -> tuple[list[_Statement], int, str 
     for r in rows:
         if r.get("queryid") is None or not r.get("toplevel"):
             continue
-        if not _READ.match(r["query"] or ""):
+        if not _ANALYSED.match(r["query"] or ""):
             others += 1
             continue
         picked.append(_Statement(
@@ -177,6 +178,24 @@ def _suggestion(cand: Candidate, confidence: str, size: int | None, helped: list
     )
 
 
+def _note_updated_columns(
+    suggestions: list[Suggestion], statements: list[_Statement], tables: dict[tuple[str | None, str], TableFacts],
+) -> None:
+    """Notes where a suggested index covers columns the workload's UPDATEs set: reported, not dropped."""
+    updates: dict[str, list[tuple[tuple[str, ...], int]]] = {}  # table label -> (columns set, calls) per UPDATE
+    for st in statements:
+        write = st.parsed.write if st.parsed else None
+        if write and write.updated and write.table in tables:
+            updates.setdefault(tables[write.table].label, []).append((write.updated, st.calls or 1))
+    for s in suggestions:
+        hits = [(cols, calls) for cols, calls in updates.get(s.table, ()) if set(cols) & set(s.columns)]
+        if hits:
+            columns = dict.fromkeys(c for cols, _ in hits for c in cols if c in s.columns)
+            calls = sum(n for _, n in hits)
+            s.write_note = (f"the workload's UPDATEs set {', '.join(columns)} ({calls:,} {'calls' if calls > 1 else 'call'}): "
+                            "with this index those updates cannot be HOT, so each also writes every index of the table")
+
+
 async def suggest_indexes(
     db: Database, settings: PostgresSettings, sql: str | None = None, top: int = DEFAULT_TOP,
     limits: AdvisorLimits | None = None, queries: list[str] | None = None,
@@ -185,7 +204,7 @@ async def suggest_indexes(
     several statements taken as a workload without statistics (`queries`).
 
     Raises:
-        ToolError: a statement is refused or not a SELECT, or workload mode lacks pg_stat_statements.
+        ToolError: a statement is refused or not a SELECT, UPDATE or DELETE, or workload mode lacks pg_stat_statements.
     """
     limits = limits or AdvisorLimits()
     top = max(1, min(int(top), MAX_TOP))
@@ -195,11 +214,12 @@ async def suggest_indexes(
         statements = []
         for text in given[:MAX_TOP]:
             try:
-                with tool_errors(settings):
-                    check_sql(text)
-                statements.append(_Statement(sql=text, parsed=parse_statement(text)))
+                parsed = parse_statement(text)
             except UnsupportedStatement as exc:
                 raise ToolError(f"refused: {exc}") from None
+            with tool_errors(settings):
+                check_sql(parsed.read_sql or text)  # a write is never run: the guard checks the read planned for it
+            statements.append(_Statement(sql=text, parsed=parsed))
         others = 0
     else:
         statements, others, own = await _workload(db, top)
@@ -211,7 +231,7 @@ async def suggest_indexes(
         except UnsupportedStatement as exc:  # e.g. text cut at track_activity_query_size
             skipped.append(f"{st.queryid}: {str(exc)[:120]}")
     if others:
-        notes.append(f"{others} non-SELECT statements of the workload were not analysed")
+        notes.append(f"{others} statements of the workload other than SELECT, UPDATE and DELETE were not analysed")
     rejected: list[Rejection] = []
     with tool_errors(settings, "index advice failed"):
         async with db.read_only_transaction() as conn:
@@ -225,7 +245,7 @@ async def suggest_indexes(
             async with planner(conn) as plans:
                 for number, st in enumerate(statements):
                     try:
-                        await plans.add(number, st.sql, st.parsed.param_count if st.parsed else 0)
+                        await plans.add(number, st.parsed.read_sql or st.sql, st.parsed.param_count)
                         baseline[number] = await plans.cost(number)
                     except PlanFailed as exc:
                         skipped.append(f"{st.queryid or 'statement'}: {exc}")
@@ -237,6 +257,7 @@ async def suggest_indexes(
                                      f"{unverified} candidates were not tried")
                 else:
                     suggestions = _heuristic(statements, candidates, baseline, rejected)
+    _note_updated_columns(suggestions, statements, tables)
     return IndexAdvice(
         mode="query" if given is not None else "workload", verification="hypopg" if schema else "heuristic",
         enable_verification=enable, suggestions=suggestions, statements_analysed=len(statements),

@@ -21,7 +21,8 @@ class HelpedStatement(BaseModel):
     calls: int | None = None
     mean_ms: float | None = None
     share_pct: float | None = Field(default=None, description="Share of the database's total statement time.")
-    cost_before: float | None = Field(default=None, description="Planner's estimated total cost now.")
+    cost_before: float | None = Field(
+        default=None, description="Planner's estimated total cost now (UPDATE/DELETE: of the read finding their rows).")
     cost_after: float | None = Field(default=None, description="With the index (verified only).")
 
 
@@ -37,6 +38,7 @@ class Suggestion(BaseModel):
     size_bytes: int | None = Field(default=None, description="Estimated size (HypoPG's when verified).")
     table_writes_per_hour: float | None = Field(
         default=None, description="Rows inserted/updated/deleted per hour since stats reset: each also writes this index.")
+    write_note: str | None = Field(default=None, description="Set when workload UPDATEs write a column of this index.")
 
 
 class Rejected(BaseModel):
@@ -82,6 +84,8 @@ def render_advice(advice: IndexAdvice) -> str:
     for n, s in enumerate(advice.suggestions, start=1):
         lines += ["", f"{n}. `{s.create_sql};` ({s.confidence}; {s.reason}; size ~{_size(s.size_bytes)}"
                   + (f"; table writes {s.table_writes_per_hour:,.0f}/h)" if s.table_writes_per_hour is not None else ")")]
+        if s.write_note:
+            lines.append(f"   - note: {s.write_note}")
         for st in s.statements[:3]:
             cost = f"cost {st.cost_before:g}" if st.cost_before is not None else "cost ?"
             if st.cost_after is not None:

@@ -25,7 +25,9 @@ DESCRIPTION = (
 def register(server: MCPServer, db: Database, settings: PostgresSettings) -> None:
     @read_only_tool(server, "Suggest indexes", description=DESCRIPTION)
     async def pg_suggest_indexes(
-        sql: Annotated[str | None, Field(description="One SELECT ($1 ok); omit for the pg_stat_statements workload.")] = None,
+        sql: Annotated[str | None, Field(description=(
+            "One SELECT, UPDATE or DELETE ($1 ok; a write is never run, the read finding its rows is planned); "
+            "omit for the pg_stat_statements workload."))] = None,
         top: Annotated[int, Field(description="Workload statements, by total time.", ge=1, le=MAX_TOP)] = DEFAULT_TOP,
     ) -> Annotated[CallToolResult, IndexAdvice]:
         # The pipeline (parser, planner, HypoPG) loads on first use: every one-off dyno pays its import otherwise.

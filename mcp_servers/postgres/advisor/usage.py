@@ -1,7 +1,8 @@
 """How one SQL statement uses columns: equality, range, join, ORDER BY ... LIMIT and GROUP BY, per table.
 
 Parsed with PostgreSQL's own parser (pglast). Every SELECT in the statement (subqueries, CTEs, set
-operations) is its own scope. Only bare columns count: `lower(email) = $1` or `col::text = $1` are
+operations) is its own scope. An UPDATE or DELETE is read as the SELECT that finds its rows (`writes`):
+its WHERE and FROM/USING joins count, its SET targets and RETURNING do not. Only bare columns count: `lower(email) = $1` or `col::text = $1` are
 not served by a plain index on the column, so they yield nothing. OR branches are skipped (one index
 rarely serves both sides). Columns left unqualified are resolved later against the catalog, which is
 why `ColumnUse` keeps the qualifier as written.
@@ -12,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mcp_servers.postgres.advisor.writes import WriteTarget, equivalent_read
+
 __all__ = ["ColumnUse", "ParsedStatement", "Scope", "UnsupportedStatement", "parse_statement"]
 
 Kind = Literal["eq", "range", "join", "order", "group"]
@@ -19,7 +22,7 @@ _RANGE_OPS = frozenset({"<", ">", "<=", ">="})
 
 
 class UnsupportedStatement(ValueError):
-    """The statement is not a read the advisor can reason about; the message says why."""
+    """The statement is not one the advisor can reason about; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -42,29 +45,37 @@ class Scope:
 class ParsedStatement:
     scopes: tuple[Scope, ...]
     param_count: int  # highest $n, for PREPARE ... EXECUTE with a generic plan
+    read_sql: str | None = None  # UPDATE/DELETE: the read planned in its place (never the write itself)
+    write: WriteTarget | None = None
 
     def table_names(self) -> set[tuple[str | None, str]]:
         return {t for s in self.scopes for t in s.tables.values()}
 
 
 def parse_statement(sql: str) -> ParsedStatement:
-    """Column uses of one SELECT statement.
+    """Column uses of one SELECT, UPDATE or DELETE statement.
 
     Raises:
-        UnsupportedStatement: not exactly one statement, not a SELECT, or not parsable.
+        UnsupportedStatement: not exactly one statement, not one of those, or not parsable.
     """
     import pglast
     from pglast import ast
+    from pglast.stream import RawStream
 
     try:
         raw = pglast.parse_sql(sql)
     except pglast.parser.ParseError as exc:
         raise UnsupportedStatement(f"not parsable: {exc}") from None
-    if len(raw) != 1 or not isinstance(raw[0].stmt, ast.SelectStmt):
-        raise UnsupportedStatement("only single SELECT statements are analysed")
+    if len(raw) != 1 or not isinstance(raw[0].stmt, (ast.SelectStmt, ast.UpdateStmt, ast.DeleteStmt)):
+        raise UnsupportedStatement("only single SELECT, UPDATE or DELETE statements are analysed")
+    root, read_sql, write = raw[0].stmt, None, None
+    if not isinstance(root, ast.SelectStmt):
+        root, write = equivalent_read(root)
+        _renumber_params(root)
+        read_sql = RawStream()(root)
     selects: list[Any] = []
     params = 0
-    stack: list[Any] = [raw[0].stmt]
+    stack: list[Any] = [root]
     while stack:  # iterative: deep nesting cannot exhaust Python's stack
         node = stack.pop()
         if isinstance(node, (list, tuple)):
@@ -77,8 +88,18 @@ def parse_statement(sql: str) -> ParsedStatement:
         elif isinstance(node, ast.ParamRef):
             params = max(params, node.number or 0)
         stack.extend(getattr(node, name) for name in node.__slots__ if name != "location")
-    cte_names = {getattr(n, "ctename", None) for n in _all_nodes(raw[0].stmt, ast.CommonTableExpr)}
-    return ParsedStatement(tuple(_scope(s, cte_names) for s in selects if _is_plain(s)), params)
+    cte_names = {getattr(n, "ctename", None) for n in _all_nodes(root, ast.CommonTableExpr)}
+    return ParsedStatement(tuple(_scope(s, cte_names) for s in selects if _is_plain(s)), params, read_sql, write)
+
+
+def _renumber_params(read: Any) -> None:
+    """The $n a write's read keeps, renumbered 1..k: PREPARE cannot type a parameter the text no longer has."""
+    from pglast import ast
+
+    found = _all_nodes(read, ast.ParamRef)
+    numbers = {n: i for i, n in enumerate(sorted({p.number for p in found}), start=1)}
+    for param in found:
+        param.number = numbers[param.number]
 
 
 def _is_plain(select: Any) -> bool:

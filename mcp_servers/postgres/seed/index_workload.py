@@ -1,9 +1,12 @@
 """A workload whose right indexes are known, with traps an index advisor must not fall into.
 
 Right answers (`RIGHT_INDEXES`): a selective equality filter, equality plus range (equality column
-first), an unindexed foreign-key join, and a filter plus ORDER BY ... LIMIT. Traps: a 50/50 boolean, a
-lookup an existing unique index serves, a tiny table, and a column that already leads a two-column
-index. Used by the advisor's tests and by `benchmarks/bench_index_advisor.py`.
+first), an unindexed foreign-key join, a filter plus ORDER BY ... LIMIT, and an UPDATE's unindexed WHERE
+column. Traps: a 50/50 boolean, a lookup an existing unique index serves, a tiny table, a column that
+already leads a two-column index, the column that UPDATE keeps setting (`SET heartbeat_at = $1` is no
+filter), and a DELETE ... USING whose keys are indexed. The writes leave the data as planted apart from
+heartbeats (the DELETE asks for orders that do not exist). Used by the advisor's tests and by
+`benchmarks/bench_index_advisor.py`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ CREATE TABLE shipments (id int PRIMARY KEY, order_ref int NOT NULL, carrier text
 INSERT INTO shipments SELECT g, g, 'carrier ' || g % 7, timestamptz '2024-01-01' + g * interval '9 minutes'
        FROM generate_series(1, 50000) g;
 CREATE INDEX shipments_order_ref_shipped_at ON shipments (order_ref, shipped_at);
+CREATE TABLE jobs (id int PRIMARY KEY, worker_id int NOT NULL, state text NOT NULL, heartbeat_at timestamptz NOT NULL);
+INSERT INTO jobs SELECT g, 1 + (g * 17) % 3000, (ARRAY['ready','running','done'])[1 + g % 3],
+       timestamptz '2024-01-01' + g * interval '1 minute' FROM generate_series(1, 30000) g;
 ANALYZE;
 """
 
@@ -67,6 +73,12 @@ WORKLOAD: tuple[WorkloadQuery, ...] = (
                   lambda r: (f"country {r.randint(1, 50)}",), None),
     WorkloadQuery("trap: column leads a two-column index", "SELECT carrier FROM shipments WHERE order_ref = $1",
                   lambda r: (r.randint(1, 50000),), None),
+    WorkloadQuery("UPDATE by an unindexed column (trap: the column it sets)",
+                  "UPDATE jobs SET heartbeat_at = $1 WHERE worker_id = $2 RETURNING id",
+                  lambda r: (f"2024-06-{r.randint(1, 30):02d}", r.randint(1, 3000)), ("public.jobs", ("worker_id",))),
+    WorkloadQuery("trap: DELETE ... USING on indexed keys",
+                  "DELETE FROM shipments s USING orders o WHERE o.id = s.order_ref AND o.id = $1 RETURNING s.id",
+                  lambda r: (r.randint(100001, 200000),), None),
 )
 
 RIGHT_INDEXES: frozenset[tuple[str, tuple[str, ...]]] = frozenset(q.right for q in WORKLOAD if q.right)
@@ -87,7 +99,10 @@ def plant_index_workload(conn: Any) -> None:
 
 
 def run_index_workload(conn: Any, calls: int = 20, seed: int = 14) -> None:
-    """Run every workload query `calls` times with varied values, so pg_stat_statements records them."""
+    """Run every workload query `calls` times with varied values, so pg_stat_statements records them.
+
+    In autocommit: the UPDATE's heartbeats stay (as a real queue's would); the DELETE matches nothing.
+    """
     import psycopg
 
     rng = random.Random(seed)

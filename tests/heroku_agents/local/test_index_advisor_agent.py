@@ -28,7 +28,8 @@ async def test_index_advisor_config_answers_offline_with_the_suggestions_and_the
     assert stream.tool_calls[0] == "mcp-postgres/pg_suggest_indexes"
     answer = stream.answer
     for index in ('"customers" USING btree ("email")', '"orders" USING btree ("placed_by", "created_at")',
-                  '"orders" USING btree ("customer_id")', '"events" USING btree ("account_id", "created_at")'):
+                  '"orders" USING btree ("customer_id")', '"events" USING btree ("account_id", "created_at")',
+                  '"jobs" USING btree ("worker_id")'):
         assert f'CREATE INDEX CONCURRENTLY ON "public".{index}' in answer
     assert "heuristic: the planner was not consulted" in answer and "CREATE EXTENSION hypopg;" in answer
     assert "5 calls, mean" in answer and "% of time; cost " in answer  # each statement's evidence
