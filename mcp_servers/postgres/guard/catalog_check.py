@@ -53,7 +53,14 @@ uop AS (
   WHERE (o.oid >= 16384 AND {_EXT.format(cat="pg_catalog.pg_operator", oid="o.oid")})
      OR o.oprcode IN (SELECT oid FROM ufunc) OR o.oprrest IN (SELECT oid FROM ufunc) OR o.oprjoin IN (SELECT oid FROM ufunc)
 ),
-ucast AS (SELECT c.* FROM pg_catalog.pg_cast c WHERE c.castfunc IN (SELECT oid FROM ufunc)),
+ucast AS (
+  SELECT c.* FROM pg_catalog.pg_cast c WHERE c.castfunc IN (SELECT oid FROM ufunc)
+    AND NOT EXISTS (  -- the range-to-multirange cast CREATE TYPE ... AS RANGE made (built-in C code, PG 14+)
+      SELECT 1 FROM pg_catalog.pg_range r JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
+      WHERE r.rngtypid = c.castsource AND r.rngmultitypid = c.casttarget AND p.prolang = 12  -- INTERNALlanguageId
+        AND d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.refobjid = c.casttarget AND d.deptype = 'i')
+),
 badfam AS (
   SELECT amprocfamily AS fam, amproclefttype AS l, amprocrighttype AS r FROM pg_catalog.pg_amproc
   WHERE amproc IN (SELECT oid FROM ufunc)
@@ -65,11 +72,24 @@ io_types AS (
   WHERE ARRAY[t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze]::oid[]
         && ARRAY(SELECT oid FROM ufunc)
 ),
+domain_check_dep AS (
+  SELECT k.contypid AS domain, d.refclassid, d.refobjid FROM pg_catalog.pg_constraint k
+  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid = k.oid
+  WHERE k.contypid <> 0 AND k.contype = 'c'
+    AND NOT (d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.refobjid = k.contypid)
+),
 type_seed AS (
   SELECT t.oid FROM pg_catalog.pg_type t JOIN utype u ON u.oid = t.oid
-  WHERE t.typtype IN ('b', 'r', 'm') AND t.typcategory <> 'A'  -- an array is as safe as its element (edges below)
-  UNION SELECT t.oid FROM pg_catalog.pg_type t JOIN utype u ON u.oid = t.oid
-        WHERE t.typtype = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c')
+  WHERE t.typtype = 'b' AND t.typcategory <> 'A'  -- an array is as safe as its element (edges below)
+  UNION SELECT r.rngtypid FROM pg_catalog.pg_range r
+        WHERE r.rngcanonical IN (SELECT oid FROM ufunc) OR r.rngsubdiff IN (SELECT oid FROM ufunc)
+           OR r.rngsubopc IN (SELECT oid FROM badopc)
+  UNION SELECT domain FROM domain_check_dep
+        WHERE refclassid NOT IN ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass,
+                                 'pg_catalog.pg_type'::pg_catalog.regclass, 'pg_catalog.pg_collation'::pg_catalog.regclass,
+                                 'pg_catalog.pg_class'::pg_catalog.regclass)
+           OR (refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND refobjid IN (SELECT oid FROM ufunc))
+           OR (refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND refobjid IN (SELECT oid FROM uop))
   UNION SELECT oid FROM io_types
   UNION SELECT x FROM uop, LATERAL (VALUES (uop.oprleft), (uop.oprright)) v(x) WHERE x IN (SELECT oid FROM utype)
   UNION SELECT x FROM ucast, LATERAL (VALUES (ucast.castsource), (ucast.casttarget)) v(x) WHERE x IN (SELECT oid FROM utype)
@@ -82,6 +102,7 @@ type_edge AS (
             WHERE a.attnum > 0 AND NOT a.attisdropped AND c.reltype <> 0
   UNION ALL SELECT rngsubtype, rngtypid FROM pg_catalog.pg_range
   UNION ALL SELECT rngtypid, rngmultitypid FROM pg_catalog.pg_range
+  UNION ALL SELECT refobjid, domain FROM domain_check_dep WHERE refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass
 ),
 unsafe_type AS (
   SELECT oid FROM type_seed
@@ -105,6 +126,12 @@ rel_seed AS (
         WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND a.attgenerated = 'v'
         -- virtual generated columns are PG 18+ (nothing matches before); 18 itself refuses user functions and
         -- types in them, so this only matters if a later release allows them
+  UNION SELECT k.conrelid FROM code_dep d JOIN pg_catalog.pg_constraint k ON k.oid = d.objid
+        WHERE d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND k.conrelid <> 0
+  UNION SELECT ix.indrelid FROM code_dep d JOIN pg_catalog.pg_index ix ON ix.indexrelid = d.objid
+        WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  UNION SELECT s.stxrelid FROM code_dep d JOIN pg_catalog.pg_statistic_ext s ON s.oid = d.objid
+        WHERE d.classid = 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass
   UNION SELECT ix.indrelid FROM pg_catalog.pg_index ix WHERE ix.indclass::oid[] && ARRAY(SELECT oid FROM badopc)
   UNION SELECT pt.partrelid FROM pg_catalog.pg_partitioned_table pt WHERE pt.partclass::oid[] && ARRAY(SELECT oid FROM badopc)
 ),
