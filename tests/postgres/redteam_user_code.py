@@ -4,7 +4,9 @@
 the file `{marker}` from inside the server (COPY is allowed in a read-only transaction). Each input of
 `USER_CODE_ATTACKS` runs that code when PostgreSQL parses, plans or executes it without our guard
 (test_redteam_user_code.py checks that too, so the corpus stays real), and must be refused. The
-schema holds only user types, domains and oddly named operators, so `ANALYST_READS` still run on it.
+schema holds only user types, domains and oddly named operators, so `ANALYST_READS` still run on it,
+and a production-like schema whose domains, CHECKs and indexes call only built-ins, which
+`SAFE_SCHEMA_READS` read without refusal.
 """
 
 from __future__ import annotations
@@ -92,16 +94,25 @@ CREATE TABLE trap_outer_tab (id int, v trap_outer);
 INSERT INTO trap_outer_tab VALUES (1, 'x');
 CREATE TYPE trap_irange AS RANGE (subtype = int4, subtype_opclass = trap_int_ops);
 CREATE FUNCTION evil_imm(int) RETURNS boolean IMMUTABLE LANGUAGE plpgsql AS $f$ BEGIN PERFORM public.evil(); RETURN true; END $f$;
-CREATE TABLE trap_pidx_tab (id int);
+CREATE TABLE trap_pidx_tab (id int) WITH (autovacuum_enabled = off);  -- ANALYZE runs the traps
 INSERT INTO trap_pidx_tab SELECT generate_series(1, 1000);
 CREATE INDEX trap_pidx ON trap_pidx_tab (id) WHERE evil_imm(1);
 ANALYZE trap_pidx_tab;
-CREATE TABLE trap_stx_tab (id int);
+CREATE TABLE trap_stx_tab (id int) WITH (autovacuum_enabled = off);
 INSERT INTO trap_stx_tab SELECT generate_series(1, 100);
 CREATE STATISTICS trap_stx ON (id + evil_imm(1)::int), id FROM trap_stx_tab;
 ANALYZE trap_stx_tab;
 CREATE TABLE trap_ck_parent (id int);
 CREATE TABLE trap_ck_child (CHECK (evil_imm(1))) INHERITS (trap_ck_parent);
+CREATE DOMAIN trap_sql_dom AS text CHECK (query_to_xml('SELECT public.evil()', true, true, '') IS NOT NULL);
+DO $v$ BEGIN  -- SQL/JSON is PG 17+; before it the domain is simply over trap_d1 (still refused)
+  IF current_setting('server_version_num')::int >= 170000 THEN
+    EXECUTE $q$CREATE DOMAIN trap_json_dom AS text CHECK (JSON_VALUE(jsonb '"x"', '$' RETURNING trap_d1) IS NOT NULL)$q$;
+    EXECUTE $q$CREATE VIEW trap_json_view AS SELECT JSON_VALUE(jsonb '"x"', '$' RETURNING trap_d1) IS NOT NULL AS b$q$;
+  ELSE CREATE DOMAIN trap_json_dom AS trap_d1; CREATE VIEW trap_json_view AS SELECT 'x'::trap_d1 AS b; END IF; END $v$;
+CREATE VIEW trap_sql_view AS SELECT query_to_xml('SELECT public.evil()', true, true, '') AS x;
+CREATE TABLE trap_pkey (k int) PARTITION BY RANGE ((k + evil_imm(1)::int));
+CREATE TABLE trap_pkey_1 PARTITION OF trap_pkey FOR VALUES FROM (0) TO (100);
 CREATE DOMAIN email AS text CHECK (VALUE ~ '^[^@]+@[^@]+$') CHECK (length(VALUE) < 320);
 CREATE DOMAIN work_email AS email CHECK (VALUE LIKE '%@%.%') NOT NULL;
 CREATE DOMAIN email_list AS email[] CHECK (cardinality(VALUE) < 10);
@@ -173,10 +184,15 @@ USER_CODE_ATTACKS: list[UserCodeAttack] = [
     UserCodeAttack("partition_key_opclass", "SELECT * FROM trap_part WHERE k = 5", _REL, "explain"),
     UserCodeAttack("partial_index_predicate", "SELECT * FROM trap_pidx_tab WHERE id = 5", _REL, "explain"),
     UserCodeAttack("statistics_expression", "SELECT * FROM trap_stx_tab WHERE id = 5", _REL, "explain"),
+    UserCodeAttack("partition_key_expression", "SELECT * FROM trap_pkey", _REL),
+    UserCodeAttack("view_json_returning", "SELECT * FROM trap_json_view", _REL, since=17),
+    UserCodeAttack("view_runs_sql_text", "SELECT * FROM trap_sql_view", _REL),
     UserCodeAttack("child_check_constraint", "SELECT * FROM trap_ck_parent WHERE id = 5", _REL, "explain"),
     # --- domain CHECKs are judged by what they call (pg_depend): each way for one to reach user code
     UserCodeAttack("domain_check_user_operator", "SELECT 'x'::trap_op_dom", _TYPE),
     UserCodeAttack("domain_check_cast_function", "SELECT 5::trap_cast_dom", _TYPE),
+    UserCodeAttack("domain_check_runs_sql_text", "SELECT 'x'::trap_sql_dom", _TYPE),
+    UserCodeAttack("domain_check_json_returning", "SELECT 'x'::trap_json_dom", _TYPE, since=17),
     UserCodeAttack("domain_check_via_domain", "SELECT 'x'::trap_via_dom", _TYPE),
     UserCodeAttack("safe_check_over_trap_domain", "SELECT 'x'::trap_outer", _TYPE),
     UserCodeAttack("safe_check_over_user_type", "SELECT ROW(1)::trap_pair_dom = ROW(1)::trap_pair_dom", _TYPE),

@@ -10,14 +10,25 @@ name it uses reaches one of those:
 
 - user code: functions with an OID at or above 16384 (FirstNormalObjectId: created after initdb) that
   no installed extension owns; user operators (or built-in operators given a user selectivity
-  function); casts, I/O functions and operator-family support functions that call user code.
-- unsafe types: types whose use can run user code (base and range types of users, domains with CHECK
-  constraints, types a user operator, cast or operator class works on), and by closure every domain,
-  array, composite (including a table's row type) or range built on one.
-- unsafe relations: a table or view with a column of an unsafe type, a view whose definition, a
-  table whose row-level-security policy or virtual generated column uses user code or an unsafe
-  type, an index or partition key built with an operator class that calls user code; and by closure
-  every view reading one and every parent of one (a parent's scan reads its children).
+  function); casts, I/O functions and operator-family support functions that call user code (not the
+  range-to-multirange cast CREATE TYPE ... AS RANGE writes in C).
+- stored expressions: a CHECK constraint, view, policy, index expression or predicate, statistics
+  expression, partition key or virtual generated column reaches user code when pg_depend says it uses
+  user code or an unsafe type, or when its node tree names an unsafe type (pg_depend misses some, e.g.
+  JSON_VALUE ... RETURNING) or calls a built-in function a query could not call itself
+  (`query_to_xml('SELECT evil()')`: built-ins are not in pg_depend).
+- unsafe types: user base types; a range whose subtype, subtype operator class, canonical or
+  subtype_diff function is unsafe; a domain whose CHECK expression reaches user code (a domain
+  `CHECK (VALUE ~ '@')` is safe; NOT NULL and defaults run no code for a read); types a user
+  operator, cast or operator class works on; and by closure every domain, array, composite
+  (including a table's row type) or range built on one.
+- unsafe relations: a table or view with a column of an unsafe type; a view, row-level-security
+  policy or virtual generated column whose expression reaches user code; a table whose index,
+  statistics, partition key or CHECK constraint does (the planner folds them: `WHERE evil_imm(1)`
+  in a partial index runs while planning, a child's CHECK during constraint exclusion); an index or
+  partition key built with an operator class that calls user code; and by closure every view
+  reading one and every parent of one (a parent's scan reads its children). Column defaults and
+  triggers do not run for a read.
 
 Unqualified function and operator names are resolved on the session's search_path (the guard refuses
 every way to change it), so only look-alikes in those schemas count; type and relation names are
@@ -32,6 +43,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mcp_servers.postgres.guard.functions import callable_function_names
 from mcp_servers.postgres.guard.walker import GuardResult, SqlRefused
 
 __all__ = ["LOOKALIKES_SQL", "lookalike_params", "refuse_lookalikes"]
@@ -72,6 +84,26 @@ io_types AS (
   WHERE ARRAY[t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze]::oid[]
         && ARRAY(SELECT oid FROM ufunc)
 ),
+stored_expr AS (  -- expressions PostgreSQL keeps and may run or fold for a read: (relation or domain, node tree)
+  SELECT k.conrelid AS rel, k.contypid AS domain, k.conbin::text AS tree FROM pg_catalog.pg_constraint k WHERE k.contype = 'c'
+  UNION ALL SELECT r.ev_class, 0, r.ev_action::text FROM pg_catalog.pg_rewrite r
+            WHERE r.ev_class >= 16384 AND {_EXT.format(cat="pg_catalog.pg_class", oid="r.ev_class")}
+  UNION ALL SELECT p.polrelid, 0, concat(p.polqual::text, p.polwithcheck::text) FROM pg_catalog.pg_policy p
+  UNION ALL SELECT ix.indrelid, 0, concat(ix.indexprs::text, ix.indpred::text) FROM pg_catalog.pg_index ix
+            WHERE ix.indexprs IS NOT NULL OR ix.indpred IS NOT NULL
+  UNION ALL SELECT s.stxrelid, 0, s.stxexprs::text FROM pg_catalog.pg_statistic_ext s WHERE s.stxexprs IS NOT NULL
+  UNION ALL SELECT pt.partrelid, 0, pt.partexprs::text FROM pg_catalog.pg_partitioned_table pt WHERE pt.partexprs IS NOT NULL
+  UNION ALL SELECT ad.adrelid, 0, ad.adbin::text FROM pg_catalog.pg_attrdef ad
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum WHERE a.attgenerated = 'v'
+),
+stored_ref AS (  -- function and type OIDs those trees name (pg_depend leaves out built-ins and some types)
+  SELECT e.rel, e.domain, m[1] IN ('funcid', 'aggfnoid', 'winfnoid') AS call, m[2]::oid AS ref FROM stored_expr e
+  CROSS JOIN LATERAL pg_catalog.regexp_matches(e.tree, ':(funcid|aggfnoid|winfnoid|[a-z_]*typ(?:e|id|eid)) ([0-9]+)', 'g') m
+),
+refused_call AS (  -- built-in functions called there that a query could not call itself
+  SELECT DISTINCT r.rel, r.domain FROM stored_ref r JOIN pg_catalog.pg_proc p ON p.oid = r.ref
+  WHERE r.call AND p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND NOT p.proname = ANY(%(callable)s::text[])
+),
 domain_check_dep AS (
   SELECT k.contypid AS domain, d.refclassid, d.refobjid FROM pg_catalog.pg_constraint k
   JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid = k.oid
@@ -90,6 +122,7 @@ type_seed AS (
                                  'pg_catalog.pg_class'::pg_catalog.regclass)
            OR (refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND refobjid IN (SELECT oid FROM ufunc))
            OR (refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND refobjid IN (SELECT oid FROM uop))
+  UNION SELECT domain FROM refused_call WHERE domain <> 0
   UNION SELECT oid FROM io_types
   UNION SELECT x FROM uop, LATERAL (VALUES (uop.oprleft), (uop.oprright)) v(x) WHERE x IN (SELECT oid FROM utype)
   UNION SELECT x FROM ucast, LATERAL (VALUES (ucast.castsource), (ucast.casttarget)) v(x) WHERE x IN (SELECT oid FROM utype)
@@ -103,6 +136,7 @@ type_edge AS (
   UNION ALL SELECT rngsubtype, rngtypid FROM pg_catalog.pg_range
   UNION ALL SELECT rngtypid, rngmultitypid FROM pg_catalog.pg_range
   UNION ALL SELECT refobjid, domain FROM domain_check_dep WHERE refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass
+  UNION ALL SELECT ref, domain FROM stored_ref WHERE domain <> 0 AND NOT call
 ),
 unsafe_type AS (
   SELECT oid FROM type_seed
@@ -132,6 +166,10 @@ rel_seed AS (
         WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
   UNION SELECT s.stxrelid FROM code_dep d JOIN pg_catalog.pg_statistic_ext s ON s.oid = d.objid
         WHERE d.classid = 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass
+  UNION SELECT pt.partrelid FROM code_dep d JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = d.objid
+        WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid <> 'pg_catalog.pg_type'::pg_catalog.regclass
+  UNION SELECT rel FROM refused_call WHERE rel <> 0
+  UNION SELECT rel FROM stored_ref WHERE rel <> 0 AND NOT call AND ref IN (SELECT oid FROM unsafe_type)
   UNION SELECT ix.indrelid FROM pg_catalog.pg_index ix WHERE ix.indclass::oid[] && ARRAY(SELECT oid FROM badopc)
   UNION SELECT pt.partrelid FROM pg_catalog.pg_partitioned_table pt WHERE pt.partclass::oid[] && ARRAY(SELECT oid FROM badopc)
 ),
@@ -194,7 +232,8 @@ _WHY = {
     "type": "type {schema}.{name} can run user-defined code (a domain CHECK, a user cast, operator or operator class, "
             "or a column of such a type)",
     "relation": "relation {schema}.{name} can run user-defined code when read (a column of a user-defined type, "
-                "a view or policy calling a user function, or an index built with a user operator class); "
+                "a view, policy, index, statistics object or CHECK calling user code, or an index built with a user "
+                "operator class); "
                 "query the tables it reads instead, or ask the operator",
     "implicit cast": "this database has a user-defined implicit cast from {name}, which PostgreSQL may apply to any "
                      "expression; every query is refused",
@@ -210,6 +249,7 @@ def lookalike_params(result: GuardResult) -> dict[str, list[str]]:
         "operators": sorted(result.operators),
         "types": sorted(result.types),
         "relations": sorted(result.relations),
+        "callable": callable_function_names(),
     }
 
 
