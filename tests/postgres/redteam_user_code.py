@@ -153,6 +153,18 @@ USER_CODE_ATTACKS: list[UserCodeAttack] = [
     UserCodeAttack("column_max", "SELECT max(ARRAY[p]) FROM trap_pair_tab", _REL),
     UserCodeAttack("column_greatest", "SELECT greatest(p, p) FROM trap_pair_tab", _REL),
     UserCodeAttack("window_partition", "SELECT row_number() OVER (PARTITION BY p) FROM trap_pair_tab", _REL),
+    # --- a table unsafe only through a column is readable without it: each way to read every column is refused
+    UserCodeAttack("whole_row", "SELECT DISTINCT t FROM trap_pair_tab t", _REL),
+    UserCodeAttack("whole_row_qualified", "SELECT DISTINCT public.trap_pair_tab FROM public.trap_pair_tab", _REL),
+    UserCodeAttack("whole_row_field", "SELECT DISTINCT (t).p FROM trap_pair_tab t", _REL),
+    UserCodeAttack("star", "SELECT DISTINCT * FROM trap_pair_tab", _REL),
+    UserCodeAttack("qualified_star", "SELECT DISTINCT x.* FROM trap_pair_tab x", _REL),
+    UserCodeAttack("star_ordinal_sort", "SELECT * FROM trap_pair_tab ORDER BY 2", _REL),
+    UserCodeAttack("star_in_subquery", "SELECT id FROM (SELECT DISTINCT * FROM trap_pair_tab) s", _REL),
+    UserCodeAttack("whole_cte_row", "WITH c AS (SELECT * FROM trap_pair_tab) SELECT DISTINCT c FROM c", _REL),
+    UserCodeAttack("renamed_columns", "SELECT DISTINCT b FROM trap_pair_tab AS x(a, b)", _REL),
+    UserCodeAttack("renamed_join_columns", "SELECT DISTINCT j.b FROM (trap_pair_tab JOIN plain USING (id)) AS j(i, b)", _REL),
+    UserCodeAttack("natural_join", "SELECT 1 FROM trap_pair_tab NATURAL JOIN trap_pair_tab t2", _REL),
     # --- schema-qualified operators in every position
     UserCodeAttack("qualified_op_any", "SELECT 1 OPERATOR(trapns.=) ANY (ARRAY[1, 2])", "not a built-in (pg_catalog) operator"),
     UserCodeAttack("qualified_op_all_subquery", "SELECT 1 OPERATOR(trapns.=) ALL (SELECT 1)", "not a built-in (pg_catalog) operator"),
@@ -203,7 +215,8 @@ USER_CODE_ATTACKS: list[UserCodeAttack] = [
 ]
 
 # Reads of a well-designed production schema (domains with built-in CHECKs, a range with a built-in subtype_diff,
-# a CHECK, partial index and statistics of built-ins only): none reaches user code, so none may be refused.
+# a CHECK, partial index and statistics of built-ins only), and reads that leave out a trapped column:
+# none reaches user code, so none may be refused.
 SAFE_SCHEMA_READS = [
     "SELECT id, mail, work, mails, c, s, cost FROM people WHERE mail LIKE '%@b' ORDER BY mail",
     "SELECT * FROM people_view WHERE m = 'a@b'",
@@ -211,6 +224,9 @@ SAFE_SCHEMA_READS = [
     "SELECT (c).mail, upper(s), mails[1] FROM people WHERE cost > 1 GROUP BY c, s, mails",
     "SELECT jsonb_populate_record(p, '{\"mail\": \"z@z\"}') FROM people p",
     "SELECT * FROM json_to_record('{\"m\": \"q@r.s\"}') AS t(m work_email)",
+    # tables with a column of a trapped type, read without that column
+    "SELECT t.id, count(*) FROM trap_pair_tab t WHERE t.id > 0 GROUP BY t.id ORDER BY id",
+    "SELECT id FROM trap_dom_tab JOIN trap_arr_tab USING (id) JOIN trap_child USING (id)",
 ]
 
 # Inputs the static guard alone must refuse (no database needed).

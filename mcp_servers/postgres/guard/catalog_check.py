@@ -148,10 +148,12 @@ code_dep AS (
      OR (d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND d.refobjid IN (SELECT oid FROM uop))
      OR (d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.refobjid IN (SELECT oid FROM unsafe_type))
 ),
-rel_seed AS (
-  SELECT a.attrelid AS oid FROM pg_catalog.pg_attribute a
+unsafe_col AS (
+  SELECT a.attrelid, a.attname::text AS attname FROM pg_catalog.pg_attribute a
   WHERE a.attnum > 0 AND NOT a.attisdropped AND a.atttypid IN (SELECT oid FROM unsafe_type)
-  UNION SELECT r.ev_class FROM code_dep d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+),
+rel_seed_code AS (  -- relations whose every read may run user code, whichever columns it names
+  SELECT r.ev_class AS oid FROM code_dep d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
         WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
   UNION SELECT p.polrelid FROM code_dep d JOIN pg_catalog.pg_policy p ON p.oid = d.objid
         WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass
@@ -183,8 +185,13 @@ rel_edge AS (
   UNION ALL SELECT inhrelid, inhparent FROM pg_catalog.pg_inherits
 ),
 unsafe_rel AS (
-  SELECT oid FROM rel_seed
+  SELECT oid FROM rel_seed_code UNION SELECT attrelid FROM unsafe_col
   UNION SELECT e.dst FROM rel_edge e JOIN unsafe_rel u ON e.src = u.oid
+),
+whole_unsafe_rel AS (  -- all but the tables and materialized views unsafe only through columns of their own
+  SELECT oid FROM rel_seed_code
+  UNION SELECT e.dst FROM rel_edge e JOIN unsafe_rel u ON e.src = u.oid
+  UNION SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relkind NOT IN ('r', 'm') AND c.oid IN (SELECT attrelid FROM unsafe_col)
 ),
 found AS (
   SELECT 1 AS rank, 'function' AS kind, n.nspname AS schema, f.proname AS name
@@ -208,6 +215,8 @@ found AS (
   SELECT 5, 'relation', n.nspname, c.relname
   FROM unsafe_rel u JOIN pg_catalog.pg_class c ON c.oid = u.oid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relname = ANY(%(relations)s::text[]) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+    AND (%(whole_row)s OR u.oid IN (SELECT oid FROM whole_unsafe_rel)
+         OR EXISTS (SELECT 1 FROM unsafe_col k WHERE k.attrelid = u.oid AND k.attname = ANY(%(columns)s::text[])))
   UNION ALL
   SELECT 6, 'implicit cast', '', pg_catalog.format_type(c.castsource, NULL) || ' to ' || pg_catalog.format_type(c.casttarget, NULL)
   FROM ucast c WHERE c.castcontext IN ('i', 'a')
@@ -242,13 +251,15 @@ _WHY = {
     "built-in type I/O": "built-in type {name} was given user-defined input/output functions; every query is refused",
 }
 
-def lookalike_params(result: GuardResult) -> dict[str, list[str]]:
+def lookalike_params(result: GuardResult) -> dict[str, Any]:
     """Bind parameters for `LOOKALIKES_SQL` (every statement is checked: some findings refuse any statement)."""
     return {
         "functions": sorted(result.functions),
         "operators": sorted(result.operators),
         "types": sorted(result.types),
         "relations": sorted(result.relations),
+        "columns": sorted(result.columns),
+        "whole_row": result.whole_row,
         "callable": callable_function_names(),
     }
 
