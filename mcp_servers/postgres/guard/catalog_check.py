@@ -22,7 +22,9 @@ name it uses reaches one of those:
   `CHECK (VALUE ~ '@')` is safe; NOT NULL and defaults run no code for a read); types a user
   operator, cast or operator class works on; and by closure every domain, array, composite
   (including a table's row type) or range built on one.
-- unsafe relations: a table or view with a column of an unsafe type; a view, row-level-security
+- unsafe relations: a table or materialized view with a column of an unsafe type, when the statement
+  names a column of that name or may read whole rows (`*`, `t.*`, `t`, NATURAL JOIN, renamed columns:
+  a column left out is neither output nor compared); any other relation with such a column; a view, row-level-security
   policy or virtual generated column whose expression reaches user code; a table whose index,
   statistics, partition key or CHECK constraint does (the planner folds them: `WHERE evil_imm(1)`
   in a partial index runs while planning, a child's CHECK during constraint exclusion); an index or
