@@ -102,7 +102,9 @@ stored_ref AS (  -- function and type OIDs those trees name (pg_depend leaves ou
   SELECT e.rel, e.domain, m[1] IN ('funcid', 'aggfnoid', 'winfnoid') AS call, m[2]::oid AS ref FROM stored_expr e
   CROSS JOIN LATERAL pg_catalog.regexp_matches(e.tree, ':(funcid|aggfnoid|winfnoid|[a-z_]*typ(?:e|id|eid)) ([0-9]+)', 'g') m
 ),
-callable AS MATERIALIZED (SELECT pg_catalog.unnest(%(callable)s::text[]) AS name),  -- one hash, not 1800 estimates
+callable AS MATERIALIZED (  -- one string and one hash, not an 1800-element array to bind and estimate
+  SELECT pg_catalog.unnest(pg_catalog.string_to_array(%(callable)s, ' ')) AS name
+),
 refused_call AS (  -- built-in functions called there that a query could not call itself
   SELECT DISTINCT r.rel, r.domain FROM stored_ref r JOIN pg_catalog.pg_proc p ON p.oid = r.ref
   WHERE r.call AND p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND p.proname::text NOT IN (SELECT name FROM callable)
@@ -263,7 +265,7 @@ def lookalike_params(result: GuardResult) -> dict[str, Any]:
         "relations": sorted(result.relations),
         "columns": sorted(result.columns),
         "whole_row": result.whole_row,
-        "callable": callable_function_names(),
+        "callable": " ".join(callable_function_names()),
     }
 
 

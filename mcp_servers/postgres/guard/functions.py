@@ -144,6 +144,6 @@ def function_refusal(name: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def callable_function_names() -> list[str]:
+def callable_function_names() -> tuple[str, ...]:
     """The built-in function names a query may call (the allowlist less the deny list), sorted."""
-    return sorted(name for name in allowed_function_names() if function_refusal(name) is None)
+    return tuple(sorted(name for name in allowed_function_names() if function_refusal(name) is None))
