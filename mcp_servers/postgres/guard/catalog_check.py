@@ -83,7 +83,7 @@ badfam AS (
 badopc AS (SELECT opc.oid FROM pg_catalog.pg_opclass opc WHERE opc.opcfamily IN (SELECT fam FROM badfam)),
 io_types AS (
   SELECT t.oid FROM pg_catalog.pg_type t
-  WHERE ARRAY[t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze]::oid[]
+  WHERE ARRAY[t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze, t.typsubscript]::oid[]
         && ARRAY(SELECT oid FROM ufunc)
 ),
 stored_expr AS (  -- expressions PostgreSQL keeps and may run or fold for a read: (relation or domain, node tree)
@@ -253,7 +253,7 @@ _WHY = {
                      "expression; every query is refused",
     "default operator class": "this database's default operator class for {name} calls user-defined code, which "
                               "sorting and grouping run; every query is refused",
-    "built-in type I/O": "built-in type {name} was given user-defined input/output functions; every query is refused",
+    "built-in type I/O": "built-in type {name} was given user-defined input/output or subscript functions; every query is refused",
 }
 
 def lookalike_params(result: GuardResult) -> dict[str, Any]:
