@@ -18,27 +18,27 @@ name it uses reaches one of those:
   JSON_VALUE ... RETURNING) or calls a built-in function a query could not call itself
   (`query_to_xml('SELECT evil()')`: built-ins are not in pg_depend).
 - unsafe types: user base types; a range whose subtype, subtype operator class, canonical or
-  subtype_diff function is unsafe; a domain whose CHECK expression reaches user code (a domain
+  subtype_diff function is unsafe; a domain whose CHECK expression reaches user code (as above:
   `CHECK (VALUE ~ '@')` is safe; NOT NULL and defaults run no code for a read); types a user
   operator, cast or operator class works on; and by closure every domain, array, composite
   (including a table's row type) or range built on one.
-- unsafe relations: a table or materialized view with a column of an unsafe type, when the statement
-  names a column of that name or may read whole rows (`*`, `t.*`, `t`, NATURAL JOIN, renamed columns:
-  a column left out is neither output nor compared); any other relation with such a column; a view, row-level-security
-  policy or virtual generated column whose expression reaches user code; a table whose index,
-  statistics, partition key or CHECK constraint does (the planner folds them: `WHERE evil_imm(1)`
-  in a partial index runs while planning, a child's CHECK during constraint exclusion); an index or
-  partition key built with an operator class that calls user code; and by closure every view
-  reading one and every parent of one (a parent's scan reads its children). Column defaults and
-  triggers do not run for a read.
+- unsafe relations: a table or materialized view with a column of an unsafe type, when the
+  statement names a column of that name or may read whole rows (`*`, `t.*`, `t`, NATURAL JOIN,
+  renamed columns): a column left out is neither output nor compared; any other relation with such
+  a column; a view, row-level-security policy or virtual generated column whose expression reaches
+  user code; a table whose index, statistics, partition key or CHECK constraint does (the planner
+  folds them: `WHERE evil_imm(1)` in a partial index runs while planning, a child's CHECK during
+  constraint exclusion); an index or partition key built with an operator class that calls user
+  code; and by closure every view reading one and every parent of one (a parent's scan reads its
+  children). Column defaults and triggers do not run for a read.
 
 Unqualified function and operator names are resolved on the session's search_path (the guard refuses
 every way to change it), so only look-alikes in those schemas count; type and relation names are
-matched whatever their schema. Objects owned by an
-installed extension (citext, PostGIS) are trusted: an administrator installed them. A few shapes
-make every statement suspect (a user-written implicit cast between built-in types, a user support
-function in a built-in type's default operator class, a built-in type given user I/O functions):
-then every statement is refused, with the reason.
+matched whatever their schema. Objects owned by an installed extension (citext, PostGIS) are
+trusted: an administrator installed them. A few shapes make every statement suspect (a
+user-written implicit cast between built-in types, a user support function in a built-in type's
+default operator class, a built-in type given user I/O or subscript functions): then every
+statement is refused, with the reason.
 """
 
 from __future__ import annotations
