@@ -125,6 +125,15 @@ CREATE TABLE people (id positive_int PRIMARY KEY, mail email, work work_email, m
 CREATE INDEX people_mail ON people (lower(mail)) WHERE cost > 0;
 CREATE STATISTICS people_stx ON (lower(mail)), cost FROM people;
 INSERT INTO people VALUES (1, 'a@b', 'a@b.c', ARRAY['a@b']::email[], ROW('n', 'a@b'), '[1,2]', 3.5);
+CREATE TABLE audited (id int, note text);
+INSERT INTO audited VALUES (1, 'a');
+CREATE RULE audited_log AS ON INSERT TO audited DO ALSO SELECT public.evil();  -- reads never run it
+ALTER TABLE audited ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audited_upd ON audited FOR UPDATE USING (evil_int(id));  -- nor a write-only policy
+CREATE POLICY audited_read ON audited FOR SELECT USING (id > 0);
+CREATE TABLE trap_rls_read (id int);
+ALTER TABLE trap_rls_read ENABLE ROW LEVEL SECURITY;
+CREATE POLICY trap_rls_read_p ON trap_rls_read FOR SELECT USING (evil_int(id));
 CREATE VIEW people_view AS SELECT id, mail, lower(mail) AS m, c FROM people WHERE mail ~ '@';
 """
 
@@ -191,6 +200,7 @@ USER_CODE_ATTACKS: list[UserCodeAttack] = [
     UserCodeAttack("view_calls_function", "SELECT id FROM trap_view", _REL),
     UserCodeAttack("view_of_view", "SELECT * FROM trap_view_of_view", _REL),
     UserCodeAttack("rls_policy", "SELECT * FROM trap_rls", _REL, "none"),  # superusers bypass RLS; other roles run it
+    UserCodeAttack("rls_select_policy", "SELECT * FROM trap_rls_read", _REL, "none"),
     UserCodeAttack("index_user_opclass", "SELECT * FROM trap_idx_tab WHERE id = 5", _REL),
     UserCodeAttack("partition_key_opclass", "SELECT * FROM trap_part WHERE k = 5", _REL, "explain"),
     UserCodeAttack("partial_index_predicate", "SELECT * FROM trap_pidx_tab WHERE id = 5", _REL, "explain"),
@@ -223,6 +233,7 @@ SAFE_SCHEMA_READS = [
     "SELECT (c).mail, upper(s), mails[1] FROM people WHERE cost > 1 GROUP BY c, s, mails",
     "SELECT jsonb_populate_record(p, '{\"mail\": \"z@z\"}') FROM people p",
     "SELECT * FROM json_to_record('{\"m\": \"q@r.s\"}') AS t(m work_email)",
+    "SELECT id, note FROM audited",
     # tables with a column of a trapped type, read without that column
     "SELECT t.id, count(*) FROM trap_pair_tab t WHERE t.id > 0 GROUP BY t.id ORDER BY id",
     "SELECT id FROM trap_dom_tab JOIN trap_arr_tab USING (id) JOIN trap_child USING (id)",

@@ -30,7 +30,8 @@ name it uses reaches one of those:
   folds them: `WHERE evil_imm(1)` in a partial index runs while planning, a child's CHECK during
   constraint exclusion); an index or partition key built with an operator class that calls user
   code; and by closure every view reading one and every parent of one (a parent's scan reads its
-  children). Column defaults and triggers do not run for a read.
+  children). Column defaults, triggers, rules other than ON SELECT and policies for writes only do not
+  run for a read.
 
 Unqualified function and operator names are resolved on the session's search_path (the guard refuses
 every way to change it), so only look-alikes in those schemas count; type and relation names are
@@ -89,8 +90,9 @@ io_types AS (
 stored_expr AS (  -- expressions PostgreSQL keeps and may run or fold for a read: (relation or domain, node tree)
   SELECT k.conrelid AS rel, k.contypid AS domain, k.conbin::text AS tree FROM pg_catalog.pg_constraint k WHERE k.contype = 'c'
   UNION ALL SELECT r.ev_class, 0, r.ev_action::text FROM pg_catalog.pg_rewrite r
-            WHERE r.ev_class >= 16384 AND {_EXT.format(cat="pg_catalog.pg_class", oid="r.ev_class")}
+            WHERE r.ev_type = '1' AND r.ev_class >= 16384 AND {_EXT.format(cat="pg_catalog.pg_class", oid="r.ev_class")}
   UNION ALL SELECT p.polrelid, 0, concat(p.polqual::text, p.polwithcheck::text) FROM pg_catalog.pg_policy p
+            WHERE p.polcmd IN ('*', 'r')  -- the policies a read applies
   UNION ALL SELECT ix.indrelid, 0, concat(ix.indexprs::text, ix.indpred::text) FROM pg_catalog.pg_index ix
             WHERE ix.indexprs IS NOT NULL OR ix.indpred IS NOT NULL
   UNION ALL SELECT s.stxrelid, 0, s.stxexprs::text FROM pg_catalog.pg_statistic_ext s WHERE s.stxexprs IS NOT NULL
@@ -159,9 +161,9 @@ unsafe_col AS (
 ),
 rel_seed_code AS (  -- relations whose every read may run user code, whichever columns it names
   SELECT r.ev_class AS oid FROM code_dep d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
-        WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+        WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r.ev_type = '1'  -- ON SELECT: a view
   UNION SELECT p.polrelid FROM code_dep d JOIN pg_catalog.pg_policy p ON p.oid = d.objid
-        WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass
+        WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND p.polcmd IN ('*', 'r')
   UNION SELECT ad.adrelid FROM code_dep d JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid
         JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
         WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND a.attgenerated = 'v'
@@ -183,10 +185,12 @@ rel_seed_code AS (  -- relations whose every read may run user code, whichever c
 rel_edge AS (
   SELECT d.refobjid AS src, r.ev_class AS dst FROM pg_catalog.pg_depend d
   JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
-  WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND r.ev_type = '1'
+    AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
     AND d.refobjid <> r.ev_class
   UNION ALL SELECT d.refobjid, p.polrelid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_policy p ON p.oid = d.objid
-  WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  WHERE d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND p.polcmd IN ('*', 'r')
+    AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
   UNION ALL SELECT inhrelid, inhparent FROM pg_catalog.pg_inherits
 ),
 unsafe_rel AS (
