@@ -219,6 +219,7 @@ USER_CODE_ATTACKS: list[UserCodeAttack] = [
     UserCodeAttack("safe_check_over_user_type", "SELECT ROW(1)::trap_pair_dom = ROW(1)::trap_pair_dom", _TYPE),
     UserCodeAttack("array_of_operator_domain", "SELECT '{x}'::trap_op_dom[]", _TYPE),
     UserCodeAttack("composite_of_operator_domain", "SELECT '(x)'::trap_op_comp", _TYPE),
+    UserCodeAttack("row_type_domain_populated_subset", "SELECT id FROM jsonb_populate_record(NULL::trap_dom_tab, '{\"id\": 1, \"v\": \"y\"}')", _TYPE),
     UserCodeAttack("nested_domain_column", "SELECT jsonb_populate_record(t, '{\"v\": \"xy\"}') FROM trap_outer_tab t", _REL),
     UserCodeAttack("range_user_subtype_opclass", "SELECT '[1,5]'::trap_irange", _TYPE),
 ]
