@@ -7,9 +7,10 @@ import subprocess
 import sys
 import time
 
-# The catalog check derives the whole database's user-code closure (types, relations) on every call:
-# measured 16-25 ms p50 on a 2-core machine under heavy load, well under a statement's round trip budget.
-TARGETS_MS = {"typical_p50": 1.0, "typical_p95": 3.0, "large_p50": 100.0, "lookalike_check_p50": 25.0}
+# The catalog check derives the whole database's user-code closure (types, relations, stored expressions) on
+# every call: p50 5-10 ms on an empty database and 14-16 ms on the red-team schema (PostgreSQL 18, a loaded
+# 2-core machine), well under a statement's round trip budget.
+TARGETS_MS = {"typical_p50": 1.0, "typical_p95": 3.0, "large_p50": 100.0, "lookalike_check_p50": 25.0, "lookalike_check_trapped_p50": 40.0}
 # "large" is 1-17 kB of SQL; pglast builds one Python object per node, which dominates there.
 LARGE_QUERIES = {
     "3000_term_expression": "SELECT " + " + ".join(f"c{i % 50}" for i in range(3_000)) + " FROM t",
@@ -42,22 +43,32 @@ def _cold_first_call_ms() -> float:
     return round(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout), 1)
 
 
-def _lookalike_ms(runs: int = 50) -> float:
+def _lookalike_ms(runs: int = 50, sql: str | None = None) -> dict[str, float]:
+    """p50 of the catalog check on an empty database and on the red-team schema full of user code."""
     import psycopg
+    from redteam_user_code import USER_CODE_TRAPS_SQL
 
     from mcp_servers.common.embedded_pg import EmbeddedPostgres
     from mcp_servers.postgres.guard import LOOKALIKES_SQL, check_sql, lookalike_params
 
+    sql = sql or LOOKALIKES_SQL
     params = lookalike_params(check_sql("SELECT lower(a), b::text, c->>'k' FROM t WHERE d = 1 AND e ~ 'x'"))
     server = EmbeddedPostgres.temporary().start()
+    figures = {}
     try:
-        with psycopg.connect(server.url("postgres")) as conn:
-            conn.execute("SET jit = off")  # as pg_query's preflight does
-            conn.execute(LOOKALIKES_SQL, params).fetchall()
-            times = _timings_ms(lambda: conn.execute(LOOKALIKES_SQL, params).fetchall(), runs)
+        with psycopg.connect(server.url("postgres"), autocommit=True) as admin:
+            admin.execute("CREATE DATABASE trapped")
+        with psycopg.connect(server.url("trapped"), autocommit=True) as trapped:
+            trapped.execute(USER_CODE_TRAPS_SQL.replace("{marker}", "/dev/null"))
+        for name, database in (("plain", "postgres"), ("trapped", "trapped")):
+            with psycopg.connect(server.url(database)) as conn:
+                conn.execute("SET jit = off")  # as pg_query's preflight does
+                conn.execute(sql, params).fetchall()
+                times = _timings_ms(lambda conn=conn: conn.execute(sql, params).fetchall(), runs)
+            figures[name] = round(statistics.median(times), 3)
     finally:
         server.destroy()
-    return round(statistics.median(times), 3)
+    return figures
 
 
 def run() -> dict:
@@ -82,13 +93,16 @@ def run() -> dict:
         "large": large,
         "large_p50_ms_max": max(v["p50_ms"] for v in large.values()),
         "cold_first_call_ms": cold,
-        "lookalike_check_p50_ms": _lookalike_ms(),
     }
+    lookalike = _lookalike_ms()
+    figures["lookalike_check_p50_ms"] = lookalike["plain"]
+    figures["lookalike_check_trapped_p50_ms"] = lookalike["trapped"]
     figures["targets_ms"] = TARGETS_MS
     figures["met"] = {
         "typical_p50": figures["typical_p50_ms"] <= TARGETS_MS["typical_p50"],
         "typical_p95": figures["typical_p95_ms"] <= TARGETS_MS["typical_p95"],
         "large_p50": figures["large_p50_ms_max"] <= TARGETS_MS["large_p50"],
         "lookalike_check_p50": figures["lookalike_check_p50_ms"] <= TARGETS_MS["lookalike_check_p50"],
+        "lookalike_check_trapped_p50": figures["lookalike_check_trapped_p50_ms"] <= TARGETS_MS["lookalike_check_trapped_p50"],
     }
     return figures

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from mcp import Client
 from redteam_corpus import ANALYST_READS
-from redteam_user_code import USER_CODE_ATTACKS, USER_CODE_TRAPS_SQL
+from redteam_user_code import SAFE_SCHEMA_READS, USER_CODE_ATTACKS, USER_CODE_TRAPS_SQL
 from trapped_database import trapped_database
 
 from mcp_servers.postgres.server import build_server
@@ -100,7 +100,7 @@ async def test_every_way_to_user_code_is_refused_by_query_and_explain(trapped: T
 async def test_analyst_reads_still_pass_on_the_booby_trapped_schema(trapped: TrappedDb) -> None:
     false_refusals = []
     async with Client(build_server(PostgresSettings(database_url=trapped.url))) as client:
-        for sql in [*ANALYST_READS, "SELECT * FROM plain WHERE id IN (1, 2) AND note BETWEEN 'a' AND 'z' ORDER BY note", "SELECT CASE id WHEN 1 THEN 'one' END, p2.j->>'b' FROM plain JOIN plain p2 USING (id)", "SELECT DISTINCT moods FROM tagged WHERE 'calm' = ANY(moods) ORDER BY moods", "SELECT array_agg(p ORDER BY p.id) FROM plain p"]:
+        for sql in [*ANALYST_READS, *SAFE_SCHEMA_READS, "SELECT * FROM plain WHERE id IN (1, 2) AND note BETWEEN 'a' AND 'z' ORDER BY note", "SELECT CASE id WHEN 1 THEN 'one' END, p2.j->>'b' FROM plain JOIN plain p2 USING (id)", "SELECT DISTINCT moods FROM tagged WHERE 'calm' = ANY(moods) ORDER BY moods", "SELECT array_agg(p ORDER BY p.id) FROM plain p"]:
             result = await client.call_tool("pg_query", {"sql": sql, "limit": 5})
             if result.is_error:
                 false_refusals.append(f"{sql[:70]} -> {_text(result)[:200]}")

@@ -131,3 +131,24 @@ def test_catalogs_that_hold_credentials_are_refused(sql: str) -> None:
 
 def test_the_masked_role_views_stay_readable() -> None:
     assert check_sql("SELECT rolname, rolcanlogin FROM pg_roles").kind == "select"
+
+
+@pytest.mark.parametrize(("sql", "columns", "whole_row"), [
+    ("SELECT t.id, count(*) FROM tab t WHERE t.id > 0 GROUP BY 1", {"id"}, False),
+    ("SELECT a FROM tab JOIN other USING (b)", {"a", "b"}, False),
+    ("SELECT (c).f FROM tab", {"c"}, False),
+    ("SELECT * FROM tab", set(), True),
+    ("SELECT x.* FROM tab x", {"x"}, True),
+    ("TABLE tab", set(), True),
+    ("SELECT t FROM tab t", {"t"}, True),
+    ("SELECT tab FROM tab", {"tab"}, True),
+    ("SELECT row_to_json(s) FROM (SELECT id FROM tab) s", {"id", "s"}, True),
+    ("WITH c AS (SELECT id FROM tab) SELECT c FROM c", {"id", "c"}, True),
+    ("SELECT 1 FROM tab NATURAL JOIN other", set(), True),
+    ("SELECT b FROM tab AS x(a, b)", {"b"}, True),
+    ("SELECT j.b FROM (tab JOIN other USING (id)) AS j(i, b)", {"b", "id"}, True),
+    ("SELECT v.a FROM (VALUES (1)) AS v(a)", {"a"}, False),
+])
+def test_the_columns_a_read_names_and_whether_it_may_read_whole_rows(sql: str, columns: set[str], whole_row: bool) -> None:
+    result = check_sql(sql)
+    assert (set(result.columns), result.whole_row) == (columns, whole_row)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["DENIED", "DENIED_PREFIXES", "VOLATILE_ALLOWED", "allowed_function_names", "function_refusal"]
+__all__ = [
+    "DENIED", "DENIED_PREFIXES", "VOLATILE_ALLOWED", "allowed_function_names", "callable_function_names", "function_refusal",
+]
 
 _FILES_READ = "reads server files"
 _FILES_WRITE = "writes server files"
@@ -139,3 +141,9 @@ def function_refusal(name: str) -> str | None:
     if name not in allowed_function_names():
         return f"function {name} is not on the allowlist of side-effect-free built-in functions"
     return None
+
+
+@lru_cache(maxsize=1)
+def callable_function_names() -> tuple[str, ...]:
+    """The built-in function names a query may call (the allowlist less the deny list), sorted."""
+    return tuple(sorted(name for name in allowed_function_names() if function_refusal(name) is None))

@@ -83,6 +83,8 @@ class GuardResult:
     operators: frozenset[str] = field(default_factory=frozenset)  # unqualified operator symbols
     types: frozenset[str] = field(default_factory=frozenset)  # type names used in casts and column lists
     relations: frozenset[str] = field(default_factory=frozenset)  # relation names read (and CTE names: harmless)
+    columns: frozenset[str] = field(default_factory=frozenset)  # column names referenced (last name of each reference)
+    whole_row: bool = False  # some relation's every column may be read: `*`, `t.*`, `t`, NATURAL, renamed columns
     param_count: int = 0  # the highest $n in the statement (0: none)
     explain_analyze: bool = False
 
@@ -165,6 +167,9 @@ def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:  # noqa:
     operators: set[str] = set()
     types: set[str] = set()
     relations: set[str] = set()
+    columns: set[str] = set()
+    row_names: set[str] = set()  # relation names and aliases: a column reference by one of these is a whole row
+    whole_row = False
     param_count = 0
     stack: list[object] = [statements[0].stmt]
     while stack:
@@ -196,6 +201,17 @@ def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:  # noqa:
             _check_operator(_names(node.useOp), operators)
         elif (cls == "CaseExpr" and node.arg is not None) or (cls == "JoinExpr" and (node.usingClause or node.isNatural)):
             operators.add("=")  # CASE x WHEN v and JOIN USING/NATURAL compare with the `=` found by name
+            if cls == "JoinExpr":
+                columns.update(_names(node.usingClause))
+                whole_row = whole_row or node.isNatural or bool(node.alias and node.alias.colnames)
+        elif cls == "JoinExpr":
+            whole_row = whole_row or bool(node.alias and node.alias.colnames)
+        elif cls == "ColumnRef":
+            columns.update(_names(node.fields)[-1:])
+        elif cls == "A_Star":
+            whole_row = True
+        elif cls == "Alias":
+            row_names.add(node.aliasname)
         elif cls == "TypeName":
             names = _names(node.names)
             if names:  # even pg_catalog.int4: a user-defined cast *into* a built-in type runs user code
@@ -211,9 +227,12 @@ def check_sql(sql: str, *, allow_analyze: bool = False) -> GuardResult:  # noqa:
             if reason:
                 raise SqlRefused(reason)
             relations.add(node.relname)
+            whole_row = whole_row or bool(node.alias and node.alias.colnames)  # FROM t AS x(a, b) renames t's columns
         stack.extend(getattr(node, name) for name in slots)
+    whole_row = whole_row or not columns.isdisjoint(relations | row_names)
     return GuardResult(
-        kind, frozenset(functions), frozenset(operators), frozenset(types), frozenset(relations), param_count, analyze
+        kind, frozenset(functions), frozenset(operators), frozenset(types), frozenset(relations), frozenset(columns),
+        whole_row, param_count, analyze,
     )
 
 
