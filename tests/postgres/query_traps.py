@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -14,11 +15,12 @@ from typing import Any
 import psycopg
 from trapped_database import trapped_database
 
-__all__ = ["ROOT", "RO_PASSWORD", "RO_ROLE", "TrapDb", "query_trap_db"]
+__all__ = ["ROOT", "RO_PASSWORD", "RO_ROLE", "TrapDb", "query_trap_db", "run_readonly_role_script"]
 
 ROOT = Path(__file__).resolve().parents[2]
 RO_ROLE = "mcp_ro_test"
 RO_PASSWORD = "ro-test-pw-7731"
+_ROLE_LOCK_KEY = 0x686D74726F6C65  # "hmtrole": one run of the role script per cluster at a time
 
 TRAPS_SQL = """
 CREATE TABLE canary (id int PRIMARY KEY, note text);
@@ -53,6 +55,7 @@ class TrapDb:
     secret_path: Path
     secret_text: str
     marker: Path
+    cluster_admin_url: str = ""  # the server's maintenance database, where the role script's lock is taken
 
     def state(self, conn: psycopg.Connection | None = None) -> dict:
         """What the attacks must not change, read as the superuser (autocommit, fresh snapshot each time)."""
@@ -70,10 +73,20 @@ def query_trap_db(cluster: Any) -> Iterator[TrapDb]:
         secret = folder / "secret.txt"
         secret.write_text(secret_text)
         secret.chmod(0o644)
-        made = subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "create_readonly_role.py"), "--admin-url", url, "--role", RO_ROLE,
-             "--password", RO_PASSWORD, "--show-password"],
-            capture_output=True, text=True, timeout=60, check=True,
-        )
+        made = run_readonly_role_script(cluster.admin_url, url, "--show-password")
+        assert made.returncode == 0, made.stderr
         readonly_url = re.search(r"^DATABASE_URL=(\S+)$", made.stdout, re.M)[1]
-        yield TrapDb(url, readonly_url, cluster.version, secret, secret_text, folder / "marker")
+        yield TrapDb(url, readonly_url, cluster.version, secret, secret_text, folder / "marker", cluster.admin_url)
+
+
+def run_readonly_role_script(cluster_admin_url: str, db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """scripts/create_readonly_role.py for RO_ROLE on `db_url`. The role is cluster-wide, and other test workers
+    (or another checkout's run on the shared server) may create or alter it at the same moment, which PostgreSQL
+    refuses ("tuple concurrently updated"): runs take turns under an advisory lock in the maintenance database."""
+    with psycopg.connect(cluster_admin_url, autocommit=True) as lock:
+        lock.execute("SELECT pg_advisory_lock(%s)", (_ROLE_LOCK_KEY,))  # released when the connection closes
+        return subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "create_readonly_role.py"), "--admin-url", db_url, "--role", RO_ROLE,
+             "--password", RO_PASSWORD, *args],
+            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )

@@ -7,9 +7,6 @@ shown to stop a write on its own; the red-team corpus and composed queries must 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import anyio
 import psycopg
@@ -17,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
-from query_traps import RO_PASSWORD, RO_ROLE, ROOT, TrapDb
+from query_traps import RO_PASSWORD, RO_ROLE, TrapDb, run_readonly_role_script
 from redteam_corpus import ANALYST_READS, ATTACKS, PIECES, QUERY_SHAPE
 
 from mcp_servers.postgres.db import Database
@@ -133,9 +130,7 @@ def test_no_composed_query_changes_the_database(trap_db: TrapDb, sql: str) -> No
 
 
 def test_readonly_role_script_is_idempotent_and_masks_the_password(trap_db: TrapDb) -> None:
-    args = [sys.executable, str(ROOT / "scripts" / "create_readonly_role.py"), "--admin-url", trap_db.admin_url,
-            "--role", RO_ROLE, "--password", RO_PASSWORD]
-    again = subprocess.run(args, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    again = run_readonly_role_script(trap_db.cluster_admin_url, trap_db.admin_url)
     assert again.returncode == 0, again.stderr
     assert f"role {RO_ROLE} updated; SELECT granted on schemas: public" in again.stdout
     assert RO_PASSWORD not in again.stdout and f"{RO_ROLE}:********@" in again.stdout
