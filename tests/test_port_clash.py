@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
+from web_process import clean_env, running_web
 
 from mcp_servers.common.embedded_pg import EmbeddedPostgres
 from mcp_servers.common.ports import BIND_ATTEMPTS, PortTaken, free_port
@@ -32,6 +35,13 @@ def test_the_embedded_server_starts_on_a_new_port_when_its_picked_port_is_taken(
         assert "address already in use" in (server.data_dir / "server.log").read_text().lower()
     finally:
         server.destroy()
+
+
+def test_the_web_process_starts_on_a_new_port_when_its_picked_port_is_taken(held_port: int, tmp_path: Path) -> None:
+    picks = iter([held_port])
+    with running_web(clean_env(), tmp_path / "web.log", pick_port=lambda: next(picks, None) or free_port()) as web:
+        assert web.port != held_port
+        assert httpx.get(f"{web.base_url}/health", timeout=10).status_code == 200
 
 
 def test_the_embedded_server_gives_up_naming_the_clash_when_every_pick_is_taken(held_port: int) -> None:
