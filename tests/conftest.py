@@ -38,6 +38,7 @@ SLOW_TESTS = frozenset({
     "test_composed_query_is_accepted_exactly_when_it_has_no_hostile_piece",
     "test_the_stdio_server_explains_a_code_and_analyses_pasted_logs",
     "test_any_encoded_events_decode_back_whatever_the_chunking_and_line_ends",
+    "test_the_web_process_starts_on_a_new_port_when_its_picked_port_is_taken",
 })
 
 

@@ -19,8 +19,9 @@ import pytest
 from anyio import wait_all_tasks_blocked
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from web_process import WebProcess, clean_env, free_port, running_web
+from web_process import WebProcess, clean_env, running_web
 
+from mcp_servers.common.ports import free_port
 from mcp_servers.web import Guard, WebSettings
 
 pytestmark = pytest.mark.anyio

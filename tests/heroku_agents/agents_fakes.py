@@ -91,11 +91,3 @@ def chunked(body: bytes, size: int) -> list[bytes]:
         out.append(b"%x\r\n%s\r\n" % (len(piece), piece))
     out.append(b"0\r\n\r\n")
     return out
-
-
-async def free_port() -> int:
-    """A port nothing listens on (bound then released), for connection-refused tests."""
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-    port = listener.extra(SocketAttribute.local_port)
-    await listener.aclose()
-    return port

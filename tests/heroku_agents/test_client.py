@@ -8,7 +8,8 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from agents_fakes import SSE_HEAD, chunked, free_port, raw_http_server, replay_app
+from agents_fakes import SSE_HEAD, chunked, raw_http_server, replay_app
+from refused_port import refused_port
 from spec_examples import SPEC_STREAM
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -167,10 +168,10 @@ async def test_persistent_429_or_5xx_fails_clearly_after_the_bounded_retries(sta
 
 
 async def test_connection_refused_names_the_url() -> None:
-    port = await free_port()
-    async with AgentsClient(f"http://127.0.0.1:{port}", KEY) as client:
-        with pytest.raises(AgentsConnectionError) as info:
-            await collect(client)
+    with refused_port() as port:
+        async with AgentsClient(f"http://127.0.0.1:{port}", KEY) as client:
+            with pytest.raises(AgentsConnectionError) as info:
+                await collect(client)
     assert str(info.value).startswith(f"cannot reach http://127.0.0.1:{port}/v1/agents/heroku (connection refused)")
     assert info.value.exit_code == 5
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agents_fakes import free_port, replay_app
+from agents_fakes import replay_app
 from driver_support import run_main
+from refused_port import refused_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -89,8 +90,9 @@ async def test_bad_key_exits_3_and_names_inference_key() -> None:
 
 
 async def test_unreachable_url_exits_5_and_names_it() -> None:
-    url = f"http://127.0.0.1:{await free_port()}"
-    code, _, err = await run_main(["slow-queries"], {"INFERENCE_URL": url, "INFERENCE_KEY": KEY})
+    with refused_port() as port:
+        url = f"http://127.0.0.1:{port}"
+        code, _, err = await run_main(["slow-queries"], {"INFERENCE_URL": url, "INFERENCE_KEY": KEY})
     assert code == 5
     assert f"cannot reach {url}/v1/agents/heroku (connection refused)" in err
 

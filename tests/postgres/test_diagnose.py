@@ -1,13 +1,12 @@
 """pg_diagnose end to end: the sick database's planted problems, a healthy twin, and bad input."""
 
-import socket
-import subprocess
 import sys
 
 import anyio
 import psycopg
 import pytest
 from mcp import Client
+from web_process import accepts_connections, running_server
 
 from mcp_servers.postgres.seed import recreate_database, sick_database
 from mcp_servers.postgres.seed.activity import LIVE_LIMITS
@@ -101,31 +100,15 @@ def test_malformed_pg_check_limits_is_a_clear_startup_error() -> None:
         PostgresSettings.from_env({"PG_CHECK_LIMITS": "{not json"})
 
 
-async def test_the_server_answers_over_streamable_http(fresh_db) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mcp_servers.postgres", "--transport", "http", "--port", str(port)],
-        env={"DATABASE_URL": fresh_db, "PATH": "/usr/bin:/bin"},
-        stderr=subprocess.PIPE,
-    )
-    try:
+async def test_the_server_answers_over_streamable_http(fresh_db, tmp_path) -> None:
+    argv = [sys.executable, "-m", "mcp_servers.postgres", "--transport", "http"]
+    env = {"DATABASE_URL": fresh_db, "PATH": "/usr/bin:/bin"}
+    with running_server(argv, env, tmp_path / "server.log", accepts_connections) as port:
         with anyio.fail_after(20):
-            while True:  # readiness: the port accepts connections
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                        break
-                except OSError:
-                    assert proc.poll() is None, proc.stderr.read().decode()
-                    await anyio.sleep(0.05)
             async with Client(f"http://127.0.0.1:{port}/mcp") as client:
                 result = await client.call_tool("pg_schema", {})
-        assert not result.is_error
-        assert result.structured_content["overview"]["schemas"][0]["schema"] == "public"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    assert not result.is_error
+    assert result.structured_content["overview"]["schemas"][0]["schema"] == "public"
 
 
 async def test_pg_stat_statements_installed_but_not_preloaded_is_skipped_with_the_fix(system_pg) -> None:
