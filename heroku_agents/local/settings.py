@@ -9,6 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mcp_servers.common.env import env_flag, env_number
+
 __all__ = ["CHILD_ENV_VARS", "DEFAULT_MAX_STEPS", "DEFAULT_PORT", "LocalSettings", "generate_key"]
 
 DEFAULT_PORT = 8787
@@ -115,26 +117,14 @@ class LocalSettings(BaseModel):
         }
         if env.get("LOCAL_AGENTS_KEY"):
             values["key"] = env["LOCAL_AGENTS_KEY"]
-        if env.get("LOCAL_AGENTS_WARM_POOL"):
-            try:
-                values["warm_pool"] = int(env["LOCAL_AGENTS_WARM_POOL"])
-            except ValueError:
-                raise ValueError(f"LOCAL_AGENTS_WARM_POOL must be a whole number, got {env['LOCAL_AGENTS_WARM_POOL']!r}") from None
-        if env.get("UPSTREAM_STEP_TIMEOUT_S"):
-            try:
-                values["upstream_step_timeout"] = float(env["UPSTREAM_STEP_TIMEOUT_S"])
-            except ValueError:
-                raise ValueError(f"UPSTREAM_STEP_TIMEOUT_S must be a number of seconds, got {env['UPSTREAM_STEP_TIMEOUT_S']!r}") from None
-        if env.get("LOCAL_AGENTS_MAX_PROCESSES"):
-            try:
-                values["max_tool_processes"] = int(env["LOCAL_AGENTS_MAX_PROCESSES"])
-            except ValueError:
-                raise ValueError(
-                    f"LOCAL_AGENTS_MAX_PROCESSES must be a whole number, got {env['LOCAL_AGENTS_MAX_PROCESSES']!r}"
-                ) from None
+        numbers = (("warm_pool", "LOCAL_AGENTS_WARM_POOL", int), ("upstream_step_timeout", "UPSTREAM_STEP_TIMEOUT_S", float),
+                   ("max_tool_processes", "LOCAL_AGENTS_MAX_PROCESSES", int))
+        for name, var, kind in numbers:
+            if env.get(var):
+                values[name] = env_number(env, var, 0, kind)
         for name, var in (("code_exec", "LOCAL_CODE_EXEC"), ("fetch_allow_private", "LOCAL_FETCH_ALLOW_PRIVATE")):
             if env.get(var):
-                values[name] = env[var].strip().lower() in ("1", "true", "yes", "on")
+                values[name] = env_flag(env, var)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
