@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["recreate_database", "sick_database"]
+__all__ = ["database_url", "recreate_database", "sick_database"]
+
+
+def database_url(admin_url: str, name: str) -> str:
+    """The URL of database `name` on the server of `admin_url` (same user, host and port)."""
+    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
 def recreate_database(admin_url: str, name: str) -> str:
@@ -23,7 +28,7 @@ def recreate_database(admin_url: str, name: str) -> str:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin_url.rsplit("/", 1)[0] + "/" + name
+    return database_url(admin_url, name)
 
 
 @contextmanager

@@ -87,9 +87,9 @@ def ensure_demo_database(admin_url: str, *, reseed: bool = False) -> DemoDatabas
     import psycopg
     from psycopg import sql
 
-    from mcp_servers.postgres.seed import recreate_database
+    from mcp_servers.postgres.seed import database_url, recreate_database
 
-    url = admin_url.rsplit("/", 1)[0] + "/" + DEMO_DATABASE
+    url = database_url(admin_url, DEMO_DATABASE)
     try:
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
             admin.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))  # released when `admin` closes
