@@ -48,7 +48,7 @@ def marked_cursor() -> type[psycopg.AsyncCursor[Any]]:
         if isinstance(query, str):
             return mark(query)
         if isinstance(query, bytes):
-            return query.rstrip().rstrip(b";").rstrip() + b"\n" + MARKER.encode()
+            return mark(query.decode()).encode()
         return pgsql.Composed([query, pgsql.SQL("\n" + MARKER)])
 
     class MarkedCursor(psycopg.AsyncCursor):  # type: ignore[type-arg]
