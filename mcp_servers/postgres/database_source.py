@@ -15,13 +15,16 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 
 from mcp_servers.common.embedded_pg import is_installed as embedded_installed
-from mcp_servers.postgres.seed.demo import DEMO_DATABASE, RESEED_COMMAND
 from mcp_servers.postgres.settings import PostgresSettings
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
 
-__all__ = ["EMBEDDED_NOTE", "NoDatabaseConfigured", "embedded_fallback_allowed", "label_embedded_answers", "resolve_url", "uses_embedded"]
+__all__ = ["DEMO_DATABASE", "EMBEDDED_NOTE", "RESEED_COMMAND", "NoDatabaseConfigured", "embedded_fallback_allowed", "label_embedded_answers", "resolve_url", "uses_embedded"]
+
+# The embedded fallback's database (seeded by seed/demo.py, imported only when the fallback starts).
+DEMO_DATABASE = "demo"
+RESEED_COMMAND = "make demo-db"
 
 EMBEDDED_NOTE = (
     f"Note: this answer comes from the embedded demo database `{DEMO_DATABASE}` (a local PostgreSQL that "

@@ -16,13 +16,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from mcp_servers.postgres.database_source import DEMO_DATABASE, RESEED_COMMAND
+
 __all__ = ["DEMO_DATABASE", "RESEED_COMMAND", "DemoDatabase", "ensure_demo_database"]
 
 logger = logging.getLogger(__name__)
 
-DEMO_DATABASE = "demo"
 PROBLEMS_SCHEMA = "sick"
-RESEED_COMMAND = "make demo-db"
 STAMP = "heroku-mcp-toolkit demo database, seed 1"  # raise the number when the seed changes: old ones reseed
 _LOCK_KEY = 0x686D7464656D6F  # "hmtdemo": one seeder per cluster at a time
 
