@@ -1,5 +1,7 @@
 """Smaller tool schemas: `tools/list` is sent to the model on every agent step, so every byte costs.
 
+Tool descriptions written as indented docstrings are published on one line.
+
 pydantic writes a `title` into every schema node ("Limit", "Schema", ...) that only repeats the property
 name. We drop those annotation-only titles from what `tools/list` publishes; validation is unaffected.
 
@@ -25,12 +27,13 @@ _SCHEMA_VALUES = ("items", "additionalProperties", "not", "contains")
 
 
 def compact_schema(schema: Any) -> Any:
-    """Return `schema` without annotation-only `title` keys (property names called "title" survive)."""
+    """Return `schema` without annotation-only `title` keys (property names called "title" survive) and
+    `"default": null` (annotation-only too: an argument left out of `required` is optional)."""
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "title":
+        if key == "title" or (key == "default" and value is None):  # `required` already says it is optional
             continue
         if key in _SCHEMA_MAPS and isinstance(value, dict):
             out[key] = {name: compact_schema(sub) for name, sub in value.items()}
@@ -40,11 +43,24 @@ def compact_schema(schema: Any) -> Any:
             if simple is not None:  # {"anyOf":[{"type":"string"},{"type":"null"}]} -> {"type":["string","null"]}
                 del out[key]
                 out["type"] = simple
+            elif key == "anyOf" and (nullable := _nullable(out[key])) is not None:
+                del out[key]  # {"anyOf":[{"type":"array","items":X},{"type":"null"}]} -> {"type":["array","null"],"items":X}
+                out.update(nullable)
         elif key in _SCHEMA_VALUES:
             out[key] = compact_schema(value)
         else:
             out[key] = value
     return out
+
+
+def _nullable(options: list[Any]) -> dict[str, Any] | None:
+    """One typed schema or null, as that schema with "null" added to its type; None for any other anyOf."""
+    if len(options) != 2 or {"type": "null"} not in options:
+        return None
+    other = options[1 - options.index({"type": "null"})]
+    if not isinstance(other, dict) or not isinstance(other.get("type"), str):
+        return None
+    return {**other, "type": [other["type"], "null"]}
 
 
 def _simple_types(options: list[Any]) -> list[str] | None:
@@ -78,6 +94,11 @@ def compact_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _one_line(text: str | None) -> str | None:
+    """A description taken from a docstring, without its line breaks and indentation (bytes the model pays for)."""
+    return " ".join(text.split()) if text else text
+
+
 def full_output_schemas_requested(env: Any = None) -> bool:
     import os
 
@@ -102,6 +123,7 @@ def compact_tool_schemas(server: MCPServer, *, full_output: bool = False) -> Non
         return [
             tool.model_copy(
                 update={
+                    "description": _one_line(tool.description),
                     "input_schema": compact_schema(tool.input_schema),
                     "output_schema": None if tool.output_schema is None else shape_output(tool.output_schema),
                 }
