@@ -26,7 +26,7 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
     @read_only_tool(server, "Suggest indexes", description=DESCRIPTION)
     async def pg_suggest_indexes(
         sql: Annotated[str | None, Field(description=(
-            "One SELECT, UPDATE or DELETE ($1 ok; a write is never run, the read finding its rows is planned); "
+            "One SELECT, UPDATE or DELETE ($1 ok; a write is planned as its read, never run); "
             "omit for the pg_stat_statements workload."))] = None,
         top: Annotated[int, Field(description="Workload statements, by total time.", ge=1, le=MAX_TOP)] = DEFAULT_TOP,
     ) -> Annotated[CallToolResult, IndexAdvice]:

@@ -229,8 +229,8 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
     ) -> Annotated[CallToolResult, QueryResult]:
         """Answer your own question with one read-only SQL statement. Use pg_schema first to learn tables and
         columns. Writes, locks, file access, session changes and non-built-in functions are refused with the
-        reason; the query runs in a read-only transaction with a timeout and is rolled back. Returns column
-        names and types, rows as objects (capped by rows and bytes) and whether the result was truncated."""
+        reason; the query runs in a read-only transaction with a timeout and is rolled back. Rows come back
+        capped by count and bytes, with whether they were truncated."""
         result = await run_query(db, sql, limit)
         return tool_result(result, render_query(result))
 
