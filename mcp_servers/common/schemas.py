@@ -27,13 +27,12 @@ _SCHEMA_VALUES = ("items", "additionalProperties", "not", "contains")
 
 
 def compact_schema(schema: Any) -> Any:
-    """Return `schema` without annotation-only `title` keys (property names called "title" survive) and
-    `"default": null` (annotation-only too: an argument left out of `required` is optional)."""
+    """Return `schema` without annotation-only `title` keys (property names called "title" survive)."""
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "title" or (key == "default" and value is None):  # `required` already says it is optional
+        if key == "title":
             continue
         if key in _SCHEMA_MAPS and isinstance(value, dict):
             out[key] = {name: compact_schema(sub) for name, sub in value.items()}
