@@ -236,7 +236,7 @@ def register(server: MCPServer, db: Database, settings: PostgresSettings) -> Non
 
     @read_only_tool(server, "Explain a query plan", destructive_hint=False)
     async def pg_explain(
-        sql: Annotated[str, Field(description="The query to explain (a SELECT/VALUES/TABLE/WITH read, without the EXPLAIN keyword). $1-style parameters are planned generically on PostgreSQL 16+.")],
+        sql: Annotated[str, Field(description="The read to explain (SELECT/VALUES/TABLE/WITH), without EXPLAIN; $1 parameters are planned generically on PostgreSQL 16+.")],
         analyze: Annotated[bool, Field(description="Run the query for actual times and rows (only if the server enabled PG_ALLOW_EXPLAIN_ANALYZE).")] = False,
         hypothetical_indexes: Annotated[list[str] | None, Field(description="Plan as if these existed (HypoPG), e.g. orders(a, b).")] = None,
     ) -> Annotated[CallToolResult, ExplainResult]:
